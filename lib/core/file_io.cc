@@ -1,0 +1,264 @@
+#include "core/file_io.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cstdlib>
+#include <thread>
+
+#include "core/crc32c.h"
+#include "core/error.h"
+
+namespace jlcache {
+namespace {
+
+std::atomic<uint32_t> g_latency_us{0};
+std::atomic<uint64_t> g_io_ops{0};
+
+void OnIoOperation() {
+  g_io_ops.fetch_add(1, std::memory_order_relaxed);
+#ifdef JLCACHE_IO_LATENCY
+  if (uint32_t us = g_latency_us.load(std::memory_order_relaxed))
+    std::this_thread::sleep_for(std::chrono::microseconds(us));
+#endif
+}
+
+FileInfo FromStat(const struct stat& st) {
+  FileInfo fi;
+  fi.is_file = S_ISREG(st.st_mode);
+  fi.is_dir = S_ISDIR(st.st_mode);
+  fi.size = static_cast<uint64_t>(st.st_size);
+  fi.dev = st.st_dev;
+  fi.ino = st.st_ino;
+  fi.mode = st.st_mode;
+  fi.mtime_sec = st.st_mtim.tv_sec;
+  fi.mtime_nsec = st.st_mtim.tv_nsec;
+  fi.ctime_sec = st.st_ctim.tv_sec;
+  fi.ctime_nsec = st.st_ctim.tv_nsec;
+  return fi;
+}
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+absl::StatusOr<int> OpenForRead(const std::string& path) {
+  OnIoOperation();
+  int fd;
+  do {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return ErrnoError(errno, "cannot open", path);
+  return fd;
+}
+
+// Reads up to len bytes at offset; short only at end of file.
+absl::StatusOr<size_t> ReadAt(int fd, char* buf, size_t len, uint64_t off, const std::string& path) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = ::pread(fd, buf + done, len - done, static_cast<off_t>(off + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError(errno, "cannot read", path);
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return done;
+}
+
+}  // namespace
+
+absl::StatusOr<FileInfo> StatPath(const std::string& path) {
+  OnIoOperation();
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return ErrnoError(errno, "cannot stat", path);
+  return FromStat(st);
+}
+
+absl::StatusOr<std::optional<FileInfo>> StatIfExists(const std::string& path) {
+  OnIoOperation();
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return std::optional<FileInfo>();
+    return ErrnoError(errno, "cannot stat", path);
+  }
+  return std::optional<FileInfo>(FromStat(st));
+}
+
+bool PathExists(const std::string& path) {
+  auto st = StatIfExists(path);
+  return st.ok() && st->has_value();
+}
+
+bool IsFile(const std::string& path) {
+  auto st = StatIfExists(path);
+  return st.ok() && st->has_value() && (*st)->is_file;
+}
+
+bool IsDir(const std::string& path) {
+  auto st = StatIfExists(path);
+  return st.ok() && st->has_value() && (*st)->is_dir;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path, uint64_t max_bytes) {
+  JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(path));
+  Fd fd(raw);
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return ErrnoError(errno, "cannot stat", path);
+  if (S_ISDIR(st.st_mode)) return Error(ErrorKind::kIo, "is a directory: ", path);
+  if (static_cast<uint64_t>(st.st_size) > max_bytes)
+    return Error(ErrorKind::kIo, "file too large (", st.st_size, " bytes): ", path);
+  std::string out(static_cast<size_t>(st.st_size), '\0');
+  JLC_ASSIGN_OR_RETURN(size_t n, ReadAt(fd.get(), out.data(), out.size(), 0, path));
+  out.resize(n);
+  return out;
+}
+
+absl::StatusOr<uint32_t> Crc32cOfFilePrefix(const std::string& path, uint64_t len) {
+  JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(path));
+  Fd fd(raw);
+  std::string buf(1 << 16, '\0');
+  uint32_t crc = 0;
+  uint64_t off = 0;
+  while (off < len) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), len - off));
+    JLC_ASSIGN_OR_RETURN(size_t n, ReadAt(fd.get(), buf.data(), want, off, path));
+    if (n == 0) return Error(ErrorKind::kIo, "file shrank while reading: ", path);
+    crc = Crc32c(buf.data(), n, crc);
+    off += n;
+  }
+  return crc;
+}
+
+absl::StatusOr<uint32_t> Crc32cOfFile(const std::string& path, uint64_t* size_out) {
+  JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(path));
+  Fd fd(raw);
+  std::string buf(1 << 16, '\0');
+  uint32_t crc = 0;
+  uint64_t off = 0;
+  for (;;) {
+    JLC_ASSIGN_OR_RETURN(size_t n, ReadAt(fd.get(), buf.data(), buf.size(), off, path));
+    if (n == 0) break;
+    crc = Crc32c(buf.data(), n, crc);
+    off += n;
+  }
+  if (size_out) *size_out = off;
+  return crc;
+}
+
+absl::StatusOr<std::vector<std::string>> ListDir(const std::string& path) {
+  OnIoOperation();
+  DIR* d = ::opendir(path.c_str());
+  if (!d) return ErrnoError(errno, "cannot list", path);
+  std::vector<std::string> names;
+  errno = 0;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string_view n = e->d_name;
+    if (n == "." || n == "..") continue;
+    names.emplace_back(n);
+  }
+  int err = errno;
+  ::closedir(d);
+  if (err) return ErrnoError(err, "cannot list", path);
+  return names;
+}
+
+absl::StatusOr<std::string> RealPath(const std::string& path) {
+  OnIoOperation();
+  char buf[PATH_MAX];
+  if (!::realpath(path.c_str(), buf)) return ErrnoError(errno, "cannot resolve", path);
+  return std::string(buf);
+}
+
+std::string JoinPath(std::string_view a, std::string_view b) {
+  if (a.empty()) return std::string(b);
+  if (!b.empty() && b.front() == '/') return std::string(b);
+  std::string out(a);
+  if (out.back() != '/') out.push_back('/');
+  out.append(b);
+  return out;
+}
+
+std::string DirName(std::string_view path) {
+  size_t pos = path.find_last_of('/');
+  if (pos == std::string_view::npos) return "";
+  if (pos == 0) return "/";
+  return std::string(path.substr(0, pos));
+}
+
+std::string BaseName(std::string_view path) {
+  size_t pos = path.find_last_of('/');
+  return std::string(pos == std::string_view::npos ? path : path.substr(pos + 1));
+}
+
+std::string NormPath(std::string_view path) {
+  bool absolute = !path.empty() && path.front() == '/';
+  bool trailing = path.size() > 1 && path.back() == '/';
+  std::vector<std::string_view> parts;
+  size_t i = 0;
+  while (i <= path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    std::string_view part = path.substr(i, j - i);
+    if (part.empty() || part == ".") {
+    } else if (part == "..") {
+      if (!parts.empty() && parts.back() != "..")
+        parts.pop_back();
+      else if (!absolute)
+        parts.push_back(part);
+    } else {
+      parts.push_back(part);
+    }
+    i = j + 1;
+  }
+  std::string out = absolute ? "/" : "";
+  for (size_t k = 0; k < parts.size(); ++k) {
+    if (k) out.push_back('/');
+    out.append(parts[k]);
+  }
+  if (out.empty()) return ".";
+  if (trailing && out != "/") out.push_back('/');
+  return out;
+}
+
+std::string AbsPath(std::string_view path) {
+  if (!path.empty() && path.front() == '/') return NormPath(path);
+  char buf[PATH_MAX];
+  std::string cwd = ::getcwd(buf, sizeof buf) ? buf : "/";
+  return NormPath(JoinPath(cwd, path));
+}
+
+std::string HomeDir() {
+  if (const char* h = std::getenv("HOME"); h && *h) return h;
+  if (struct passwd* pw = ::getpwuid(::getuid()); pw && pw->pw_dir) return pw->pw_dir;
+  return "/";
+}
+
+std::string ExpandUser(std::string_view path) {
+  if (path.empty() || path.front() != '~') return std::string(path);
+  if (path.size() == 1 || path[1] == '/') return HomeDir() + std::string(path.substr(1));
+  return std::string(path);  // ~user is not expanded, as in Julia
+}
+
+void SetInjectedIoLatencyMicros(uint32_t micros) { g_latency_us.store(micros); }
+uint64_t IoOperationCount() { return g_io_ops.load(std::memory_order_relaxed); }
+
+}  // namespace jlcache

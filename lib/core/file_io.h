@@ -1,0 +1,69 @@
+// The only place the library touches the filesystem for reading. Every call
+// goes through here so that latency can be injected in benchmark builds and
+// errno is mapped to ErrorKind in one place.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace jlcache {
+
+struct FileInfo {
+  bool is_file = false;
+  bool is_dir = false;
+  uint64_t size = 0;
+  uint64_t dev = 0;
+  uint64_t ino = 0;
+  uint32_t mode = 0;
+  int64_t mtime_sec = 0;
+  int64_t mtime_nsec = 0;
+  int64_t ctime_sec = 0;
+  int64_t ctime_nsec = 0;
+
+  // Julia's mtime double: sec + nsec * 1e-9 computed in double precision
+  // (jl_stat_mtime in src/sys.c). Equality on this value is what Julia tests.
+  double JuliaMtime() const {
+    return static_cast<double>(mtime_sec) + static_cast<double>(mtime_nsec) * 1e-9;
+  }
+};
+
+// stat(2), following symlinks. NotFound for ENOENT/ENOTDIR.
+absl::StatusOr<FileInfo> StatPath(const std::string& path);
+// Like StatPath but returns nullopt instead of NotFound.
+absl::StatusOr<std::optional<FileInfo>> StatIfExists(const std::string& path);
+bool PathExists(const std::string& path);  // Julia's ispath
+bool IsFile(const std::string& path);
+bool IsDir(const std::string& path);
+
+// Whole file, refusing files larger than max_bytes.
+absl::StatusOr<std::string> ReadFile(const std::string& path,
+                                     uint64_t max_bytes = uint64_t{1} << 32);
+// CRC-32C of a whole file, streamed.
+absl::StatusOr<uint32_t> Crc32cOfFile(const std::string& path, uint64_t* size_out = nullptr);
+// CRC-32C of the first `len` bytes of a file.
+absl::StatusOr<uint32_t> Crc32cOfFilePrefix(const std::string& path, uint64_t len);
+// Entry names (not "." or ".."), unsorted.
+absl::StatusOr<std::vector<std::string>> ListDir(const std::string& path);
+absl::StatusOr<std::string> RealPath(const std::string& path);
+
+// Path helpers (POSIX separators).
+std::string JoinPath(std::string_view a, std::string_view b);
+std::string DirName(std::string_view path);
+std::string BaseName(std::string_view path);
+// Lexical normalization: collapses "//", "/./" and "x/../" like Julia's normpath.
+std::string NormPath(std::string_view path);
+// abspath: joins with the working directory when relative, then normalizes.
+std::string AbsPath(std::string_view path);
+std::string ExpandUser(std::string_view path);  // leading "~" -> $HOME
+std::string HomeDir();
+
+// Benchmark builds only (JLCACHE_IO_LATENCY): sleep this long in each stat/open.
+void SetInjectedIoLatencyMicros(uint32_t micros);
+uint64_t IoOperationCount();  // stats + opens since start (benchmark accounting)
+
+}  // namespace jlcache

@@ -1,0 +1,83 @@
+#include "rules/julia_rules.h"
+
+#include "core/error.h"
+
+namespace jlcache {
+
+std::vector<std::string> JuliaRules::ManifestNames() const {
+  std::vector<std::string> names;
+  if (versioned_manifest_names) {
+    std::string suffix = "-v" + std::to_string(version.major) + "." +
+                         std::to_string(version.minor) + ".toml";
+    names.push_back("JuliaManifest" + suffix);
+    names.push_back("Manifest" + suffix);
+  }
+  names.push_back("JuliaManifest.toml");
+  names.push_back("Manifest.toml");
+  return names;
+}
+
+absl::StatusOr<JuliaRules> RulesFor(const JuliaVersion& v) {
+  if (v.major != 1 || v.minor < 9 || v.minor > 14)
+    return Error(ErrorKind::kUnsupported, "unsupported Julia line ", v.major, ".", v.minor,
+                 " (supported: 1.9 to 1.14-dev)");
+  JuliaRules r;
+  r.version = v;
+  const int minor = v.minor;
+  const bool v111 = minor >= 11;
+  const bool v112 = minor >= 12;
+
+  r.includes_carry_size_and_hash = v111;
+  r.depot_relocation = v111;
+  if (minor <= 12) {
+    r.preference_forms = {PreferencesForm::kHashList};
+  } else if (minor == 13) {
+    // julia#61214 was backported during 1.13.0-beta3 and first shipped in rc1.
+    JuliaVersion rc1 = *JuliaVersion::Parse("1.13.0-rc1");
+    JuliaVersion beta3 = *JuliaVersion::Parse("1.13.0-beta3");
+    if (v.Compare(rc1) >= 0)
+      r.preference_forms = {PreferencesForm::kBlob};
+    else if (v.Compare(beta3) >= 0)
+      r.preference_forms = {PreferencesForm::kHashList, PreferencesForm::kBlob};
+    else
+      r.preference_forms = {PreferencesForm::kHashList};
+  } else {
+    // 1.14-dev: format 13 carried both over its life; format 15 only the blob.
+    r.preference_forms = {PreferencesForm::kHashList, PreferencesForm::kBlob};
+  }
+
+  if (!v111)
+    r.flag_rule = FlagMatchRule::kOneArgument;
+  else if (v.IsLine(1, 11) && v.Before(1, 11, 2))
+    r.flag_rule = FlagMatchRule::kTwoArgumentExact;
+  else
+    r.flag_rule = FlagMatchRule::kTwoArgumentLenient;
+
+  r.candidate_order = v111 ? CandidateOrder::kPkgimageThenMtime : CandidateOrder::kMtime;
+  r.core_mismatch_is_immediately_stale = v111;
+  r.entry_fixup_requires_readable = v.AtLeast(1, 11, 1);
+  r.stdlib_skip_requires_rewrite = v112;
+  r.readonly_package_store_skip = false;  // set per header for format 15
+  r.checks_syntax_version = minor >= 14;
+
+  if (!v111)
+    r.depot_empty_rule = DepotEmptyEntryRule::kV110;
+  else if (v.IsLine(1, 11) && v.Before(1, 11, 2))
+    r.depot_empty_rule = DepotEmptyEntryRule::kV111Early;
+  else
+    r.depot_empty_rule = DepotEmptyEntryRule::kV1112;
+
+  r.versioned_manifest_names = v111 || (v.IsLine(1, 10) && v.AtLeast(1, 10, 8));
+  r.workspaces = v112;
+  r.implicit_env_dir_first = v112;
+  r.honours_entryfile = v112;
+  r.entry_path_checks_existence = !v112;
+  r.final_casesensitive_check = v112;
+  r.stdlib_fallback_after_missing = v112;
+  r.identify_stdlib_project_dep = v112;
+  r.preferences_follow_workspace_chain = v112;
+  r.has_temp_and_script_envs = v111;
+  return r;
+}
+
+}  // namespace jlcache

@@ -1,0 +1,73 @@
+// Every per-version difference in Julia's loading and staleness rules, as data.
+// Code elsewhere reads a field of JuliaRules; it never compares versions itself.
+// docs/loading.md and docs/staleness.md cite the Julia source for each field.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "rules/julia_version.h"
+
+namespace jlcache {
+
+enum class FlagMatchRule {
+  kOneArgument,         // 1.9, 1.10: bits 0-5 exact, opt >=
+  kTwoArgumentExact,    // 1.11.0, 1.11.1: bits 0-5 exact, opt >=
+  kTwoArgumentLenient,  // 1.11.2+ (julia#56214): bits 0,3,4,5 exact, opt >= and debug >=
+};
+
+enum class DepotEmptyEntryRule {
+  kV110,       // empty entry inserts ~/.julia and both bundled depots
+  kV111Early,  // 1.11.0-1.11.1: bundled only; home only when there is no non-empty entry
+  kV1112,      // 1.11.2+: bundled only; home prepended when the first entry is empty
+};
+
+enum class CandidateOrder {
+  kMtime,             // 1.10: newest first
+  kPkgimageThenMtime  // 1.11+: pkgimages first, then newest first
+};
+
+enum class PreferencesForm { kHashList, kBlob };
+
+struct JuliaRules {
+  JuliaVersion version;
+
+  // Header layout family for format 12 (the format number alone does not tell).
+  bool includes_carry_size_and_hash = false;  // layout B and later (1.11+)
+  // Which preference encodings a header of this version may carry. Two entries
+  // mean "decide by totbytes validation" (1.13.0-beta3, 1.14-dev format 13).
+  std::vector<PreferencesForm> preference_forms;
+  bool depot_relocation = false;  // @depot paths (1.11+)
+
+  FlagMatchRule flag_rule = FlagMatchRule::kOneArgument;
+  CandidateOrder candidate_order = CandidateOrder::kMtime;
+  bool core_mismatch_is_immediately_stale = false;      // 1.11+
+  bool entry_fixup_requires_readable = false;           // 1.11.1+ (julia#55992)
+  bool stdlib_skip_requires_rewrite = false;            // 1.12+
+  bool readonly_package_store_skip = false;             // 1.14-dev format 15
+  bool checks_syntax_version = false;                   // 1.14-dev
+
+  // Loading.
+  DepotEmptyEntryRule depot_empty_rule = DepotEmptyEntryRule::kV110;
+  bool versioned_manifest_names = false;   // 1.10.8+, 1.11+
+  bool workspaces = false;                 // 1.12+
+  bool implicit_env_dir_first = false;     // 1.12+: Name/src/Name.jl before Name.jl
+  bool honours_entryfile = false;          // 1.12+
+  bool entry_path_checks_existence = true; // 1.10, 1.11: entry_path returns nothing if absent
+  bool final_casesensitive_check = false;  // 1.12+
+  bool stdlib_fallback_after_missing = false;  // 1.12+
+  bool identify_stdlib_project_dep = false;    // 1.12+
+  bool preferences_follow_workspace_chain = false;  // 1.12+
+  bool has_temp_and_script_envs = false;   // @script 1.11+, @temp 1.12+
+
+  // Manifest names in priority order, e.g. JuliaManifest-v1.11.toml first.
+  std::vector<std::string> ManifestNames() const;
+};
+
+// The rules for a Julia version. Unsupported lines (before 1.9, after 1.14)
+// are an error: nothing is guessed.
+absl::StatusOr<JuliaRules> RulesFor(const JuliaVersion& v);
+
+}  // namespace jlcache
