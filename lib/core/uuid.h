@@ -65,7 +65,8 @@ struct PkgId {
   friend bool operator==(const PkgId&, const PkgId&) = default;
   template <typename H>
   friend H AbslHashValue(H h, const PkgId& p) {
-    return H::combine(std::move(h), p.uuid, p.name);
+    // absl cannot hash std::optional (Debian's absl has its own optional).
+    return H::combine(std::move(h), p.uuid.has_value(), p.uuid.value_or(Uuid{}), p.name);
   }
 };
 

@@ -1,0 +1,151 @@
+#include "stale/content_hash_memo.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <vector>
+
+#include "core/error.h"
+
+namespace jlcache {
+namespace {
+
+constexpr char kMagic[8] = {'J', 'L', 'C', 'M', 'E', 'M', 'O', '1'};
+// dev, ino, size, mtime_ns, ctime_ns, hashed_at_ns (6 x u64), crc u32, pad u32, xxh64.
+constexpr size_t kPayload = 6 * 8 + 4 + 4;
+constexpr size_t kRecord = kPayload + 8;
+
+int64_t Ns(int64_t sec, int64_t nsec) { return sec * 1'000'000'000 + nsec; }
+
+void Put64(unsigned char* p, uint64_t v) { std::memcpy(p, &v, 8); }
+uint64_t Get64(const unsigned char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+}  // namespace
+
+int64_t NowRealtimeNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return Ns(ts.tv_sec, ts.tv_nsec);
+}
+
+bool ContentHashMemo::Trusted(const Entry& e) {
+  int64_t newest = e.mtime_ns > e.ctime_ns ? e.mtime_ns : e.ctime_ns;
+  return e.hashed_at_ns - newest > kRacyWindowNs;
+}
+
+std::optional<uint32_t> ContentHashMemo::Lookup(const FileInfo& info) const {
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(Key{info.dev, info.ino});
+  if (it == entries_.end()) return std::nullopt;
+  const Entry& e = it->second;
+  if (e.size != info.size || e.mtime_ns != Ns(info.mtime_sec, info.mtime_nsec) ||
+      e.ctime_ns != Ns(info.ctime_sec, info.ctime_nsec) || !Trusted(e))
+    return std::nullopt;
+  return e.crc;
+}
+
+void ContentHashMemo::Insert(const FileInfo& info, uint32_t crc, int64_t hashed_at_ns) {
+  absl::MutexLock lock(&mu_);
+  entries_[Key{info.dev, info.ino}] =
+      Entry{info.size, Ns(info.mtime_sec, info.mtime_nsec), Ns(info.ctime_sec, info.ctime_nsec),
+            hashed_at_ns, crc};
+  dirty_ = true;
+}
+
+void ContentHashMemo::Clear() {
+  absl::MutexLock lock(&mu_);
+  entries_.clear();
+  dirty_ = false;
+}
+
+size_t ContentHashMemo::size() const {
+  absl::MutexLock lock(&mu_);
+  return entries_.size();
+}
+
+bool ContentHashMemo::dirty() const {
+  absl::MutexLock lock(&mu_);
+  return dirty_;
+}
+
+absl::Status ContentHashMemo::Load(const std::string& path) {
+  auto bytes = ReadFile(path, uint64_t{256} << 20);
+  if (!bytes.ok()) {
+    if (KindOf(bytes.status()) == ErrorKind::kNotFound) return absl::OkStatus();
+    return bytes.status();
+  }
+  const std::string& b = *bytes;
+  if (b.size() < sizeof kMagic || std::memcmp(b.data(), kMagic, sizeof kMagic) != 0)
+    return absl::OkStatus();  // not ours, or torn: ignore it whole
+  absl::MutexLock lock(&mu_);
+  const auto* p = reinterpret_cast<const unsigned char*>(b.data()) + sizeof kMagic;
+  size_t n = (b.size() - sizeof kMagic) / kRecord;
+  for (size_t i = 0; i < n; ++i, p += kRecord) {
+    if (XXH64(p, kPayload, 0) != Get64(p + kPayload)) continue;  // corrupt record
+    Key k{Get64(p), Get64(p + 8)};
+    uint32_t crc;
+    std::memcpy(&crc, p + 48, 4);
+    Entry e{Get64(p + 16), static_cast<int64_t>(Get64(p + 24)),
+            static_cast<int64_t>(Get64(p + 32)), static_cast<int64_t>(Get64(p + 40)), crc};
+    if (!Trusted(e)) continue;
+    entries_.try_emplace(k, e);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ContentHashMemo::Save(const std::string& path) const {
+  std::string out(kMagic, sizeof kMagic);
+  {
+    absl::MutexLock lock(&mu_);
+    out.reserve(sizeof kMagic + entries_.size() * kRecord);
+    unsigned char rec[kRecord];
+    for (const auto& [k, e] : entries_) {
+      if (!Trusted(e)) continue;
+      Put64(rec, k.dev);
+      Put64(rec + 8, k.ino);
+      Put64(rec + 16, e.size);
+      Put64(rec + 24, static_cast<uint64_t>(e.mtime_ns));
+      Put64(rec + 32, static_cast<uint64_t>(e.ctime_ns));
+      Put64(rec + 40, static_cast<uint64_t>(e.hashed_at_ns));
+      std::memcpy(rec + 48, &e.crc, 4);
+      std::memset(rec + 52, 0, 4);
+      Put64(rec + kPayload, XXH64(rec, kPayload, 0));
+      out.append(reinterpret_cast<const char*>(rec), kRecord);
+    }
+  }
+  std::string dir = DirName(path);
+  if (!dir.empty() && ::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+    return ErrnoError(errno, "cannot create", dir);
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoError(errno, "cannot create", tmp);
+  size_t done = 0;
+  while (done < out.size()) {
+    ssize_t w = ::write(fd, out.data() + done, out.size() - done);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return ErrnoError(err, "cannot write", tmp);
+    }
+    done += static_cast<size_t>(w);
+  }
+  if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return ErrnoError(err, "cannot replace", path);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace jlcache

@@ -1,0 +1,42 @@
+// What the staleness engine needs besides the runtime profile: environment
+// questions and Julia-only answers. The session fills these from lib/env and
+// the bindings' callbacks, so the engine has no idea where answers come from.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/uuid.h"
+#include "env/runtime_profile.h"
+#include "stale/preferences_check.h"
+
+namespace jlcache {
+
+// Environment questions, answered the way this Julia version would.
+class EngineEnvironment {
+ public:
+  virtual ~EngineEnvironment() = default;
+  virtual const std::vector<std::string>& Depots() const = 0;
+  // locate_package: the entry file, nullopt when Julia finds none.
+  virtual absl::StatusOr<std::optional<std::string>> Locate(const PkgId& pkg) = 0;
+  // identify_package(where, name); nullopt for "not found".
+  virtual absl::StatusOr<std::optional<PkgId>> Identify(const PkgId& where,
+                                                        const std::string& name) = 0;
+  // Candidate cache files (unordered is fine: the engine orders them).
+  virtual absl::StatusOr<std::vector<std::string>> CacheCandidates(const PkgId& pkg) = 0;
+  // get_preferences(uuid) in this environment; nullopt when it cannot be read.
+  virtual std::optional<toml::table> Preferences(const Uuid& uuid) = 0;
+};
+
+// Answers only Julia itself can give, from the bindings' callbacks or from
+// probe records. nullopt = cannot tell.
+struct JuliaOracles {
+  std::function<std::optional<bool>(const std::string& clone_targets_blob)> accepts_clone_targets;
+  PreferencesHashFn preferences_hash;
+};
+
+}  // namespace jlcache

@@ -1,0 +1,81 @@
+// A session: one runtime in one environment, owning the caches that make
+// repeated questions cheap (parsed TOML, parsed headers, verdict memo, the
+// content-hash memo). Thread-safe: every method may be called concurrently.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "env/environment.h"
+#include "env/runtime_profile.h"
+#include "stale/content_hash_memo.h"
+#include "stale/staleness_engine.h"
+#include "stale/verdict.h"
+
+namespace jlcache {
+
+struct SessionOptions {
+  EnvVars env;                              // empty: the process's own variables
+  bool env_given = false;                   // true: use `env` even when empty
+  std::optional<std::string> project;       // --project[=DIR]; "@." for bare --project
+  std::string cwd;                          // "" = getcwd()
+  int io_threads = 4;
+  bool no_write = false;                    // never persist the content-hash memo
+  std::optional<std::string> memo_path;     // default <DEPOT_PATH[1]>/jlcache/hashmemo-v1.bin
+};
+
+class Session {
+ public:
+  static absl::StatusOr<std::unique_ptr<Session>> Open(const RuntimeProfile& profile,
+                                                       SessionOptions options);
+  ~Session();
+
+  // `package` is a name (looked up as `using Name` would) or a canonical UUID.
+  // kPackageNotFound when it is not in the environment.
+  absl::StatusOr<Verdict> IsStale(std::string_view package);
+  // Every package of the active manifest (and its loadable extensions), by
+  // name; or the named ones.
+  absl::StatusOr<std::vector<Verdict>> Status(const std::vector<std::string>& packages = {});
+
+  // The names Status() checks by default.
+  absl::StatusOr<std::vector<std::string>> PackageNames();
+
+  // Julia-only answers (the bindings' callbacks). Called one at a time.
+  void SetCloneTargetsOracle(std::function<std::optional<bool>(const std::string&)> fn);
+  void SetPreferencesHashOracle(PreferencesHashFn fn);
+
+  void ClearMemo();  // verdicts, headers, TOML; keeps the content-hash memo
+  void ClearContentMemo();
+  // Persists the content-hash memo unless no_write (atomic).
+  absl::Status SaveContentMemo();
+
+  const Environment& environment() const { return *env_; }
+  const RuntimeProfile& profile() const { return profile_; }
+  std::optional<std::string> memo_path() const { return memo_path_; }
+
+ private:
+  Session() = default;
+  class EngineEnv;
+  absl::StatusOr<PkgId> Resolve(std::string_view package);
+  absl::StatusOr<std::variant<PkgId, Verdict>> Prepare(std::string_view package);
+  Verdict Unresolvable(const std::string& name, const absl::Status& why);
+
+  RuntimeProfile profile_;
+  SessionOptions options_;
+  std::shared_ptr<const Environment> env_;
+  std::unique_ptr<EngineEnv> engine_env_;
+  ContentHashMemo memo_;
+  std::optional<std::string> memo_path_;
+  absl::Mutex oracle_mu_;
+  std::function<std::optional<bool>(const std::string&)> clone_oracle_ ABSL_GUARDED_BY(oracle_mu_);
+  PreferencesHashFn prefs_oracle_ ABSL_GUARDED_BY(oracle_mu_);
+  std::unique_ptr<StalenessEngine> engine_;
+};
+
+}  // namespace jlcache

@@ -1,0 +1,600 @@
+#include "stale/staleness_engine.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <algorithm>
+
+#include "core/crc32c.h"
+#include "core/error.h"
+#include "core/file_io.h"
+#include "core/hex.h"
+#include "format/header_reader.h"
+#include "stale/flags_match.h"
+#include "stale/mtime_rule.h"
+
+namespace jlcache {
+namespace {
+
+StalenessReason Reason(ReasonCode code, std::string detail, const std::string& cache,
+                       std::optional<std::string> dependency = std::nullopt) {
+  std::optional<std::string> c;
+  if (!cache.empty()) c = cache;
+  return StalenessReason{code, std::move(detail), std::move(c), std::move(dependency), {},
+                         ReasonIsUnknown(code)};
+}
+
+CandidateResult Stale(StalenessReason r) {
+  CandidateResult out;
+  out.kind = VerdictKind::kStale;
+  out.reasons.push_back(std::move(r));
+  return out;
+}
+
+std::string Flags(uint8_t b) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02x", b);
+  return buf;
+}
+
+std::string DescribeMtime(double t) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.9f", t);
+  return buf;
+}
+
+bool SameFile(const std::string& a, const std::string& b) {
+  auto sa = StatIfExists(a);
+  auto sb = StatIfExists(b);
+  if (!sa.ok() || !sb.ok() || !sa->has_value() || !sb->has_value()) return false;
+  return (*sa)->dev == (*sb)->dev && (*sa)->ino == (*sb)->ino;
+}
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// TODO(lead): switch to lib/format's resolver and native-library helpers once they land.
+std::string NativeLibraryPath(const std::string& ji) {
+  return ji.substr(0, ji.size() - 3) + ".so";
+}
+
+void ResolveDepotPaths(CacheHeader* h, const std::vector<std::string>& depots) {
+  (void)h;
+  (void)depots;
+}
+
+}  // namespace
+
+StalenessEngine::StalenessEngine(const RuntimeProfile& profile, EngineEnvironment* env,
+                                 ContentHashMemo* memo, JuliaOracles oracles, int io_threads)
+    : profile_(profile),
+      env_(env),
+      memo_(memo),
+      oracles_(std::move(oracles)),
+      pool_(io_threads) {}
+
+void StalenessEngine::ClearMemo() {
+  absl::MutexLock lock(&mu_);
+  candidates_.clear();
+  headers_.clear();
+}
+
+const SysimageModule* StalenessEngine::FindSysimageModule(const PkgId& id) const {
+  for (const auto& m : profile_.sysimage_modules)
+    if (m.name == id.name && m.uuid == id.uuid) return &m;
+  return nullptr;
+}
+
+StalenessEngine::ParsedCache StalenessEngine::ReadCache(const std::string& path) {
+  ParsedCache out;
+  auto st = StatPath(path);
+  if (!st.ok()) {
+    out.error = std::string(Message(st.status()));
+    return out;
+  }
+  out.info = *st;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = headers_.find(path);
+    if (it != headers_.end() && it->second.info.ino == out.info.ino &&
+        it->second.info.dev == out.info.dev && it->second.info.size == out.info.size &&
+        it->second.info.mtime_sec == out.info.mtime_sec &&
+        it->second.info.mtime_nsec == out.info.mtime_nsec &&
+        it->second.info.ctime_sec == out.info.ctime_sec &&
+        it->second.info.ctime_nsec == out.info.ctime_nsec)
+      return it->second;
+  }
+  auto header = ReadCacheHeaderFile(path);
+  if (!header.ok()) {
+    out.error = std::string(Message(header.status()));
+  } else {
+    out.header = std::make_shared<const CacheHeader>(*std::move(header));
+  }
+  absl::MutexLock lock(&mu_);
+  headers_[path] = out;
+  return out;
+}
+
+std::vector<std::string> StalenessEngine::OrderedCandidates(const PkgId& pkg,
+                                                            std::vector<StalenessReason>* errors) {
+  auto listed = env_->CacheCandidates(pkg);
+  if (!listed.ok()) {
+    errors->push_back(Reason(ReasonCode::kIoError, std::string(Message(listed.status())), ""));
+    return {};
+  }
+  struct Entry {
+    std::string path;
+    bool pkgimage;
+    double mtime;
+    size_t discovery;
+  };
+  std::vector<Entry> entries;
+  for (size_t i = 0; i < listed->size(); ++i) {
+    const std::string& p = (*listed)[i];
+    ParsedCache pc = ReadCache(p);
+    bool pkgimage = false;
+    if (profile_.rules.candidate_order == CandidateOrder::kPkgimageThenMtime && pc.header) {
+      // Julia: pkgimages enabled, a valid header, and flags bit 0 set.
+      pkgimage = (profile_.pkgimages != PkgImagesMode::kNo) && pc.header->flags.use_pkgimages();
+    }
+    entries.push_back({p, pkgimage, pc.info.JuliaMtime(), i});
+  }
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    if (a.pkgimage != b.pkgimage) return a.pkgimage;
+    return a.mtime > b.mtime;
+  });
+  std::vector<std::string> out;
+  for (auto& e : entries) out.push_back(std::move(e.path));
+  return out;
+}
+
+absl::StatusOr<uint32_t> StalenessEngine::ContentCrc(const std::string& path, const FileInfo& info) {
+  if (info.is_dir) {
+    // Julia hashes join(readdir(dir)): names sorted bytewise, no separator.
+    JLC_ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(path));
+    std::sort(names.begin(), names.end());
+    uint32_t crc = 0;
+    for (const auto& n : names) crc = Crc32cStr(n, crc);
+    return crc;
+  }
+  if (memo_) {
+    if (auto hit = memo_->Lookup(info)) return *hit;
+  }
+  int64_t started = NowRealtimeNs();
+  uint64_t size = 0;
+  JLC_ASSIGN_OR_RETURN(uint32_t crc, Crc32cOfFile(path, &size));
+  if (memo_ && size == info.size) memo_->Insert(info, crc, started);
+  return crc;
+}
+
+std::optional<std::string> StalenessEngine::FixupStdlibPath(const std::string& path) const {
+  // fixup_stdlib_path: map the build machine's stdlib dir to the installed one.
+  if (!profile_.build_stdlib_dir) return std::nullopt;
+  std::string from = NormPath(*profile_.build_stdlib_dir);
+  std::string to = NormPath(profile_.stdlib_dir);
+  if (from == to) return path;
+  std::string p = NormPath(path);
+  if (!StartsWith(p, from)) return path;
+  return to + p.substr(from.size());
+}
+
+std::optional<bool> StalenessEngine::AcceptsCloneTargets(const std::string& blob) {
+  uint64_t digest = XXH64(blob.data(), blob.size(), 0);
+  if (std::find(profile_.accepted_clone_targets.begin(), profile_.accepted_clone_targets.end(),
+                digest) != profile_.accepted_clone_targets.end())
+    return true;
+  if (!oracles_.accepts_clone_targets) return std::nullopt;
+  absl::MutexLock lock(&oracle_mu_);
+  return oracles_.accepts_clone_targets(blob);
+}
+
+std::optional<StalenessReason> StalenessEngine::CheckIncludes(const CacheHeader& h,
+                                                              const std::string& cachefile,
+                                                              bool* unknown_out) {
+  const JuliaRules& rules = profile_.rules;
+  for (const IncludeEntry& inc : h.includes) {
+    const std::string& f = inc.path;
+    if (StartsWith(f, "@depot/"))
+      return Reason(ReasonCode::kUnresolvedDepot,
+                    Cat("no depot in DEPOT_PATH contains ", f.substr(7)), cachefile);
+    auto st = StatIfExists(f);
+    if (!st.ok()) {
+      *unknown_out = true;
+      return Reason(ReasonCode::kIoError, std::string(Message(st.status())), cachefile);
+    }
+    if (!st->has_value()) {
+      // A stdlib source moved by the installation is skipped.
+      std::optional<std::string> fixed = FixupStdlibPath(f);
+      if (fixed && (!rules.stdlib_skip_requires_rewrite || *fixed != f) && IsFile(*fixed) &&
+          StartsWith(*fixed, profile_.stdlib_dir))
+        continue;
+      if (!fixed && StartsWith(NormPath(f), "/") && !profile_.stdlib_dir.empty() &&
+          f.find("/stdlib/v") != std::string::npos) {
+        // Could be a stdlib whose build path we do not know.
+        *unknown_out = true;
+        return Reason(ReasonCode::kFileMissing,
+                      Cat(f, " does not exist, and without build_stdlib_dir it cannot be mapped "
+                             "to the installed stdlib"),
+                      cachefile);
+      }
+      return Reason(ReasonCode::kFileMissing, Cat(f, " does not exist"), cachefile);
+    }
+    const FileInfo& info = **st;
+    bool mtime_tracked = !rules.includes_carry_size_and_hash || inc.mtime >= 0.0;
+    if (mtime_tracked) {
+      double now = info.JuliaMtime();
+      if (CompareMtime(inc.mtime, now) == MtimeMatch::kStale)
+        return Reason(ReasonCode::kFileChanged,
+                      Cat(f, " changed (mtime ", DescribeMtime(inc.mtime), " -> ",
+                          DescribeMtime(now), ")"),
+                      cachefile);
+      continue;
+    }
+    uint64_t size = info.is_dir ? 0 : info.size;
+    if (info.is_dir) {
+      // Julia's filesize of a directory is its st_size.
+      size = info.size;
+    }
+    if (!inc.fsize || size != *inc.fsize)
+      return Reason(ReasonCode::kFileChanged,
+                    Cat(f, " changed (size ", inc.fsize ? std::to_string(*inc.fsize) : "?", " -> ",
+                        std::to_string(size), ")"),
+                    cachefile);
+    if (rules.readonly_package_store_skip && info.is_file && (info.mode & 0222) == 0) {
+      bool in_store = false;
+      for (const auto& d : env_->Depots())
+        if (StartsWith(f, JoinPath(d, "packages/"))) in_store = true;
+      if (in_store) continue;
+    }
+    auto crc = ContentCrc(f, info);
+    if (!crc.ok()) {
+      *unknown_out = true;
+      return Reason(ReasonCode::kIoError, std::string(Message(crc.status())), cachefile);
+    }
+    if (!inc.hash || *crc != *inc.hash)
+      return Reason(ReasonCode::kFileChanged,
+                    Cat(f, " changed (content hash ", inc.hash ? Hex32(*inc.hash) : "?", " -> ",
+                        Hex32(*crc), ")"),
+                    cachefile);
+  }
+  return std::nullopt;
+}
+
+std::shared_ptr<const CandidateResult> StalenessEngine::CheckCandidate(const PkgId& expected,
+                                                                       BuildId want,
+                                                                       const std::string& source,
+                                                                       const std::string& cachefile) {
+  CandidateKey key{expected, want, source, cachefile};
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = candidates_.find(key);
+    if (it != candidates_.end()) return it->second;
+  }
+  auto result = std::make_shared<const CandidateResult>(
+      ComputeCandidate(expected, want, source, cachefile));
+  absl::MutexLock lock(&mu_);
+  return candidates_.try_emplace(key, std::move(result)).first->second;
+}
+
+CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId want,
+                                                  const std::string& source,
+                                                  const std::string& cachefile) {
+  const JuliaRules& rules = profile_.rules;
+  ParsedCache pc = ReadCache(cachefile);
+  if (!pc.header) return Stale(Reason(ReasonCode::kCorruptCache, pc.error, cachefile));
+
+  // Julia resolves @depot paths while parsing, before any check runs.
+  CacheHeader h = *pc.header;
+  if (rules.depot_relocation) ResolveDepotPaths(&h, env_->Depots());
+
+  CandidateResult out;
+  bool unknown = false;
+  auto note_unknown = [&](StalenessReason r) {
+    unknown = true;
+    r.unknown = true;
+    out.reasons.push_back(std::move(r));
+  };
+
+  // 1. Header prelude.
+  std::string mismatch;
+  auto cmp = [&](std::string_view field, const std::string& cache_v, const std::string& ours) {
+    if (mismatch.empty() && cache_v != ours)
+      mismatch = Cat(field, " '", cache_v, "' != '", ours, "'");
+  };
+  cmp("julia version", h.julia_version, profile_.julia_version_text);
+  cmp("git branch", h.git_branch, profile_.git_branch);
+  cmp("git commit", h.git_commit, profile_.git_commit);
+  cmp("os", h.os, profile_.os);
+  cmp("arch", h.arch, profile_.arch);
+  if (mismatch.empty() && h.pointer_size != profile_.pointer_size) mismatch = "pointer size differs";
+  if (h.gc_abi) {
+    cmp("GC ABI", *h.gc_abi, profile_.gc_abi);
+    if (mismatch.empty() && !(h.ji_flags.value_or(0) & 1)) mismatch = "not a package image";
+  } else if (mismatch.empty() && h.pkgimage_marker != 0) {
+    mismatch = "pkgimage marker is set";
+  }
+  if (!mismatch.empty())
+    return Stale(Reason(ReasonCode::kIncompatibleHeader,
+                        Cat("written by another Julia: ", mismatch), cachefile));
+
+  // 2. Empty worklist.
+  if (h.modules.empty())
+    return Stale(Reason(ReasonCode::kEmptyWorklist, "the cache defines no module", cachefile));
+
+  // 3. Cache flags.
+  if (!CacheFlagsMatch(rules.flag_rule, profile_.cache_flags, h.flags.byte,
+                       (profile_.pkgimages == PkgImagesMode::kExisting)))
+    return Stale(Reason(ReasonCode::kFlagsMismatch,
+                        Cat("cache flags 0x", Flags(h.flags.byte), " do not serve 0x",
+                            Flags(profile_.cache_flags)),
+                        cachefile));
+
+  // 4. Syntax version (1.14-dev): the mapping from a project's syntax version
+  // is not reproduced, so it is never taken as passed.
+  if (rules.checks_syntax_version && h.syntax_version)
+    note_unknown(Reason(ReasonCode::kSyntaxVersionUnverifiable,
+                        "the 1.14-dev syntax-version check is not reproduced", cachefile));
+
+  // 5. Native code.
+  std::string ocachefile;
+  if (h.has_native_code()) {
+    ocachefile = NativeLibraryPath(cachefile);
+    if (!(profile_.pkgimages != PkgImagesMode::kNo))
+      return Stale(Reason(ReasonCode::kPkgimagesDisabled,
+                          "a pkgimage cache, and the process runs with --pkgimages=no", cachefile));
+    std::optional<bool> accepted = AcceptsCloneTargets(h.clone_targets);
+    if (accepted && !*accepted)
+      return Stale(Reason(ReasonCode::kCpuTarget,
+                          "the native code's CPU targets do not fit this machine", cachefile));
+    if (!accepted)
+      note_unknown(Reason(ReasonCode::kCloneTargetsUnverifiable,
+                          Cat("whether this Julia accepts the clone targets (xxh64 ",
+                              Hex64(XXH64(h.clone_targets.data(), h.clone_targets.size(), 0)),
+                              ") is not known; run `jlcache probe`"),
+                          cachefile));
+    if (!IsFile(ocachefile))
+      return Stale(Reason(ReasonCode::kOcachefileMissing, Cat(ocachefile, " is missing"), cachefile));
+  }
+
+  // 6. PkgId.
+  const WorklistModule& root = h.modules.front();
+  PkgId cached_id{root.uuid, root.name};
+  if (!(cached_id == expected))
+    return Stale(Reason(ReasonCode::kPkgidMismatch,
+                        Cat("the cache is for ", cached_id.ToString(), ", not ", expected.ToString()),
+                        cachefile));
+
+  // 7. Build id.
+  out.build_id = h.PackageBuildId();
+  if (!(want == BuildId{}) && !(out.build_id == want))
+    return Stale(Reason(ReasonCode::kBuildidMismatch,
+                        Cat("the cache has build ", out.build_id.ToString(), ", ",
+                            want.ToString(), " is wanted"),
+                        cachefile, expected.ToString()));
+
+  // 8. Required modules, as a fresh process sees them: only sysimage modules
+  // are loaded.
+  const SysimageModule* core = FindSysimageModule(PkgId{std::nullopt, "Core"});
+  for (const RequiredModule& req : h.required_modules) {
+    PkgId id{req.uuid, req.name};
+    if (const SysimageModule* m = FindSysimageModule(id)) {
+      if (m->build_id == req.build_id) continue;
+      if (id.name == "Core" && !id.uuid)
+        return Stale(Reason(ReasonCode::kWrongJulia,
+                            Cat("built against Core ", req.build_id.ToString(),
+                                "; this Julia's Core is ", m->build_id.ToString()),
+                            cachefile, "Core"));
+      // ignore_loaded: fall through to locating it.
+    } else if (h.format_version < 15 && (req.build_id.hi >> 32) == kSysimageChecksumTag && core &&
+               core->build_id.hi == req.build_id.hi) {
+      note_unknown(Reason(ReasonCode::kUnknownSysimageModule,
+                          Cat(id.ToString(), " is in this Julia's system image, but the runtime "
+                                             "profile does not list its build id"),
+                          cachefile, id.ToString()));
+      continue;
+    }
+    auto located = env_->Locate(id);
+    if (!located.ok()) {
+      note_unknown(Reason(ReasonCode::kIoError, std::string(Message(located.status())), cachefile,
+                          id.ToString()));
+      continue;
+    }
+    if (!*located)
+      return Stale(Reason(ReasonCode::kDepMissing,
+                          Cat("dependency ", id.ToString(), " cannot be located"), cachefile,
+                          id.ToString()));
+    out.dependencies.push_back({id, req.build_id, **located});
+  }
+
+  // 10. Entry file.
+  if (h.includes.empty())
+    return Stale(Reason(ReasonCode::kCorruptCache, "the cache records no source file", cachefile));
+  const std::string& entry = h.includes.front().path;
+  if (!SameFile(entry, source)) {
+    std::optional<std::string> fixed = FixupStdlibPath(entry);
+    bool ok = fixed && (!rules.entry_fixup_requires_readable || ::access(fixed->c_str(), R_OK) == 0) &&
+              SameFile(*fixed, source);
+    if (!ok) {
+      if (!fixed && !profile_.stdlib_dir.empty() && StartsWith(source, profile_.stdlib_dir)) {
+        note_unknown(Reason(ReasonCode::kSourcePathChanged,
+                            Cat("the cache is for ", entry, "; mapping it to the installed stdlib ",
+                                "needs build_stdlib_dir in the runtime profile"),
+                            cachefile));
+      } else {
+        return Stale(Reason(ReasonCode::kSourcePathChanged,
+                            Cat("the cache is for ", entry, ", not ", source), cachefile));
+      }
+    }
+  }
+
+  // 11. requires: the names must still resolve to the recorded packages.
+  for (const RequiresEntry& r : h.requires_) {
+    if (r.module_index <= 0 || static_cast<size_t>(r.module_index) > h.modules.size())
+      return Stale(Reason(ReasonCode::kCorruptCache, "a requires entry names no module", cachefile));
+    const WorklistModule& importer_mod = h.modules[static_cast<size_t>(r.module_index) - 1];
+    PkgId importer{importer_mod.uuid, importer_mod.name};
+    auto found = env_->Identify(importer, r.imported.name);
+    if (!found.ok()) {
+      note_unknown(Reason(ReasonCode::kIoError, std::string(Message(found.status())), cachefile,
+                          r.imported.ToString()));
+      continue;
+    }
+    if (!*found || !(**found == r.imported))
+      return Stale(Reason(ReasonCode::kDepIdentityChanged,
+                          Cat(importer.name, " => ", r.imported.name, " now resolves to ",
+                              *found ? (*found)->ToString() : std::string("nothing"),
+                              ", the cache has ", r.imported.ToString()),
+                          cachefile, r.imported.ToString()));
+  }
+
+  // 12. Include files.
+  bool io_unknown = false;
+  if (auto r = CheckIncludes(h, cachefile, &io_unknown)) {
+    if (!io_unknown) return Stale(std::move(*r));
+    note_unknown(std::move(*r));
+  }
+
+  // 13. The .ji's own CRC.
+  if (!h.crc_ok)
+    return Stale(Reason(ReasonCode::kChecksumInvalid, "the cache file fails its CRC-32C", cachefile));
+
+  // 14. The native library's CRC.
+  if (!ocachefile.empty()) {
+    auto st = StatPath(ocachefile);
+    absl::StatusOr<uint32_t> crc = st.ok() ? ContentCrc(ocachefile, *st) : st.status();
+    if (!crc.ok()) {
+      note_unknown(Reason(ReasonCode::kIoError, std::string(Message(crc.status())), cachefile));
+    } else if (*crc != h.pkgimage_crc) {
+      return Stale(Reason(ReasonCode::kOcacheChecksumInvalid,
+                          Cat(ocachefile, " has CRC ", Hex32(*crc), ", the cache expects ",
+                              Hex32(h.pkgimage_crc)),
+                          cachefile));
+    }
+  }
+
+  // 15. Preferences.
+  auto current = [this](const Uuid& u) { return env_->Preferences(u); };
+  PreferenceOutcome prefs;
+  if (h.preferences_blob) {
+    prefs = CheckPreferencesBlob(*h.preferences_blob, current);
+  } else {
+    PreferencesHashFn hash_fn = [this](const Uuid& u, const std::vector<std::string>& names)
+        -> std::optional<uint64_t> {
+      if (!oracles_.preferences_hash) return std::nullopt;
+      absl::MutexLock lock(&oracle_mu_);
+      return oracles_.preferences_hash(u, names);
+    };
+    prefs = CheckPreferencesHash(root.uuid, h.preference_names.value_or(std::vector<std::string>{}),
+                                 h.preferences_hash.value_or(0), current, hash_fn);
+  }
+  if (prefs.kind == PreferenceOutcome::kStale)
+    return Stale(Reason(ReasonCode::kPreferencesChanged, prefs.detail, cachefile));
+  if (prefs.kind == PreferenceOutcome::kUnknown)
+    note_unknown(Reason(ReasonCode::kPreferencesUnverifiable, prefs.detail, cachefile));
+
+  out.kind = unknown ? VerdictKind::kUnknown : VerdictKind::kFresh;
+  return out;
+}
+
+Verdict StalenessEngine::Check(const PkgId& pkg) {
+  Verdict v;
+  v.package = pkg;
+  if (FindSysimageModule(pkg)) {
+    v.kind = VerdictKind::kFresh;
+    v.note = "in the system image; no cache is needed";
+    return v;
+  }
+  auto located = env_->Locate(pkg);
+  if (!located.ok()) {
+    v.kind = VerdictKind::kUnknown;
+    v.reasons.push_back(Reason(ReasonCode::kIoError, std::string(Message(located.status())), ""));
+    return v;
+  }
+  if (!*located) {
+    v.kind = VerdictKind::kStale;
+    v.reasons.push_back(Reason(ReasonCode::kNotInstalled,
+                               Cat("the source of ", pkg.ToString(), " cannot be located"), ""));
+    return v;
+  }
+  const std::string& source = **located;
+  std::vector<StalenessReason> errors;
+  std::vector<std::string> candidates = OrderedCandidates(pkg, &errors);
+  bool any_unknown = !errors.empty();
+  v.reasons = std::move(errors);
+  if (candidates.empty() && v.reasons.empty()) {
+    v.kind = VerdictKind::kStale;
+    v.reasons.push_back(Reason(ReasonCode::kNoCache, Cat("no cache file for ", pkg.name), ""));
+    return v;
+  }
+
+  for (const std::string& cf : candidates) {
+    auto r = CheckCandidate(pkg, BuildId{}, source, cf);
+    if (r->kind == VerdictKind::kStale) {
+      v.reasons.insert(v.reasons.end(), r->reasons.begin(), r->reasons.end());
+      continue;
+    }
+    bool cand_unknown = r->kind == VerdictKind::kUnknown;
+    std::vector<StalenessReason> cand_reasons = r->reasons;
+    bool cand_stale = false;
+    // Dependency rule: some usable cache with exactly the recorded build id.
+    std::vector<std::optional<StalenessReason>> dep_problems(r->dependencies.size());
+    std::vector<bool> dep_unknown(r->dependencies.size(), false);
+    pool_.ParallelFor(r->dependencies.size(), [&](size_t i) {
+      const auto& dep = r->dependencies[i];
+      std::vector<StalenessReason> why;
+      std::vector<StalenessReason> dep_errors;
+      bool some_unknown = false;
+      for (const std::string& g : OrderedCandidates(dep.pkg, &dep_errors)) {
+        auto dr = CheckCandidate(dep.pkg, dep.build_id, dep.source, g);
+        if (dr->kind == VerdictKind::kFresh) return;
+        if (dr->kind == VerdictKind::kUnknown) some_unknown = true;
+        why.insert(why.end(), dr->reasons.begin(), dr->reasons.end());
+      }
+      if (!dep_errors.empty()) some_unknown = true;
+      why.insert(why.end(), dep_errors.begin(), dep_errors.end());
+      StalenessReason reason = Reason(
+          ReasonCode::kDepStale,
+          Cat("dependency ", dep.pkg.name, " has no usable cache with build ",
+              dep.build_id.ToString()),
+          cf, dep.pkg.ToString());
+      reason.because = std::move(why);
+      reason.unknown = some_unknown;
+      dep_unknown[i] = some_unknown;
+      dep_problems[i] = std::move(reason);
+    });
+    for (size_t i = 0; i < dep_problems.size(); ++i) {
+      if (!dep_problems[i]) continue;
+      if (dep_unknown[i]) {
+        cand_unknown = true;
+      } else {
+        cand_stale = true;
+      }
+      cand_reasons.push_back(std::move(*dep_problems[i]));
+    }
+    if (!cand_stale && !cand_unknown) {
+      v.kind = VerdictKind::kFresh;
+      v.cache = cf;
+      return v;
+    }
+    if (!cand_stale) any_unknown = true;
+    // A definite failure hides "unknown" reasons of the same candidate.
+    if (cand_stale)
+      std::erase_if(cand_reasons, [](const StalenessReason& x) { return x.unknown; });
+    v.reasons.insert(v.reasons.end(), cand_reasons.begin(), cand_reasons.end());
+  }
+  // Any candidate whose verdict could not be decided keeps the package unknown.
+  for (const auto& r : v.reasons)
+    if (r.unknown) any_unknown = true;
+  v.kind = any_unknown ? VerdictKind::kUnknown : VerdictKind::kStale;
+  return v;
+}
+
+std::vector<Verdict> StalenessEngine::CheckMany(const std::vector<PkgId>& pkgs) {
+  std::vector<Verdict> out(pkgs.size());
+  pool_.ParallelFor(pkgs.size(), [&](size_t i) { out[i] = Check(pkgs[i]); });
+  return out;
+}
+
+}  // namespace jlcache

@@ -1,0 +1,90 @@
+// The staleness engine: Base.isprecompiled(pkg; ignore_loaded=true) as a
+// freshly started process of the given runtime would answer it, with reasons.
+//
+// Per candidate it runs stale_cachefile's checks in Julia's order; then the
+// dependency rule: every required module must be a sysimage module with that
+// exact build id, or have some usable cache with exactly that build id.
+// Required-module lists are transitive, so one level is complete.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "format/cache_header.h"
+#include "stale/content_hash_memo.h"
+#include "stale/engine_inputs.h"
+#include "stale/io_pool.h"
+#include "stale/verdict.h"
+
+namespace jlcache {
+
+// Result of stale_cachefile for one candidate.
+struct CandidateResult {
+  VerdictKind kind = VerdictKind::kStale;
+  std::vector<StalenessReason> reasons;  // why stale / unknown; empty when fresh
+  struct Dependency {
+    PkgId pkg;
+    BuildId build_id;
+    std::string source;
+  };
+  std::vector<Dependency> dependencies;  // non-sysimage required modules
+  BuildId build_id;                      // the cache's own
+};
+
+class StalenessEngine {
+ public:
+  // profile must be validated. env and memo (may be null) outlive the engine.
+  StalenessEngine(const RuntimeProfile& profile, EngineEnvironment* env, ContentHashMemo* memo,
+                  JuliaOracles oracles, int io_threads);
+
+  Verdict Check(const PkgId& pkg);
+  std::vector<Verdict> CheckMany(const std::vector<PkgId>& pkgs);
+  // Forgets memoized candidate results and parsed headers.
+  void ClearMemo();
+
+  const RuntimeProfile& profile() const { return profile_; }
+
+ private:
+  struct ParsedCache {
+    FileInfo info;
+    std::shared_ptr<const CacheHeader> header;  // null when unreadable
+    std::string error;                          // why unreadable
+  };
+  using CandidateKey = std::tuple<PkgId, BuildId, std::string, std::string>;
+
+  std::shared_ptr<const CandidateResult> CheckCandidate(const PkgId& expected, BuildId want,
+                                                        const std::string& source,
+                                                        const std::string& cachefile);
+  CandidateResult ComputeCandidate(const PkgId& expected, BuildId want, const std::string& source,
+                                   const std::string& cachefile);
+  // Returns the parsed header (memoized by path and stat).
+  ParsedCache ReadCache(const std::string& path);
+  // Candidates in Julia's order for this version.
+  std::vector<std::string> OrderedCandidates(const PkgId& pkg, std::vector<StalenessReason>* errors);
+  // CRC-32C of a file through the content memo (or of a directory's names).
+  absl::StatusOr<uint32_t> ContentCrc(const std::string& path, const FileInfo& info);
+  std::optional<StalenessReason> CheckIncludes(const CacheHeader& h, const std::string& cachefile,
+                                               bool* unknown_out);
+  std::optional<std::string> FixupStdlibPath(const std::string& path) const;
+  const SysimageModule* FindSysimageModule(const PkgId& id) const;
+  std::optional<bool> AcceptsCloneTargets(const std::string& blob);
+
+  const RuntimeProfile profile_;
+  EngineEnvironment* env_;
+  ContentHashMemo* memo_;
+  JuliaOracles oracles_;
+  IoPool pool_;
+
+  absl::Mutex mu_;
+  absl::flat_hash_map<CandidateKey, std::shared_ptr<const CandidateResult>> candidates_
+      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, ParsedCache> headers_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex oracle_mu_;  // callbacks are called one at a time
+};
+
+}  // namespace jlcache
