@@ -21,6 +21,28 @@ enum class HeaderLayout {
   kC15,     // format 15: new prelude, heap in the .ji
 };
 std::string_view LayoutName(HeaderLayout layout);  // "A", "B", "B'", "C13a", ...
+// What each layout writes; the reader and the test writer both use these.
+uint16_t FormatVersionOf(HeaderLayout layout);        // 12, 13 or 15
+bool IncludesCarrySizeAndHash(HeaderLayout layout);   // every layout but A
+bool UsesPreferencesBlob(HeaderLayout layout);        // B', C13b, C13c, C15
+bool HasSyntaxVersion(HeaderLayout layout);           // formats 13 and 15
+
+// How the clone-target blob encodes CPU features (spec §4.6).
+enum class CloneTargetEncoding {
+  kNone,         // empty blob: no native code
+  kLegacy32,     // 1.9 .. 1.14-dev C13b: u32 feature words (Base.parse_image_targets)
+  kCpufeatures,  // C13c, C15: the cpufeatures library's u64 feature words
+};
+std::string_view CloneTargetEncodingName(CloneTargetEncoding e);  // "none", "legacy32", "cpufeatures"
+
+// Position of one entry of the dependency list. Julia records include and
+// `requires` entries in one list, in the order they happened; this keeps that
+// interleaving so a file can be rewritten byte for byte.
+struct DependencySlot {
+  bool is_requires = false;
+  uint32_t index = 0;  // into includes or requires_
+  friend bool operator==(const DependencySlot&, const DependencySlot&) = default;
+};
 
 // The CacheFlags byte, "OOICCDDP".
 struct CacheFlags {
@@ -30,18 +52,21 @@ struct CacheFlags {
   int check_bounds() const { return (byte >> 3) & 3; }
   bool inline_() const { return (byte >> 5) & 1; }
   int opt_level() const { return (byte >> 6) & 3; }
+  friend bool operator==(const CacheFlags&, const CacheFlags&) = default;
 };
 
 struct WorklistModule {
   std::string name;
   std::optional<Uuid> uuid;  // nullopt when stored as zero
   uint64_t build_id_lo = 0;
+  friend bool operator==(const WorklistModule&, const WorklistModule&) = default;
 };
 
 struct RequiredModule {
   std::string name;
   std::optional<Uuid> uuid;
   BuildId build_id;
+  friend bool operator==(const RequiredModule&, const RequiredModule&) = default;
 };
 
 enum class IncludeKind { kInclude, kIncludeDependency };
@@ -56,12 +81,14 @@ struct IncludeEntry {
   IncludeKind kind = IncludeKind::kInclude;  // from the source-text section
 
   bool tracked_by_content() const { return fsize.has_value() && mtime == -1.0; }
+  friend bool operator==(const IncludeEntry&, const IncludeEntry&) = default;
 };
 
 struct RequiresEntry {
   int32_t module_index = 0;  // importing worklist module (1-based)
   std::vector<std::string> submodule_path;
   PkgId imported;
+  friend bool operator==(const RequiresEntry&, const RequiresEntry&) = default;
 };
 
 struct CacheHeader {
@@ -83,6 +110,10 @@ struct CacheHeader {
   uint64_t totbytes = 0;
   std::vector<IncludeEntry> includes;
   std::vector<RequiresEntry> requires_;  // `requires` is a C++20 keyword
+  // The interleaving of includes and requires_ in the file. Empty means the
+  // canonical order (all includes, then all requires_); the reader leaves it
+  // empty whenever the file is in that order.
+  std::vector<DependencySlot> dependency_order;
   // Preferences: exactly one of the two forms is present.
   std::optional<std::vector<std::string>> preference_names;
   std::optional<uint64_t> preferences_hash;
@@ -91,6 +122,7 @@ struct CacheHeader {
 
   std::vector<RequiredModule> required_modules;
   std::string clone_targets;  // raw blob; empty = no native code
+  CloneTargetEncoding clone_target_encoding = CloneTargetEncoding::kNone;
   std::vector<std::string> srctext_files;
 
   // Trailer.
@@ -104,6 +136,10 @@ struct CacheHeader {
   BuildId PackageBuildId() const;
   // Name of worklist[idx-1], or "" for idx 0 (Main).
   std::string ModuleName(int32_t idx) const;
+  // The dependency list in file order (expands an empty dependency_order).
+  std::vector<DependencySlot> DependencyListOrder() const;
+
+  friend bool operator==(const CacheHeader&, const CacheHeader&) = default;
 };
 
 }  // namespace jlcache

@@ -28,6 +28,13 @@ absl::StatusOr<JuliaRules> RulesFor(const JuliaVersion& v) {
   const bool v112 = minor >= 12;
 
   r.includes_carry_size_and_hash = v111;
+  if (!v111)
+    r.dependency_entry_forms = {DependencyEntryForm::kMtimeOnly};
+  else if (v.IsLine(1, 11) && v.IsPrerelease())
+    r.dependency_entry_forms = {DependencyEntryForm::kSizeHashMtime,
+                                DependencyEntryForm::kMtimeOnly};
+  else
+    r.dependency_entry_forms = {DependencyEntryForm::kSizeHashMtime};
   r.depot_relocation = v111;
   if (minor <= 12) {
     r.preference_forms = {PreferencesForm::kHashList};
@@ -74,9 +81,14 @@ absl::StatusOr<JuliaRules> RulesFor(const JuliaVersion& v) {
   r.entry_path_checks_existence = !v112;
   r.final_casesensitive_check = v112;
   r.stdlib_fallback_after_missing = v112;
-  r.identify_stdlib_project_dep = v112;
+  // julia#56148 was backported to 1.11.2 (commit 276e66c57b is an ancestor of "set VERSION to 1.11.2").
+  r.identify_stdlib_project_dep = v.AtLeast(1, 11, 2);
   r.preferences_follow_workspace_chain = v112;
   r.has_temp_and_script_envs = v111;
+  r.has_temp_env = v112;
+  r.script_env_suffix_searches_upward = v.AtLeast(1, 11, 6);
+  r.implicit_env_extension_where = v111;
+  r.ext_trigger_lookup_includes_deps = v.AtLeast(1, 11, 2);
   return r;
 }
 

@@ -30,12 +30,20 @@ enum class CandidateOrder {
 };
 
 enum class PreferencesForm { kHashList, kBlob };
+enum class DependencyEntryForm {
+  kMtimeOnly,      // layout A: depname, mtime, n1, modpath
+  kSizeHashMtime,  // layout B and later: + fsize u64 and hash u32 before mtime
+};
 
 struct JuliaRules {
   JuliaVersion version;
 
   // Header layout family for format 12 (the format number alone does not tell).
   bool includes_carry_size_and_hash = false;  // layout B and later (1.11+)
+  // The dependency-entry widths a format-12 header of this version may carry,
+  // most likely first. Two entries mean "decide by totbytes validation": the
+  // 1.11 pre-releases straddle julia#49866 (fsize and hash added).
+  std::vector<DependencyEntryForm> dependency_entry_forms;
   // Which preference encodings a header of this version may carry. Two entries
   // mean "decide by totbytes validation" (1.13.0-beta3, 1.14-dev format 13).
   std::vector<PreferencesForm> preference_forms;
@@ -58,9 +66,14 @@ struct JuliaRules {
   bool entry_path_checks_existence = true; // 1.10, 1.11: entry_path returns nothing if absent
   bool final_casesensitive_check = false;  // 1.12+
   bool stdlib_fallback_after_missing = false;  // 1.12+
-  bool identify_stdlib_project_dep = false;    // 1.12+
+  bool identify_stdlib_project_dep = false;    // 1.11.2+ (julia#56148 backport)
   bool preferences_follow_workspace_chain = false;  // 1.12+
   bool has_temp_and_script_envs = false;   // @script 1.11+, @temp 1.12+
+  bool has_temp_env = false;                // 1.12+: @temp (before: a named env "temp")
+  bool script_env_suffix_searches_upward = false;  // 1.11.6+ (julia#56351): @script<rel> -> current_project
+  bool implicit_env_extension_where = false;       // 1.11+: implicit_manifest_deps_get knows extensions
+  bool ext_trigger_lookup_includes_deps = false;   // 1.11.2+: an extension's trigger is looked up in
+                                                   // weakdeps, then deps ("fix lookup when extension is in [deps]")
 
   // Manifest names in priority order, e.g. JuliaManifest-v1.11.toml first.
   std::vector<std::string> ManifestNames() const;

@@ -1,0 +1,85 @@
+#include "format/depot_resolver.h"
+
+#include <string_view>
+
+#include "absl/container/flat_hash_set.h"
+#include "core/file_io.h"
+
+namespace jlcache {
+namespace {
+
+constexpr std::string_view kDepotTag = "@depot";
+constexpr std::string_view kDepotPrefix = "@depot/";
+
+bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+// Julia's resolve_depot: the depot, or nullopt for "no depot found". Callers
+// check relocatability first.
+std::optional<std::string> ResolveOne(const std::string& path, const std::vector<std::string>& depots,
+                                      const PathExistsFn& exists) {
+  for (const std::string& depot : depots)
+    if (exists(RestoreDepotPath(path, depot))) return depot;
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool DepotResolution::all_resolved() const { return FirstUnresolved() < 0; }
+
+int DepotResolution::FirstUnresolved() const {
+  for (size_t i = 0; i < resolved.size(); ++i)
+    if (!resolved[i]) return static_cast<int>(i);
+  return -1;
+}
+
+std::string RestoreDepotPath(const std::string& path, const std::string& depot) {
+  if (!StartsWith(path, kDepotTag)) return path;
+  return depot + path.substr(kDepotTag.size());
+}
+
+DepotResolution ResolveDepots(const CacheHeader& h, const std::vector<std::string>& depots,
+                              const PathExistsFn& exists) {
+  DepotResolution out;
+  out.paths.reserve(h.includes.size());
+  for (const IncludeEntry& inc : h.includes) out.paths.push_back(inc.path);
+
+  // include()d files: the paths of the source-text section (a set in Julia;
+  // the outcome does not depend on the order).
+  absl::flat_hash_set<std::string> seen;
+  for (const std::string& src : h.srctext_files) {
+    if (!seen.insert(src).second) continue;
+    if (!StartsWith(src, kDepotPrefix)) continue;  // not relocatable
+    std::optional<std::string> depot = ResolveOne(src, depots, exists);
+    if (!depot) {
+      out.any_srcfile_unresolved = true;
+    } else if (!out.srcfiles_depot) {
+      out.srcfiles_depot = depot;
+    } else if (*depot != *out.srcfiles_depot) {
+      out.srcfiles_multiple_depots = true;
+    }
+  }
+  for (size_t i = 0; i < h.includes.size(); ++i) {
+    const IncludeEntry& inc = h.includes[i];
+    const bool is_src = seen.contains(inc.path);
+    if (is_src) {
+      if (!out.srcfiles_multiple_depots && out.srcfiles_depot)
+        out.paths[i] = RestoreDepotPath(inc.path, *out.srcfiles_depot);
+    } else if (StartsWith(inc.path, kDepotPrefix)) {
+      if (std::optional<std::string> depot = ResolveOne(inc.path, depots, exists))
+        out.paths[i] = RestoreDepotPath(inc.path, *depot);
+    }
+  }
+  out.resolved.reserve(h.includes.size());
+  for (const std::string& p : out.paths) out.resolved.push_back(!StartsWith(p, kDepotPrefix));
+  if (out.srcfiles_multiple_depots) out.srcfiles_depot.reset();
+  return out;
+}
+
+void ResolveDepotPaths(CacheHeader* header, const std::vector<std::string>& depots,
+                       const PathExistsFn& exists) {
+  PathExistsFn fn = exists ? exists : PathExistsFn([](const std::string& p) { return PathExists(p); });
+  DepotResolution r = ResolveDepots(*header, depots, fn);
+  for (size_t i = 0; i < header->includes.size(); ++i) header->includes[i].path = std::move(r.paths[i]);
+}
+
+}  // namespace jlcache

@@ -1,0 +1,40 @@
+// Reads the header of a Julia package cache (.ji) of every supported layout
+// (docs/cache-format.md). The layout is chosen from the format number and the
+// header's own Julia version string (via lib/rules), and confirmed by the
+// totbytes accounting: within a known release line, the candidate layouts the
+// rules allow are tried and exactly the one whose accounting ends at zero is
+// taken. An unknown format number or Julia line is ErrorKind::kUnsupported;
+// anything malformed is ErrorKind::kCorruptCache with the byte offset and the
+// field in the message. A file whose whole-file CRC does not match still
+// parses (crc_ok = false): callers decide what that means.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "format/cache_header.h"
+
+namespace jlcache {
+
+absl::StatusOr<CacheHeader> ParseCacheHeader(std::string_view file_bytes);
+
+// Reads the whole file and parses it. Files over max_bytes are refused.
+absl::StatusOr<CacheHeader> ReadCacheHeaderFile(const std::string& path,
+                                                uint64_t max_bytes = uint64_t{1} << 32);
+
+// One file of the source-text section, borrowed from the file's bytes.
+struct SourceTextEntry {
+  std::string_view path;
+  std::string_view text;
+};
+// The source-text section of a parsed file, in order (empty when srctextpos is 0).
+absl::StatusOr<std::vector<SourceTextEntry>> ReadSourceTexts(std::string_view file_bytes,
+                                                             const CacheHeader& header);
+
+// True when the bytes are a well-formed clone-target blob in that encoding
+// (it is consumed exactly). Used to tell C13b from C13c.
+bool IsValidCloneTargets(std::string_view blob, CloneTargetEncoding encoding);
+
+}  // namespace jlcache
