@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/file_io.h"
 #include "core/hex.h"
+#include "format/depot_resolver.h"
 #include "format/header_reader.h"
 #include "stale/flags_match.h"
 #include "stale/mtime_rule.h"
@@ -58,11 +59,6 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 // TODO(lead): switch to lib/format's resolver and native-library helpers once they land.
 std::string NativeLibraryPath(const std::string& ji) {
   return ji.substr(0, ji.size() - 3) + ".so";
-}
-
-void ResolveDepotPaths(CacheHeader* h, const std::vector<std::string>& depots) {
-  (void)h;
-  (void)depots;
 }
 
 }  // namespace
