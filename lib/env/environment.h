@@ -150,6 +150,9 @@ class Environment {
   const std::optional<std::string>& active_project() const { return active_project_; }
   // Sys.STDLIB.
   const std::string& stdlib_dir() const { return runtime_.stdlib_dir; }
+  // Base.ACTIVE_PROJECT[] after startup (--project / JULIA_PROJECT, expanded);
+  // active_project() derives from it and LOAD_PATH.
+  const std::optional<std::string>& active_project_setting() const { return active_setting_; }
 
   // load_path() with each entry classified, its project and manifest found.
   // Reads the filesystem now (manifest discovery), so it returns a status.
@@ -207,6 +210,7 @@ class Environment {
   EnvironmentOptions options_;
   std::vector<std::string> depots_;
   std::vector<std::string> load_path_;
+  std::optional<std::string> active_setting_;
   std::optional<std::string> active_project_;
   std::unique_ptr<TomlCache> toml_;
   std::unique_ptr<Impl> impl_;

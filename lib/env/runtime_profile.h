@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/uuid.h"
@@ -97,6 +98,8 @@ struct RuntimeProfile {
   // Every required key present and well-formed; fills version and rules.
   absl::Status Validate();
   bool validated() const { return validated_; }
+  // Whether a key was given (by the file or a setter).
+  bool HasKey(std::string_view key) const;
 
   // Sys.BINDIR.
   std::string BinDir() const;
@@ -111,6 +114,7 @@ struct RuntimeProfile {
 
  private:
   bool validated_ = false;
+  absl::flat_hash_set<std::string> set_keys_;
 };
 
 }  // namespace jlcache

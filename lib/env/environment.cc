@@ -1,0 +1,360 @@
+#include "env/environment.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "core/error.h"
+#include "core/file_io.h"
+#include "env/env_paths.h"
+#include "env/resolver.h"
+#include "format/header_reader.h"
+
+extern char** environ;
+
+namespace jlcache {
+
+using env_internal::EnvProject;
+using env_internal::Query;
+using env_internal::Resolver;
+
+struct Environment::Impl {
+  CacheHeaderReader reader;
+  mutable absl::Mutex mu;
+  // (parent uuid text + '/' + extension name) -> uuid from the ext's caches.
+  mutable absl::flat_hash_map<std::string, std::optional<Uuid>> ext_uuids ABSL_GUARDED_BY(mu);
+};
+
+EnvVars ProcessEnvVars() {
+  EnvVars vars;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    size_t eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    vars.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+  return vars;
+}
+
+CacheHeaderReader DefaultCacheHeaderReader() {
+  return [](const std::string& path) { return ReadCacheHeaderFile(path); };
+}
+
+std::string_view EnvKindName(EnvKind kind) {
+  switch (kind) {
+    case EnvKind::kNone: return "none";
+    case EnvKind::kImplicit: return "implicit";
+    case EnvKind::kExplicit: return "explicit";
+  }
+  return "none";
+}
+
+Environment::~Environment() = default;
+
+namespace {
+
+std::optional<std::string> Var(const EnvVars& vars, const char* name) {
+  auto it = vars.find(name);
+  if (it == vars.end()) return std::nullopt;
+  return it->second;
+}
+
+// The error Julia's `nothing` stands for, most specific first.
+absl::Status NotFoundError(const Query& q, std::string_view what) {
+  if (q.missing_tree) return Error(ErrorKind::kNotInstalled, *q.missing_tree);
+  if (q.missing_entry)
+    return Error(ErrorKind::kNotInstalled, what, ": its entry file ", *q.missing_entry,
+                 " does not exist");
+  if (!q.swallowed.ok())
+    return Error(KindOf(q.swallowed), what, ": ", Message(q.swallowed));
+  if (q.manifest_missing) return Error(ErrorKind::kManifestMissing, *q.manifest_missing);
+  return Error(ErrorKind::kPackageNotFound, what, " is not in the environment");
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const Environment>> Environment::Create(const RuntimeProfile& runtime,
+                                                                       EnvironmentOptions options) {
+  if (!runtime.validated())
+    return Error(ErrorKind::kRuntime, "runtime profile ", runtime.source, " is not validated");
+  std::shared_ptr<Environment> env(new Environment());
+  env->runtime_ = runtime;
+  if (options.cwd.empty()) {
+    char buf[PATH_MAX];
+    options.cwd = ::getcwd(buf, sizeof buf) ? buf : "/";
+  }
+  if (options.home.empty()) {
+    auto home = Var(options.env, "HOME");
+    options.home = home && !home->empty() ? *home : HomeDir();
+  }
+  if (!options.header_reader) options.header_reader = DefaultCacheHeaderReader();
+  env->options_ = options;
+  env->toml_ = std::make_unique<TomlCache>();
+  env->impl_ = std::make_unique<Impl>();
+  env->impl_->reader = options.header_reader;
+  const auto& o = env->options_;
+
+  // DEPOT_PATH and LOAD_PATH, as __init__ computes them.
+  if (runtime.depot_path)
+    env->depots_ = *runtime.depot_path;
+  else
+    env->depots_ = InitDepotPath(runtime.rules, Var(o.env, "JULIA_DEPOT_PATH"), o.home, runtime.BinDir());
+  if (runtime.load_path)
+    env->load_path_ = *runtime.load_path;
+  else
+    env->load_path_ = InitLoadPath(Var(o.env, "JULIA_LOAD_PATH"), o.cwd, o.home);
+
+  // init_active_project: --project wins, then the profile's active_project,
+  // then JULIA_PROJECT.
+  std::optional<std::string> project = o.project;
+  if (!project) project = runtime.active_project;
+  if (!project) project = Var(o.env, "JULIA_PROJECT");
+  Query q;
+  Resolver r(*env, q);
+  if (project && !project->empty()) {
+    if (project->front() == '@') {
+      JLC_ASSIGN_OR_RETURN(env->active_setting_, r.LoadPathExpand(*project));
+    } else {
+      env->active_setting_ = AbsPathFrom(o.cwd, ExpandUserWith(*project, o.home));
+    }
+  }
+  JLC_ASSIGN_OR_RETURN(env->active_project_, r.ActiveProject(true));
+  return std::shared_ptr<const Environment>(std::move(env));
+}
+
+absl::StatusOr<std::vector<EnvironmentEntry>> Environment::Environments() const {
+  Query q;
+  Resolver r(*this, q);
+  std::vector<EnvironmentEntry> out;
+  std::vector<std::string> seen;
+  for (const auto& raw : load_path_) {
+    JLC_ASSIGN_OR_RETURN(std::optional<std::string> path, r.LoadPathExpand(raw));
+    if (!path || std::find(seen.begin(), seen.end(), *path) != seen.end()) continue;
+    seen.push_back(*path);
+    EnvironmentEntry e;
+    e.raw = raw;
+    e.path = *path;
+    JLC_ASSIGN_OR_RETURN(EnvProject ep, r.EnvProjectFile(*path));
+    e.kind = ep.kind;
+    if (ep.kind == EnvKind::kExplicit) {
+      e.project_file = ep.project_file;
+      JLC_ASSIGN_OR_RETURN(e.manifest_file, r.ProjectFileManifestPath(ep.project_file));
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<ManifestPackage>> Environment::ManifestPackages() const {
+  if (!active_project_) return Error(ErrorKind::kNotFound, "there is no active project");
+  Query q;
+  Resolver r(*this, q);
+  JLC_ASSIGN_OR_RETURN(EnvProject ep, r.EnvProjectFile(*active_project_));
+  if (ep.kind != EnvKind::kExplicit)
+    return Error(ErrorKind::kNotFound, "the active project ", *active_project_, " does not exist");
+  JLC_ASSIGN_OR_RETURN(std::optional<std::string> mf, r.ProjectFileManifestPath(ep.project_file));
+  if (!mf)
+    return Error(ErrorKind::kManifestMissing, "the active project ", ep.project_file,
+                 " has no manifest (looked for ", rules().ManifestNames().front(),
+                 ", ..., Manifest.toml); run Pkg.instantiate()");
+  JLC_ASSIGN_OR_RETURN(auto m, toml_->Get(*mf));
+  JLC_ASSIGN_OR_RETURN(const toml::table* d, r.ManifestDeps(*m));
+  // deps given as a list name their (unique) top-level entry.
+  auto uuid_of_single = [&](std::string_view name) -> absl::StatusOr<Uuid> {
+    const toml::node* n = d->get(name);
+    if (!n || n->as_array()->size() != 1)
+      return Error(ErrorKind::kInvalidArgument, *mf, ": expected a single entry for \"", name, "\"");
+    JLC_ASSIGN_OR_RETURN(std::optional<Uuid> u,
+                         env_internal::GetUuid(*n->as_array()->front().as_table(), "uuid", *mf));
+    if (!u) return Error(ErrorKind::kInvalidArgument, *mf, ": entry \"", name, "\" has no uuid");
+    return *u;
+  };
+  auto dep_list = [&](const toml::node* n) -> absl::StatusOr<std::vector<PkgId>> {
+    std::vector<PkgId> out;
+    if (!n) return out;
+    if (const toml::array* a = n->as_array()) {
+      for (const auto& item : *a) {
+        auto name = item.value<std::string>();
+        if (!name) return Error(ErrorKind::kInvalidArgument, *mf, ": deps lists must hold names");
+        JLC_ASSIGN_OR_RETURN(Uuid u, uuid_of_single(*name));
+        out.push_back(PkgId{u, *name});
+      }
+    } else if (const toml::table* t = n->as_table()) {
+      for (const auto& [k, v] : *t) {
+        auto s = v.value<std::string>();
+        if (!s) return Error(ErrorKind::kInvalidArgument, *mf, ": dep ", k.str(), " needs a uuid string");
+        JLC_ASSIGN_OR_RETURN(Uuid u, env_internal::ParseUuidField(*s, *mf));
+        out.push_back(PkgId{u, std::string(k.str())});
+      }
+    } else {
+      return Error(ErrorKind::kInvalidArgument, *mf, ": deps must be a list or a table");
+    }
+    return out;
+  };
+  std::vector<ManifestPackage> out;
+  for (const auto& [name, entries] : *d) {
+    for (const auto& e : *entries.as_array()) {
+      const toml::table& entry = *e.as_table();
+      JLC_ASSIGN_OR_RETURN(std::optional<Uuid> uuid, env_internal::GetUuid(entry, "uuid", *mf));
+      if (!uuid) continue;
+      ManifestPackage p;
+      p.id = PkgId{uuid, std::string(name.str())};
+      JLC_ASSIGN_OR_RETURN(p.deps, dep_list(entry.get("deps")));
+      JLC_ASSIGN_OR_RETURN(p.weakdeps, dep_list(entry.get("weakdeps")));
+      if (const toml::table* exts = env_internal::GetTable(entry, "extensions")) {
+        for (const auto& [ext, triggers] : *exts) {
+          std::vector<std::string> names;
+          if (auto s = triggers.value<std::string>()) {
+            names.push_back(*s);
+          } else if (const toml::array* a = triggers.as_array()) {
+            for (const auto& t : *a)
+              if (auto s2 = t.value<std::string>()) names.push_back(*s2);
+          }
+          p.extensions.emplace_back(std::string(ext.str()), std::move(names));
+        }
+      }
+      JLC_ASSIGN_OR_RETURN(p.path, env_internal::GetString(entry, "path", *mf));
+      JLC_ASSIGN_OR_RETURN(p.git_tree_sha1, env_internal::GetString(entry, "git-tree-sha1", *mf));
+      JLC_ASSIGN_OR_RETURN(p.entryfile, env_internal::GetString(entry, "entryfile", *mf));
+      JLC_ASSIGN_OR_RETURN(p.version, env_internal::GetString(entry, "version", *mf));
+      out.push_back(std::move(p));
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<PkgId> Environment::Identify(std::string_view name) const {
+  Query q;
+  Resolver r(*this, q);
+  JLC_ASSIGN_OR_RETURN(auto found, r.IdentifyPackageEnv(name));
+  if (found) return found->first;
+  if (!q.swallowed.ok()) return Error(KindOf(q.swallowed), name, ": ", Message(q.swallowed));
+  return Error(ErrorKind::kPackageNotFound, "package ", name,
+               " is not in any environment of the load path");
+}
+
+absl::StatusOr<PkgId> Environment::Identify(const PkgId& where, std::string_view name) const {
+  Query q;
+  Resolver r(*this, q);
+  JLC_ASSIGN_OR_RETURN(std::optional<PkgId> found, r.IdentifyPackage(where, name));
+  if (found && (found->uuid || !where.uuid)) return *found;
+  if (!q.swallowed.ok()) return Error(KindOf(q.swallowed), name, ": ", Message(q.swallowed));
+  return Error(ErrorKind::kPackageNotFound, name, " is not a dependency of ", where.ToString(),
+               " in this environment");
+}
+
+absl::StatusOr<LocatedPackage> Environment::Locate(const PkgId& pkg) const {
+  Query q;
+  Resolver r(*this, q);
+  JLC_ASSIGN_OR_RETURN(auto found, r.LocatePackageEnv(pkg));
+  if (!found) return NotFoundError(q, pkg.ToString());
+  LocatedPackage out;
+  out.id = pkg;
+  out.entry_file = found->first;
+  out.environment = found->second;
+  out.package_dir = q.root.empty() ? DirName(found->first) : q.root;
+  out.extension_parent = q.ext_parent;
+  return out;
+}
+
+absl::StatusOr<LocatedPackage> Environment::LocateByName(std::string_view name) const {
+  auto id = Identify(name);
+  if (id.ok()) return Locate(*id);
+  if (KindOf(id.status()) != ErrorKind::kPackageNotFound) return id.status();
+  // Not a top-level name: maybe an extension of a package in the environment.
+  Query q;
+  Resolver r(*this, q);
+  JLC_ASSIGN_OR_RETURN(std::vector<std::string> envs, r.LoadPath());
+  for (const auto& env : envs) {
+    JLC_ASSIGN_OR_RETURN(EnvProject ep, r.EnvProjectFile(env));
+    if (ep.kind != EnvKind::kExplicit) continue;
+    std::optional<PkgId> parent;
+    JLC_ASSIGN_OR_RETURN(auto project, toml_->Get(ep.project_file));
+    if (const toml::table* exts = env_internal::GetTable(project->table, "extensions");
+        exts && exts->contains(name)) {
+      JLC_ASSIGN_OR_RETURN(std::optional<Uuid> u,
+                           env_internal::GetUuid(project->table, "uuid", ep.project_file));
+      JLC_ASSIGN_OR_RETURN(std::optional<std::string> n,
+                           env_internal::GetString(project->table, "name", ep.project_file));
+      if (u && n) parent = PkgId{u, *n};
+    }
+    if (!parent) {
+      JLC_ASSIGN_OR_RETURN(std::optional<std::string> mf, r.ProjectFileManifestPath(ep.project_file));
+      if (mf) {
+        JLC_ASSIGN_OR_RETURN(auto m, toml_->Get(*mf));
+        JLC_ASSIGN_OR_RETURN(const toml::table* d, r.ManifestDeps(*m));
+        for (const auto& [pname, entries] : *d) {
+          for (const auto& e : *entries.as_array()) {
+            const toml::table* exts = env_internal::GetTable(*e.as_table(), "extensions");
+            if (!exts || !exts->contains(name)) continue;
+            JLC_ASSIGN_OR_RETURN(std::optional<Uuid> u,
+                                 env_internal::GetUuid(*e.as_table(), "uuid", *mf));
+            if (u) parent = PkgId{u, std::string(pname.str())};
+            break;
+          }
+          if (parent) break;
+        }
+      }
+    }
+    if (!parent) continue;
+    if (std::optional<Uuid> ext_uuid = ExtensionUuid(*parent, name)) {
+      auto located = Locate(PkgId{ext_uuid, std::string(name)});
+      if (located.ok() && !located->extension_parent) located->extension_parent = parent;
+      return located;
+    }
+    // UUID unknown (no cache of the extension yet): find its source the way
+    // Julia would, from the parent's entry file.
+    JLC_ASSIGN_OR_RETURN(LocatedPackage p, Locate(*parent));
+    LocatedPackage out;
+    out.id = PkgId{std::nullopt, std::string(name)};
+    out.extension_parent = parent;
+    out.environment = p.environment;
+    std::string root = NormPath(JoinPath(DirName(p.entry_file), ".."));
+    std::string in_dir = JoinPath(JoinPath(JoinPath(root, "ext"), name), Cat(name, ".jl"));
+    out.entry_file = IsFileCaseSensitive(in_dir) ? in_dir : JoinPath(JoinPath(root, "ext"), Cat(name, ".jl"));
+    out.package_dir = root;
+    return out;
+  }
+  return id.status();
+}
+
+std::optional<Uuid> Environment::ExtensionUuid(const PkgId& parent, std::string_view ext_name) const {
+  if (!parent.uuid || !impl_->reader) return std::nullopt;
+  const std::string key = Cat(parent.uuid->ToString(), "/", ext_name);
+  {
+    absl::MutexLock lock(&impl_->mu);
+    auto it = impl_->ext_uuids.find(key);
+    if (it != impl_->ext_uuids.end()) return it->second;
+  }
+  std::optional<Uuid> found;
+  bool conflict = false;
+  const std::string rel = JoinPath(JoinPath("compiled", runtime_.version.MajorMinorDir()), ext_name);
+  for (const auto& depot : depots_) {
+    const std::string dir = JoinPath(depot, rel);
+    auto names = ListDir(dir);
+    if (!names.ok()) continue;
+    for (const auto& n : *names) {
+      if (n.size() < 3 || n.compare(n.size() - 3, 3, ".ji") != 0) continue;
+      auto h = impl_->reader(JoinPath(dir, n));
+      if (!h.ok() || h->modules.empty()) continue;
+      const WorklistModule& w = h->modules.front();
+      if (w.name != ext_name || !w.uuid) continue;
+      bool requires_parent = false;
+      for (const auto& m : h->required_modules) requires_parent |= m.uuid == parent.uuid;
+      for (const auto& rq : h->requires_) requires_parent |= rq.imported.uuid == parent.uuid;
+      if (!requires_parent) continue;
+      if (found && *found != *w.uuid) conflict = true;
+      found = w.uuid;
+    }
+  }
+  if (conflict) found.reset();
+  absl::MutexLock lock(&impl_->mu);
+  impl_->ext_uuids[key] = found;
+  return found;
+}
+
+}  // namespace jlcache
