@@ -1,0 +1,4 @@
+module Greetings
+using Words
+include("impl.jl")
+end # module

@@ -1,0 +1,1 @@
+greeting() = join(Words.WORDS, ", ")

@@ -1,0 +1,4 @@
+module Hello
+using Greetings
+include("impl.jl")
+end # module

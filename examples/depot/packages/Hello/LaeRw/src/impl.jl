@@ -1,0 +1,1 @@
+main() = println(Greetings.greeting())

@@ -1,0 +1,3 @@
+module Words
+include("impl.jl")
+end # module

@@ -1,0 +1,2 @@
+const WORDS = ["hello", "world"]
+word(i) = WORDS[i]
