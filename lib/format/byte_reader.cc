@@ -42,8 +42,9 @@ absl::Status ByteReader::Truncated(const FieldName& field, uint64_t need) const 
 
 absl::Status ByteReader::Seek(uint64_t offset, const FieldName& field) {
   if (offset > data_.size())
-    return Error(ErrorKind::kCorruptCache, "offset ", HexOffset(offset), " of ", field.ToString(),
-                 " lies beyond the end of the data (", HexOffset(data_.size()), ")");
+    return Error(ErrorKind::kCorruptCache, "position ", HexOffset(offset),
+                 " lies beyond the end of the data (", HexOffset(data_.size()), ") at offset ",
+                 HexOffset(pos_), " reading ", field.ToString());
   pos_ = static_cast<size_t>(offset);
   return absl::OkStatus();
 }

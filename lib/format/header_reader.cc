@@ -33,7 +33,14 @@ std::string_view FormName(const BodyForm& f) {
                                            : "size+hash entries, preference names + hash";
 }
 
-absl::Status ReadPrelude(ByteReader& r, CacheHeader& h) {
+// Where fields that are checked after the prelude sit, for error messages.
+struct FieldOffsets {
+  size_t julia_version = 0;
+  size_t datastartpos = 0;
+  size_t srctextpos = 0;
+};
+
+absl::Status ReadPrelude(ByteReader& r, CacheHeader& h, FieldOffsets& at) {
   const size_t start = r.pos();
   JLC_ASSIGN_OR_RETURN(std::string_view magic, r.Bytes(8, "magic"));
   if (std::memcmp(magic.data(), kMagic, 8) != 0)
@@ -54,6 +61,7 @@ absl::Status ReadPrelude(ByteReader& r, CacheHeader& h) {
     return r.CorruptAt(ptr_at, "pointer_size", Cat("bad pointer size ", h.pointer_size));
   JLC_ASSIGN_OR_RETURN(std::string_view os, r.CStr("os"));
   JLC_ASSIGN_OR_RETURN(std::string_view arch, r.CStr("arch"));
+  at.julia_version = r.pos();
   JLC_ASSIGN_OR_RETURN(std::string_view version, r.CStr("julia_version"));
   h.os = os;
   h.arch = arch;
@@ -84,6 +92,7 @@ absl::Status ReadPrelude(ByteReader& r, CacheHeader& h) {
       return r.CorruptAt(checksum_at, "checksum",
                          Cat("checksum ", Hex64(h.checksum), " lacks the package tag 0xfafbfcfd"));
   }
+  at.datastartpos = r.pos();
   JLC_ASSIGN_OR_RETURN(h.datastartpos, r.U64("datastartpos"));
   JLC_ASSIGN_OR_RETURN(h.dataendpos, r.U64("dataendpos"));
   return absl::OkStatus();
@@ -130,7 +139,8 @@ absl::Status ReadModPath(ByteReader& r, int64_t dep_index, std::vector<std::stri
 
 // Reads from the totbytes field through srctextpos in one form. On success the
 // header's dependency, preference and srctextpos fields are filled.
-absl::Status ReadDependencySection(ByteReader& r, const BodyForm& form, CacheHeader& h) {
+absl::Status ReadDependencySection(ByteReader& r, const BodyForm& form, CacheHeader& h,
+                                   FieldOffsets& at) {
   h.includes.clear();
   h.requires_.clear();
   h.dependency_order.clear();
@@ -213,6 +223,7 @@ absl::Status ReadDependencySection(ByteReader& r, const BodyForm& form, CacheHea
     return r.CorruptAt(totbytes_at, "totbytes",
                        Cat("totbytes ", h.totbytes, " disagrees with the ",
                            srctextpos_at - totbytes_at, " bytes read as ", FormName(form)));
+  at.srctextpos = r.pos();
   JLC_ASSIGN_OR_RETURN(h.srctextpos, r.I64("srctextpos"));
   return absl::OkStatus();
 }
@@ -322,11 +333,12 @@ absl::StatusOr<CacheHeader> ParseCacheHeader(std::string_view bytes) {
   // The trailer is not part of anything the header points at.
   if (bytes.size() >= kTrailerSize) r.Limit(bytes.size() - kTrailerSize);
 
-  JLC_RETURN_IF_ERROR(ReadPrelude(r, h));
+  FieldOffsets at;
+  JLC_RETURN_IF_ERROR(ReadPrelude(r, h, at));
   std::optional<JuliaVersion> version = JuliaVersion::Parse(h.julia_version);
   if (!version)
-    return Error(ErrorKind::kCorruptCache, "unrecognizable Julia version string \"",
-                 h.julia_version, "\" in the prelude");
+    return r.CorruptAt(at.julia_version, "julia_version",
+                       Cat("unrecognizable Julia version string \"", h.julia_version, "\""));
   JLC_ASSIGN_OR_RETURN(JuliaRules rules, RulesFor(*version));
   JLC_RETURN_IF_ERROR(CheckFormatMatchesLine(h, *version));
 
@@ -346,7 +358,7 @@ absl::StatusOr<CacheHeader> ParseCacheHeader(std::string_view bytes) {
   const size_t body_at = r.pos();
   for (const BodyForm& form : forms) {
     ByteReader attempt = r;
-    absl::Status s = ReadDependencySection(attempt, form, h);
+    absl::Status s = ReadDependencySection(attempt, form, h, at);
     if (s.ok()) {
       chosen = form;
       r = attempt;
@@ -401,22 +413,24 @@ absl::StatusOr<CacheHeader> ParseCacheHeader(std::string_view bytes) {
   const uint64_t body_end = r.size();  // the trailer is already out of reach
   if (h.datastartpos != 0 || h.dataendpos != 0) {
     if (h.datastartpos < header_end || h.datastartpos > h.dataendpos || h.dataendpos > body_end)
-      return Error(ErrorKind::kCorruptCache, "heap image [", HexOffset(h.datastartpos), ", ",
-                   HexOffset(h.dataendpos), ") does not lie between the header end ",
-                   HexOffset(header_end), " and the trailer at ", HexOffset(body_end));
+      return r.CorruptAt(at.datastartpos, "datastartpos",
+                         Cat("heap image [", HexOffset(h.datastartpos), ", ",
+                             HexOffset(h.dataendpos), ") does not lie between the header end ",
+                             HexOffset(header_end), " and the trailer at ", HexOffset(body_end)));
   }
   if (h.srctextpos != 0) {
     const uint64_t min_pos = std::max<uint64_t>(header_end, h.dataendpos);
     if (h.srctextpos < 0 || static_cast<uint64_t>(h.srctextpos) < min_pos ||
         static_cast<uint64_t>(h.srctextpos) > body_end)
-      return Error(ErrorKind::kCorruptCache, "srctextpos ", h.srctextpos, " lies outside [",
-                   HexOffset(min_pos), ", ", HexOffset(body_end), "]");
+      return r.CorruptAt(at.srctextpos, "srctextpos",
+                         Cat("srctextpos ", h.srctextpos, " lies outside [", HexOffset(min_pos),
+                             ", ", HexOffset(body_end), "]"));
   }
   JLC_RETURN_IF_ERROR(ReadSourceText(r, h));
 
   if (bytes.size() < header_end + kTrailerSize)
     return Error(ErrorKind::kCorruptCache, "truncated at offset ", HexOffset(bytes.size()),
-                 " reading the trailer (file of ", bytes.size(), " bytes)");
+                 " reading trailer (file of ", bytes.size(), " bytes ends inside the header)");
   ByteReader trailer(bytes);
   JLC_RETURN_IF_ERROR(trailer.Seek(bytes.size() - kTrailerSize, "trailer"));
   JLC_ASSIGN_OR_RETURN(h.pkgimage_crc, trailer.U32("crc_so"));
