@@ -1,0 +1,424 @@
+# `@everywhere`: Distributed's macro, with `using`/`import` loaded on every
+# process at the same time instead of the caller first.
+#
+# What Distributed does (stdlib/Distributed/src/macros.jl at 1.10.4 48d4fd48;
+# JuliaLang/Distributed.jl src/macros.jl at 6e9c901, the 1.11+ home):
+#   1. the `using`/`import` statements run on the calling process, in the
+#      calling module, before anything else;
+#   2. that load fires Distributed._require_callback (pushed onto
+#      Base.package_callbacks by init_multi at the first addprocs): on
+#      process 1, for a package newly loaded at top level, it sends
+#      `Base.require(pkgid)` to EVERY other process (a closure, through
+#      remotecall_wait) and waits;
+#   3. remotecall_eval(Main, procs, expression) runs the whole expression on
+#      `procs`, the caller last.
+# The caller's load is the whole cost of step 1, and the workers' loads only
+# start after it: about twice one process's load time.
+#
+# What this macro does for an expression with `using`/`import`:
+#   a. the same processes load the same packages as above: the caller always;
+#      the targets; and, exactly when Distributed's callback would fire, every
+#      other process (`Base.require(pkgid)`, errors logged, not thrown, as
+#      Base.run_package_callbacks does);
+#   b. processes are grouped by (hostname, first depot, julia binary, cache
+#      flags); each group's first process describes its runtime; each group's
+#      packages are made fresh by precompile_if_stale once, groups in parallel;
+#   c. load requests go to every worker of a fresh group as one
+#      remotecall_wait(Core.eval, pid, Main, expr) each (the remotecall_eval
+#      path: Core.eval is already compiled on the worker, nothing new to
+#      compile per call). The expression's first statement puts the worker's
+#      pid into a RemoteChannel owned by the caller; the caller waits until
+#      every such worker has acknowledged, THEN starts its own load. The
+#      acknowledgement is needed because the caller's load does not yield: a
+#      request not yet written to the socket would wait for the whole load;
+#   d. the caller's own load runs with Distributed._require_callback removed
+#      from Base.package_callbacks (see `_without_require_callback`);
+#   e. workers of groups that stayed stale or unknown (or any group when
+#      libjlcache is unavailable) load after the caller, Distributed's order,
+#      with one @warn naming them and why;
+#   f. load errors are collected per pid (RemoteException, the caller's own
+#      too) and thrown as one CompositeException; otherwise step 3 runs as
+#      Distributed runs it, and its value is returned.
+
+# Same traversal as Distributed.extract_imports (not public, so not called).
+_extract_imports!(imports, x) = imports
+function _extract_imports!(imports, ex::Expr)
+    if Meta.isexpr(ex, (:import, :using))
+        push!(imports, ex)
+    elseif Meta.isexpr(ex, :let)
+        _extract_imports!(imports, ex.args[2])
+    elseif Meta.isexpr(ex, (:toplevel, :block))
+        for arg in ex.args
+            _extract_imports!(imports, arg)
+        end
+    end
+    return imports
+end
+_extract_imports(ex) = _extract_imports!(Any[], ex)
+
+# Root package names of import statements: `using A.B, C: f` -> [:A, :C].
+# Relative imports (`using .M`) name modules, not packages, and are skipped.
+function _package_roots(imports)
+    roots = Symbol[]
+    for imp in imports
+        for arg in imp.args
+            path = arg
+            Meta.isexpr(path, :(:)) && (path = path.args[1])
+            Meta.isexpr(path, :as) && (path = path.args[1])
+            Meta.isexpr(path, :.) && !isempty(path.args) || continue
+            root = path.args[1]
+            (root isa Symbol && root !== :. && !(root in (:Base, :Core, :Main))) || continue
+            root in roots || push!(roots, root)
+        end
+    end
+    return roots
+end
+
+"""
+    @everywhere [procs()] expr
+
+Distributed's `@everywhere`, with one difference: `using` and `import`
+(also inside a `begin` block) load on every process **at the same time**
+instead of on the calling process first, after making sure, once per group of
+processes sharing a depot, that the packages' precompile caches are fresh.
+
+    using Distributed
+    using FastEverywhere: @everywhere
+    addprocs(4)
+    @everywhere using MyPackage          # loads on 5 processes concurrently
+
+Expressions without `using`/`import` go to `Distributed.@everywhere`
+unchanged. Errors are collected into a `CompositeException` naming each pid.
+Without libjlcache, or where a group's caches stay stale or unknown after
+precompiling, that group loads in Distributed's order (with one warning).
+"""
+macro everywhere(ex)
+    procs = GlobalRef(Distributed, :procs)
+    return esc(:($(@__MODULE__).@everywhere $procs() $ex))
+end
+
+macro everywhere(procs, ex)
+    imports = _extract_imports(ex)
+    isempty(imports) && return esc(:($(Distributed).@everywhere $procs $ex))
+    # Like Distributed: the include path of the file being expanded travels
+    # with the expression, and `$x` in the expression interpolates the
+    # caller's local x (Expr(:quote) evaluated in the caller's scope).
+    source_path = get(task_local_storage(), :SOURCE_PATH, nothing)
+    return :($(_everywhere_with_imports)($__module__, $(esc(procs)), $(QuoteNode(imports)),
+                                         $(esc(Expr(:quote, ex))), $(QuoteNode(source_path))))
+end
+
+function _everywhere_with_imports(mod::Module, procs, imports::Vector{Any}, ex, source_path)
+    fullex = Expr(:toplevel, :(task_local_storage()[:SOURCE_PATH] = $source_path), ex)
+    importex = Expr(:toplevel, imports...)
+    names = _package_roots(imports)
+    if isempty(names)
+        return _distributed_order(mod, procs, importex, fullex)
+    end
+    if !library_available()
+        _warn_library_unavailable()
+        return _distributed_order(mod, procs, importex, fullex)
+    end
+    return _concurrent_order(mod, procs, importex, fullex, names)
+end
+
+# Exactly what Distributed.@everywhere does.
+function _distributed_order(mod::Module, procs, importex, fullex)
+    Core.eval(mod, importex)
+    return Distributed.remotecall_eval(Main, procs, fullex)
+end
+
+# ------------------------------------------------------------------ runtimes
+
+# Process facts of each worker, asked once per pid (pids are never reused).
+const WORKER_FACTS = Dict{Int,Any}()
+
+# RuntimeInfo of each pid, or the exception that prevented asking it.
+function _runtimes(pids::Vector{Int})
+    me = Distributed.myid()
+    result = Dict{Int,Any}()
+    filter!(kv -> kv.first in Distributed.procs(), WORKER_FACTS)
+    @sync for p in pids
+        p == me && continue
+        @async result[p] = try
+            facts = get(WORKER_FACTS, p, nothing)
+            if facts === nothing
+                facts, env = Distributed.remotecall_fetch(Core.eval, p, Main,
+                                                          Expr(:tuple, PROCESS_PROBE, ENVIRONMENT_PROBE))
+                WORKER_FACTS[p] = facts
+            else
+                env = Distributed.remotecall_fetch(Core.eval, p, Main, ENVIRONMENT_PROBE)
+            end
+            RuntimeInfo(facts, env)
+        catch err
+            err
+        end
+    end
+    me in pids && (result[me] = _here())
+    return result
+end
+
+struct ProcessGroup
+    key::Any
+    members::Vector{Int}   # in load order; members[1] is the leader
+    runtime::Union{RuntimeInfo,Nothing}
+    problem::String        # why the runtime is unknown
+end
+
+function _groups(loaders::Vector{Int}, runtimes::Dict{Int,Any})
+    groups = ProcessGroup[]
+    index = Dict{Any,Int}()
+    for p in loaders
+        r = runtimes[p]
+        if r isa RuntimeInfo
+            key = group_key(r)
+            i = get(index, key, 0)
+            if i == 0
+                push!(groups, ProcessGroup(key, [p], r, ""))
+                index[key] = length(groups)
+            else
+                push!(groups[i].members, p)
+            end
+        else
+            push!(groups, ProcessGroup((:unknown, p), [p], nothing,
+                                       "could not ask process $(p) for its runtime: " * sprint(showerror, r)))
+        end
+    end
+    return groups
+end
+
+function _describe(g::ProcessGroup)
+    pids = length(g.members) == 1 ? "process $(g.members[1])" : "processes $(join(g.members, ", "))"
+    g.runtime === nothing && return pids
+    return "$(pids) on $(g.runtime.hostname) (depot $(isempty(g.runtime.depot_path) ? "?" : g.runtime.depot_path[1]))"
+end
+
+# -------------------------------------------------------------- precompiling
+
+# (fresh::Bool, why not)
+const Outcome = Tuple{Bool,String}
+
+# Runs on a group's leader when it is on another machine (its depot is not
+# ours to read): FastEverywhere there, with that process's own callbacks.
+function _prepare_here(names::Vector{String})::Outcome
+    library_available() || return (false, "libjlcache is not available on $(gethostname()): $(library_problem())")
+    try
+        report = precompile_if_stale(names...)
+        return allfresh(report) ? (true, "") : (false, _summary(report))
+    catch err
+        return (false, sprint(showerror, err))
+    end
+end
+
+function _prepare_group(g::ProcessGroup, names::Vector{String}, here::RuntimeInfo)::Outcome
+    g.runtime === nothing && return (false, g.problem)
+    isempty(names) && return (true, "")
+    if g.runtime.hostname == here.hostname
+        # Same machine: this process reads the group's depot itself. Callbacks
+        # are registered only where this process's answer is the group's.
+        try
+            report = _precompile(_session_for(g.runtime), names)
+            return allfresh(report) ? (true, "") : (false, _summary(report))
+        catch err
+            return (false, sprint(showerror, err))
+        end
+    end
+    leader = g.members[1]
+    fe = Base.PkgId(@__MODULE__)
+    request = :(let m = Base.require($fe)
+                    Base.invokelatest(m._prepare_here, $names)
+                end)
+    try
+        return Distributed.remotecall_fetch(Core.eval, leader, Main, request)::Outcome
+    catch err
+        return (false, "FastEverywhere could not check caches on $(g.runtime.hostname) " *
+                       "(process $(leader)): " * sprint(showerror, err))
+    end
+end
+
+# Groups in parallel: remote machines first (their requests go out, then
+# they run on their own), then this machine's, each on a thread of its own
+# when Julia has several (the jlcache call blocks its thread, GC-safe).
+function _prepare_groups(groups::Vector{ProcessGroup}, names::Vector{String})
+    here = _here()
+    outcomes = Vector{Outcome}(undef, length(groups))
+    remote_first = sortperm(groups; by=g -> g.runtime !== nothing && g.runtime.hostname == here.hostname)
+    @sync for i in remote_first
+        g = groups[i]
+        if g.runtime !== nothing && g.runtime.hostname == here.hostname
+            Threads.@spawn outcomes[i] = _prepare_group(g, names, here)
+        else
+            @async outcomes[i] = _prepare_group(g, names, here)
+        end
+    end
+    return outcomes
+end
+
+# ------------------------------------------------------------------- loading
+
+# Distributed._require_callback is removed from Base.package_callbacks while
+# the caller loads, and put back where it was afterwards. Suppressed, not
+# tolerated as a no-op, because it is not one: it would run after our
+# concurrent loads have been sent, as one remotecall_wait per worker of a
+# fresh closure; the worker can only take it after its own load (its message
+# task cannot run during the load), then compiles it, and only then answers.
+# The caller's load would end one round trip plus that compilation after the
+# slowest worker, and a worker failure would surface as Base's "Error during
+# package callback" log instead of in our CompositeException. Its effect
+# (every other process loads the package) is done by this module instead.
+# Nested or concurrent uses share one removal (depth counted). Known limit:
+# another task running `using` on this process meanwhile does not broadcast.
+const CALLBACK_LOCK = ReentrantLock()
+const CALLBACK_DEPTH = Ref(0)
+const REMOVED_CALLBACKS = Tuple{Int,Any}[]
+
+function _without_require_callback(f)
+    lock(CALLBACK_LOCK) do
+        if CALLBACK_DEPTH[] == 0
+            cbs = Base.package_callbacks
+            for i in length(cbs):-1:1
+                if cbs[i] === Distributed._require_callback
+                    pushfirst!(REMOVED_CALLBACKS, (i, cbs[i]))
+                    deleteat!(cbs, i)
+                end
+            end
+        end
+        CALLBACK_DEPTH[] += 1
+    end
+    try
+        return f()
+    finally
+        lock(CALLBACK_LOCK) do
+            CALLBACK_DEPTH[] -= 1
+            if CALLBACK_DEPTH[] == 0
+                for (i, cb) in REMOVED_CALLBACKS
+                    insert!(Base.package_callbacks, min(i, length(Base.package_callbacks) + 1), cb)
+                end
+                empty!(REMOVED_CALLBACKS)
+            end
+        end
+    end
+end
+
+# The expression a worker evaluates: acknowledge, then load. Targets resolve
+# the names as their own `using` will (Base.require(Main, name)); other
+# workers load the caller's PkgIds, as Distributed's callback does.
+function _load_request(pid::Int, target::Bool, names::Vector{Symbol}, pkgids::Vector{Base.PkgId}, acks)
+    statements = Any[]
+    acks === nothing || push!(statements, Expr(:call, GlobalRef(Base, :put!), acks, pid))
+    if target
+        for name in names
+            push!(statements, Expr(:call, GlobalRef(Base, :require), :Main, QuoteNode(name)))
+        end
+    else
+        for id in pkgids
+            push!(statements, Expr(:call, GlobalRef(Base, :require), id))
+        end
+    end
+    push!(statements, nothing)
+    return Expr(:toplevel, statements...)
+end
+
+_pid_exception(pid::Int, err, bt) =
+    err isa Distributed.RemoteException ? err : Distributed.RemoteException(pid, CapturedException(err, bt))
+
+function _remote_load(pid::Int, request, acks)
+    try
+        Distributed.remotecall_wait(Core.eval, pid, Main, request)
+        return nothing
+    catch err
+        # Unblocks the caller if the request failed before the worker could
+        # acknowledge (an extra entry after an acknowledgement is ignored).
+        acks === nothing || put!(acks, -pid)
+        return _pid_exception(pid, err, catch_backtrace())
+    end
+end
+
+function _await_acknowledgements(acks, pids::Vector{Int})
+    pending = Set(pids)
+    while !isempty(pending)
+        delete!(pending, abs(take!(acks)::Int))
+    end
+end
+
+function _load_here(mod::Module, importex)
+    try
+        _without_require_callback(() -> Core.eval(mod, importex))
+        return nothing
+    catch err
+        return _pid_exception(Distributed.myid(), err, catch_backtrace())
+    end
+end
+
+function _concurrent_order(mod::Module, procs, importex, fullex, names::Vector{Symbol})
+    me = Distributed.myid()
+    targets = unique!(Int[p for p in procs])
+    identified = [(n, Base.identify_package(mod, String(n))) for n in names]
+    newly_loaded = Base.PkgId[id for (_, id) in identified if id !== nothing && !Base.root_module_exists(id)]
+    # When Distributed's callback would broadcast (process 1, several
+    # processes, a package new here), every process loads.
+    broadcast = me == 1 && Distributed.nprocs() > 1 && !isempty(newly_loaded)
+    others = broadcast ? sort!(setdiff(Distributed.procs(), targets, [me])) : Int[]
+    loaders = vcat(me, setdiff(targets, [me]), others)
+    jlcache_names = sort!(unique!(String[String(n) for (n, id) in identified
+                                         if id !== nothing && !Base.in_sysimage(id)]))
+
+    groups = _groups(loaders, _runtimes(loaders))
+    outcomes = _prepare_groups(groups, jlcache_names)
+    fast = Set{Int}()
+    problems = String[]
+    for (g, (ok, why)) in zip(groups, outcomes)
+        if ok
+            union!(fast, g.members)
+        else
+            push!(problems, "$(_describe(g)): $(why)")
+        end
+    end
+    if !isempty(problems)
+        @warn "FastEverywhere: `@everywhere` loads $(join(names, ", ")) in Distributed's order " *
+              "(this process first) for:\n  " * join(problems, "\n  ")
+    end
+
+    is_target(p) = p in targets
+    fast_workers = Int[p for p in loaders if p != me && p in fast]
+    slow_workers = Int[p for p in loaders if p != me && !(p in fast)]
+    errors = Dict{Int,Any}()
+
+    # Deliver, confirm, then load here.
+    capacity = 2 * length(fast_workers)
+    acks = isempty(fast_workers) ? nothing : Distributed.RemoteChannel(() -> Channel{Int}(capacity))
+    tasks = Dict{Int,Task}()
+    for p in fast_workers
+        request = _load_request(p, is_target(p), names, newly_loaded, acks)
+        tasks[p] = @async _remote_load(p, request, acks)
+    end
+    acks === nothing || _await_acknowledgements(acks, fast_workers)
+    here = @async _load_here(mod, importex)
+    err = fetch(here)
+    err === nothing || (errors[me] = err)
+    for p in fast_workers
+        err = fetch(tasks[p])
+        err === nothing || (errors[p] = err)
+    end
+    # Distributed's order for the rest: after this process.
+    slow_tasks = Dict{Int,Task}()
+    for p in slow_workers
+        request = _load_request(p, is_target(p), names, newly_loaded, nothing)
+        slow_tasks[p] = @async _remote_load(p, request, nothing)
+    end
+    for (p, t) in slow_tasks
+        err = fetch(t)
+        err === nothing || (errors[p] = err)
+    end
+
+    # Non-targets only loaded because Distributed's callback would have: their
+    # failures are logged, as Base.run_package_callbacks logs them.
+    for p in sort!(collect(keys(errors)))
+        if !(p == me || is_target(p))
+            @error "FastEverywhere: loading on process $(p) (as Distributed's package callback would) failed" exception = errors[p]
+            delete!(errors, p)
+        end
+    end
+    isempty(errors) || throw(CompositeException(Any[errors[p] for p in sort!(collect(keys(errors)))]))
+    return Distributed.remotecall_eval(Main, procs, fullex)
+end
