@@ -14,6 +14,7 @@
 #   julia_bin, image_file  Base.JLOptions() fields (C strings)
 #   cpu_target      ENV["JULIA_CPU_TARGET"] if set, else JLOptions().cpu_target,
 #                   exactly as compilecache_path hashes it
+#   stdlib_dir, build_stdlib_dir, bindir  Sys.STDLIB, Sys.BUILD_STDLIB_PATH, Sys.BINDIR
 #   pkgimages       JLOptions().use_pkgimages: 0 no, 1 yes, 2 existing (1.11+)
 #   cache_flags     ccall(:jl_cache_flags, UInt8, ())
 #   sysimage modules  Base._sysimage_modules (filled from loaded_modules in
@@ -51,6 +52,7 @@ const PROCESS_PROBE = quote
                       opts.cpu_target == C_NULL ? "" : Base.unsafe_string(opts.cpu_target),
          stdlib_dir = Base.Sys.STDLIB,
          build_stdlib_dir = Base.Sys.BUILD_STDLIB_PATH,
+         bindir = Base.Sys.BINDIR,
          use_pkgimages = Base.Int(opts.use_pkgimages),
          cache_flags = ccall(:jl_cache_flags, UInt8, ()),
          sysimage_modules = modules)
@@ -91,6 +93,7 @@ struct RuntimeInfo
     cpu_target::String
     stdlib_dir::String
     build_stdlib_dir::String
+    bindir::String
     pkgimages::String          # "yes", "no" or "existing"
     cache_flags::UInt8
     sysimage_modules::Vector{Tuple{String,String,UInt64,UInt64}}  # name, uuid or "", build id hi, lo
@@ -112,7 +115,8 @@ function RuntimeInfo(process, env)
                 String(process.git_branch), String(process.git_commit), String(process.os),
                 String(process.arch), Int(process.pointer_size), String(process.julia_bin),
                 String(process.image_file), String(process.cpu_target), String(process.stdlib_dir),
-                String(process.build_stdlib_dir), _pkgimages_name(process.use_pkgimages),
+                String(process.build_stdlib_dir), String(process.bindir),
+                _pkgimages_name(process.use_pkgimages),
                 UInt8(process.cache_flags),
                 Tuple{String,String,UInt64,UInt64}[(String(a), String(b), UInt64(c), UInt64(d))
                                                    for (a, b, c, d) in process.sysimage_modules],
@@ -158,7 +162,8 @@ function _new_runtime_handle(r::RuntimeInfo)
                              ("git_commit", r.git_commit), ("os", r.os), ("arch", r.arch),
                              ("julia_bin", r.julia_bin), ("image_file", r.image_file),
                              ("cpu_target", r.cpu_target), ("stdlib_dir", r.stdlib_dir),
-                             ("build_stdlib_dir", r.build_stdlib_dir), ("pkgimages", r.pkgimages))
+                             ("build_stdlib_dir", r.build_stdlib_dir), ("bindir", r.bindir),
+                             ("pkgimages", r.pkgimages))
             _check(LibJlcache.jlcache_runtime_set_string(rt, key, value), :jlcache_runtime_set_string)
         end
         if !isempty(r.active_project)
