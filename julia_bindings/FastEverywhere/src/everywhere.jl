@@ -2,7 +2,7 @@
 # process at the same time instead of the caller first.
 #
 # What Distributed does (stdlib/Distributed/src/macros.jl at 1.10.4 48d4fd48;
-# JuliaLang/Distributed.jl src/macros.jl at 6e9c901, the 1.11+ home):
+# JuliaLang/Distributed.jl src/macros.jl at 6e9c901f, the 1.11+ home):
 #   1. the `using`/`import` statements run on the calling process, in the
 #      calling module, before anything else;
 #   2. that load fires Distributed._require_callback (pushed onto
