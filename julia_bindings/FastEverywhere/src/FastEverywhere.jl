@@ -19,8 +19,10 @@ system library search path; see [`FastEverywhere.library_path`](@ref).
 """
 module FastEverywhere
 
-using Distributed
-using Libdl
+# Imported, not `using`: Distributed exports its own @everywhere, which this
+# module defines under the same name.
+import Distributed
+import Libdl
 
 include("LibJlcache.jl")
 

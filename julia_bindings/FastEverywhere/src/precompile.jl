@@ -101,7 +101,8 @@ function _precompile(session::Session, names::Vector{String}; timeout::Real=0, j
         for i in 0:n-1
             result = get(PRECOMPILE_RESULTS, LibJlcache.jlcache_precompile_report_result(report, Csize_t(i)),
                          :unknown)
-            verdict = _read_verdict(LibJlcache.jlcache_precompile_report_verdict(report, Csize_t(i)))
+            vptr = LibJlcache.jlcache_precompile_report_verdict(report, Csize_t(i))
+            verdict = vptr == C_NULL ? Verdict("", nothing, :unknown, nothing, Reason[]) : _read_verdict(vptr)
             push!(entries, PrecompileEntry(verdict.package, result, verdict))
         end
         return PrecompileReport(entries, LibJlcache.jlcache_precompile_report_launched(report) != 0,
