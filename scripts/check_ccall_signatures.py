@@ -510,7 +510,7 @@ def self_test():
         else:
             print("self-test: renamed jlcache_isstale in the real header detected")
     total = 2 + len(MUTATIONS)
-    print(f"ccall signature self-test: {total - failures} passed, {failures} failed")
+    print(f"ccall-signature-self-test: {total - failures} passed, {failures} failed")
     return 1 if failures else 0
 
 

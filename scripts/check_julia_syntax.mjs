@@ -187,10 +187,10 @@ function selfTest(parser) {
   }
   const cases = GOOD_SNIPPETS.length + BAD_SNIPPETS.length + 2;
   if (failures > 0) {
-    console.log(`julia syntax self-test: ${cases - failures} passed, ${failures} failed`);
+    console.log(`julia-syntax-self-test: ${cases - failures} passed, ${failures} failed`);
     return 1;
   }
-  console.log(`julia syntax self-test: ${cases} passed, 0 failed`);
+  console.log(`julia-syntax-self-test: ${cases} passed, 0 failed`);
   return 0;
 }
 
