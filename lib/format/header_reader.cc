@@ -272,8 +272,9 @@ bool WalkCloneTargets(std::string_view blob, bool cpufeatures) {
     if (cpufeatures) {
       uint32_t base;
       if (!u32(&base)) return false;
-      // base: -1 = none, else an earlier target
-      if (static_cast<int32_t>(base) < -1 || (static_cast<int32_t>(base) >= 0 && base >= t))
+      // base: -1 = none, else the index of another target
+      if (static_cast<int32_t>(base) < -1 ||
+          (static_cast<int32_t>(base) >= 0 && base >= ntargets))
         return false;
     }
     if (!u32(&words)) return false;
