@@ -1,0 +1,251 @@
+#include "stale/session.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+#include "core/file_io.h"
+
+namespace jlcache {
+
+// The engine's view of the environment: lib/env answers, mapped to "found or
+// not" the way Julia's functions return `nothing`.
+class Session::EngineEnv : public EngineEnvironment {
+ public:
+  explicit EngineEnv(const Environment* env) : env_(env) {}
+
+  const std::vector<std::string>& Depots() const override { return env_->depots(); }
+
+  absl::StatusOr<std::optional<std::string>> Locate(const PkgId& pkg) override {
+    auto located = env_->Locate(pkg);
+    if (located.ok()) return std::optional<std::string>(located->entry_file);
+    if (IsNotFound(located.status())) return std::optional<std::string>();
+    return located.status();
+  }
+
+  absl::StatusOr<std::optional<PkgId>> Identify(const PkgId& where,
+                                                const std::string& name) override {
+    auto id = env_->Identify(where, name);
+    if (id.ok()) return std::optional<PkgId>(*id);
+    if (IsNotFound(id.status())) return std::optional<PkgId>();
+    return id.status();
+  }
+
+  absl::StatusOr<std::vector<std::string>> CacheCandidates(const PkgId& pkg) override {
+    JLC_ASSIGN_OR_RETURN(jlcache::CacheCandidates found, env_->FindCacheCandidates(pkg));
+    std::vector<std::string> out;
+    out.reserve(found.files.size());
+    for (auto& c : found.files) out.push_back(std::move(c.path));
+    return out;
+  }
+
+  std::optional<toml::table> Preferences(const Uuid& uuid) override {
+    auto prefs = env_->Preferences(uuid);
+    if (!prefs.ok()) return std::nullopt;
+    return *std::move(prefs);
+  }
+
+ private:
+  static bool IsNotFound(const absl::Status& s) {
+    ErrorKind k = KindOf(s);
+    return k == ErrorKind::kPackageNotFound || k == ErrorKind::kNotInstalled ||
+           k == ErrorKind::kManifestMissing || k == ErrorKind::kNotFound;
+  }
+  const Environment* env_;
+};
+
+absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& profile,
+                                                       SessionOptions options) {
+  if (!profile.validated())
+    return Error(ErrorKind::kRuntime, "the runtime profile has not been validated");
+  std::unique_ptr<Session> s(new Session());
+  s->profile_ = profile;
+  s->options_ = options;
+  EnvironmentOptions eo;
+  eo.env = options.env_given ? options.env : ProcessEnvVars();
+  eo.project = options.project;
+  eo.cwd = options.cwd;
+  eo.no_write = options.no_write;
+  JLC_ASSIGN_OR_RETURN(s->env_, Environment::Create(profile, std::move(eo)));
+  s->engine_env_ = std::make_unique<EngineEnv>(s->env_.get());
+
+  if (options.memo_path) {
+    s->memo_path_ = options.memo_path;
+  } else if (!s->env_->depots().empty()) {
+    s->memo_path_ = JoinPath(s->env_->depots().front(), "jlcache/hashmemo-v1.bin");
+  }
+  // A memo that cannot be read is only a slower start, never a wrong verdict.
+  if (s->memo_path_) (void)s->memo_.Load(*s->memo_path_);
+
+  Session* self = s.get();
+  JuliaOracles oracles;
+  oracles.accepts_clone_targets = [self](const std::string& blob) -> std::optional<bool> {
+    absl::MutexLock lock(&self->oracle_mu_);
+    if (!self->clone_oracle_) return std::nullopt;
+    return self->clone_oracle_(blob);
+  };
+  oracles.preferences_hash = [self](const Uuid& u, const std::vector<std::string>& names)
+      -> std::optional<uint64_t> {
+    {
+      absl::MutexLock lock(&self->oracle_mu_);
+      if (self->prefs_oracle_) {
+        if (auto h = self->prefs_oracle_(u, names)) return h;
+      }
+    }
+    return self->env_->RecordedPreferencesHash(u, names);
+  };
+  s->engine_ = std::make_unique<StalenessEngine>(s->profile_, s->engine_env_.get(), &s->memo_,
+                                                 std::move(oracles),
+                                                 options.io_threads > 0 ? options.io_threads : 4);
+  return s;
+}
+
+Session::~Session() = default;
+
+void Session::SetCloneTargetsOracle(std::function<std::optional<bool>(const std::string&)> fn) {
+  absl::MutexLock lock(&oracle_mu_);
+  clone_oracle_ = std::move(fn);
+}
+
+void Session::SetPreferencesHashOracle(PreferencesHashFn fn) {
+  absl::MutexLock lock(&oracle_mu_);
+  prefs_oracle_ = std::move(fn);
+}
+
+void Session::ClearMemo() {
+  engine_->ClearMemo();
+  env_->toml_cache().Clear();
+}
+
+void Session::ClearContentMemo() { memo_.Clear(); }
+
+absl::Status Session::SaveContentMemo() {
+  if (options_.no_write || !memo_path_ || !memo_.dirty()) return absl::OkStatus();
+  return memo_.Save(*memo_path_);
+}
+
+absl::StatusOr<PkgId> Session::Resolve(std::string_view package) {
+  if (auto uuid = Uuid::Parse(package)) {
+    for (const auto& m : profile_.sysimage_modules)
+      if (m.uuid == *uuid) return PkgId{m.uuid, m.name};
+    JLC_ASSIGN_OR_RETURN(std::vector<ManifestPackage> pkgs, env_->ManifestPackages());
+    for (const auto& p : pkgs)
+      if (p.id.uuid == *uuid) return p.id;
+    return Error(ErrorKind::kPackageNotFound, "no package with UUID ", package,
+                 " in the environment");
+  }
+  auto id = env_->Identify(package);
+  if (id.ok()) return *id;
+  if (KindOf(id.status()) != ErrorKind::kPackageNotFound) return id.status();
+  // Not a top-level name: an indirect dependency in the manifest (unique by
+  // name), or an extension, which LocateByName knows.
+  if (auto pkgs = env_->ManifestPackages(); pkgs.ok()) {
+    std::optional<PkgId> found;
+    int matches = 0;
+    for (const auto& p : *pkgs)
+      if (p.id.name == package) found = p.id, ++matches;
+    if (matches == 1) return *found;
+  }
+  auto located = env_->LocateByName(package);
+  if (located.ok()) return located->id;
+  return id.status();
+}
+
+Verdict Session::Unresolvable(const std::string& name, const absl::Status& why) {
+  Verdict v;
+  v.package = PkgId{std::nullopt, name};
+  v.kind = VerdictKind::kUnknown;
+  StalenessReason r{ReasonCode::kUnknownExtensionUuid, std::string(Message(why)), std::nullopt,
+                    std::nullopt, {}, true};
+  if (KindOf(why) == ErrorKind::kNotInstalled) {
+    v.kind = VerdictKind::kStale;
+    r.code = ReasonCode::kNotInstalled;
+    r.unknown = false;
+  }
+  v.reasons.push_back(std::move(r));
+  return v;
+}
+
+// Either a PkgId the engine can check, or a verdict known without it.
+absl::StatusOr<std::variant<PkgId, Verdict>> Session::Prepare(std::string_view package) {
+  auto id = Resolve(package);
+  if (!id.ok()) {
+    if (KindOf(id.status()) == ErrorKind::kNotInstalled)
+      return Unresolvable(std::string(package), id.status());
+    return id.status();
+  }
+  if (id->uuid) return *id;
+  auto located = env_->LocateByName(package);
+  if (!located.ok() || !located->extension_parent) return *id;
+  // An extension whose UUID no cache header tells us. No cache file at all:
+  // certainly stale; otherwise it cannot be decided without Julia's hash.
+  Verdict v;
+  v.package = *id;
+  bool any_cache = false;
+  for (const auto& d : env_->depots()) {
+    auto names =
+        ListDir(JoinPath(d, Cat("compiled/", profile_.version.MajorMinorDir(), "/", id->name)));
+    if (names.ok())
+      for (const auto& n : *names)
+        if (n.size() > 3 && n.compare(n.size() - 3, 3, ".ji") == 0) any_cache = true;
+  }
+  v.kind = any_cache ? VerdictKind::kUnknown : VerdictKind::kStale;
+  v.reasons.push_back(StalenessReason{
+      any_cache ? ReasonCode::kUnknownExtensionUuid : ReasonCode::kNoCache,
+      any_cache ? Cat("the UUID of extension ", id->name,
+                      " cannot be computed without Julia, and none of its cache headers names it")
+                : Cat("no cache file for extension ", id->name),
+      std::nullopt, std::nullopt, {}, any_cache});
+  return v;
+}
+
+absl::StatusOr<Verdict> Session::IsStale(std::string_view package) {
+  JLC_ASSIGN_OR_RETURN(auto prepared, Prepare(package));
+  if (auto* v = std::get_if<Verdict>(&prepared)) return std::move(*v);
+  Verdict v = engine_->Check(std::get<PkgId>(prepared));
+  (void)SaveContentMemo();
+  return v;
+}
+
+absl::StatusOr<std::vector<std::string>> Session::PackageNames() {
+  JLC_ASSIGN_OR_RETURN(std::vector<ManifestPackage> pkgs, env_->ManifestPackages());
+  std::vector<std::string> all;
+  for (const auto& p : pkgs) all.push_back(p.id.name);
+  // An extension is loadable when all of its triggers are in the environment.
+  for (const auto& p : pkgs) {
+    for (const auto& [ext, triggers] : p.extensions) {
+      bool loadable = true;
+      for (const auto& t : triggers)
+        loadable = loadable && std::any_of(pkgs.begin(), pkgs.end(),
+                                           [&](const ManifestPackage& q) { return q.id.name == t; });
+      if (loadable) all.push_back(ext);
+    }
+  }
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  return all;
+}
+
+absl::StatusOr<std::vector<Verdict>> Session::Status(const std::vector<std::string>& packages) {
+  std::vector<std::string> names = packages;
+  if (names.empty()) {
+    JLC_ASSIGN_OR_RETURN(names, PackageNames());
+  }
+  std::vector<Verdict> out(names.size());
+  std::vector<PkgId> to_check;
+  std::vector<size_t> slots;
+  for (size_t i = 0; i < names.size(); ++i) {
+    JLC_ASSIGN_OR_RETURN(auto prepared, Prepare(names[i]));
+    if (auto* v = std::get_if<Verdict>(&prepared)) {
+      out[i] = std::move(*v);
+    } else {
+      to_check.push_back(std::get<PkgId>(prepared));
+      slots.push_back(i);
+    }
+  }
+  std::vector<Verdict> checked = engine_->CheckMany(to_check);
+  for (size_t k = 0; k < slots.size(); ++k) out[slots[k]] = std::move(checked[k]);
+  (void)SaveContentMemo();
+  return out;
+}
+
+}  // namespace jlcache

@@ -1,0 +1,478 @@
+// Staleness scenarios on real-shaped depots, across layouts: each test builds
+// a world, edits it the way users do, and checks the verdict and its codes.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <string>
+
+#include "core/error.h"
+#include "core/file_io.h"
+#include "gtest/gtest.h"
+#include "stale/session.h"
+#include "support/scenario.h"
+
+namespace jlcache {
+namespace {
+
+using testing::CompileOptions;
+using testing::Scenario;
+
+std::vector<std::string> Codes(const Verdict& v) {
+  std::vector<std::string> out;
+  for (const auto& r : v.reasons) out.emplace_back(ReasonCodeName(r.code));
+  return out;
+}
+
+bool HasCode(const Verdict& v, std::string_view code) {
+  for (const auto& r : v.reasons)
+    if (ReasonCodeName(r.code) == code) return true;
+  return false;
+}
+
+Verdict Check(const Scenario& s, const std::string& pkg) {
+  auto session = s.OpenSession();
+  EXPECT_NE(session, nullptr);
+  if (!session) return Verdict{};
+  auto v = session->IsStale(pkg);
+  EXPECT_TRUE(v.ok()) << v.status();
+  return v.ok() ? *v : Verdict{};
+}
+
+std::string Describe(const Verdict& v) {
+  std::string out = std::string(VerdictKindName(v.kind)) + ":";
+  for (const auto& r : v.reasons) out += " [" + std::string(ReasonCodeName(r.code)) + ": " + r.detail + "]";
+  return out;
+}
+
+// A small world: Words <- Greetings <- Hello, all compiled.
+void BuildChain(Scenario& s) {
+  s.AddPackage("Words");
+  s.AddPackage("Greetings", {"Words"});
+  s.AddPackage("Hello", {"Greetings"});
+  s.WriteEnvironment();
+  s.Compile("Words");
+  s.Compile("Greetings");
+  s.Compile("Hello");
+}
+
+class EveryLayout : public ::testing::TestWithParam<HeaderLayout> {};
+
+INSTANTIATE_TEST_SUITE_P(Layouts, EveryLayout,
+                         ::testing::Values(HeaderLayout::kA, HeaderLayout::kB,
+                                           HeaderLayout::kBPrime),
+                         [](const auto& info) {
+                           std::string n(LayoutName(info.param));
+                           std::replace(n.begin(), n.end(), '\'', 'p');
+                           return "Layout" + n;
+                         });
+
+TEST_P(EveryLayout, FreshWorldIsFresh) {
+  Scenario s(GetParam());
+  BuildChain(s);
+  for (const char* pkg : {"Words", "Greetings", "Hello"}) {
+    Verdict v = Check(s, pkg);
+    EXPECT_EQ(v.kind, VerdictKind::kFresh) << pkg << " " << Describe(v);
+    EXPECT_EQ(v.cache, s.LatestCache(pkg).ji_path);
+  }
+}
+
+TEST_P(EveryLayout, EditedSourceMakesItAndItsDependentsStale) {
+  Scenario s(GetParam());
+  BuildChain(s);
+  s.WriteSource("Words", "src/impl.jl", "greet() = \"changed, and longer than before\"\n");
+  Verdict words = Check(s, "Words");
+  EXPECT_EQ(words.kind, VerdictKind::kStale) << Describe(words);
+  EXPECT_TRUE(HasCode(words, "file_changed")) << Describe(words);
+  Verdict hello = Check(s, "Hello");
+  EXPECT_EQ(hello.kind, VerdictKind::kStale) << Describe(hello);
+  ASSERT_TRUE(HasCode(hello, "dep_stale")) << Describe(hello);
+  // Hello's cache requires Words directly (transitive list): it names Words.
+  bool names_words = false;
+  for (const auto& r : hello.reasons)
+    if (r.code == ReasonCode::kDepStale && r.dependency && r.dependency->find("Words") == 0)
+      names_words = true;
+  EXPECT_TRUE(names_words) << Describe(hello);
+}
+
+TEST_P(EveryLayout, SameSizeEditIsCaught) {
+  Scenario s(GetParam());
+  BuildChain(s);
+  std::string path = s.SourcePath("Words", "src/impl.jl");
+  std::string text = testing::ReadFileOrDie(path);
+  text[text.size() - 3] ^= 0x01;  // same size, different content
+  auto st = StatPath(path);
+  testing::WriteFileOrDie(path, text);
+  // Keep the mtime, so only the content rule can see it (1.11+).
+  testing::SetMtimeOrDie(path, st->mtime_sec, st->mtime_nsec);
+  Verdict v = Check(s, "Words");
+  if (GetParam() == HeaderLayout::kA) {
+    // 1.10 records mtimes only: Julia cannot see this edit either.
+    EXPECT_EQ(v.kind, VerdictKind::kFresh) << Describe(v);
+  } else {
+    EXPECT_EQ(v.kind, VerdictKind::kStale) << Describe(v);
+    EXPECT_TRUE(HasCode(v, "file_changed"));
+  }
+}
+
+TEST_P(EveryLayout, TouchedButUnchanged) {
+  Scenario s(GetParam());
+  BuildChain(s);
+  std::string path = s.SourcePath("Words", "src/impl.jl");
+  testing::SetMtimeOrDie(path, 2000000000, 123456789);
+  Verdict v = Check(s, "Words");
+  if (GetParam() == HeaderLayout::kA) {
+    EXPECT_EQ(v.kind, VerdictKind::kStale) << Describe(v);
+    EXPECT_TRUE(HasCode(v, "file_changed"));
+  } else {
+    EXPECT_EQ(v.kind, VerdictKind::kFresh) << Describe(v);
+  }
+}
+
+TEST_P(EveryLayout, SeedFalseNegativeIsCaught) {
+  // A depends on B; A's cache was built against B's build X. B is upgraded
+  // (new tree hash, new cache with build Y) and removed from the project's
+  // [deps], staying in the manifest as A's dependency.
+  Scenario s(GetParam());
+  s.AddPackage("B");
+  s.AddPackage("A", {"B"});
+  s.WriteEnvironment();
+  auto b1 = s.Compile("B");
+  s.Compile("A");
+  ASSERT_EQ(Check(s, "A").kind, VerdictKind::kFresh);
+  s.Upgrade("B");
+  s.WriteEnvironment({"A"});
+  auto b2 = s.Compile("B");
+  ASSERT_NE(b1.build_id, b2.build_id);
+  Verdict a = Check(s, "A");
+  EXPECT_EQ(a.kind, VerdictKind::kStale) << Describe(a);
+  bool found = false;
+  for (const auto& r : a.reasons) {
+    if (r.code != ReasonCode::kDepStale) continue;
+    found = true;
+    EXPECT_NE(r.dependency->find("B ["), std::string::npos);
+    EXPECT_NE(r.detail.find(b1.build_id.ToString()), std::string::npos) << r.detail;
+  }
+  EXPECT_TRUE(found) << Describe(a);
+  EXPECT_EQ(Check(s, "B").kind, VerdictKind::kFresh);
+}
+
+TEST_P(EveryLayout, RemovedDependencyIsDepMissing) {
+  Scenario s(GetParam());
+  s.AddPackage("B");
+  s.AddPackage("A", {"B"});
+  s.WriteEnvironment();
+  s.Compile("B");
+  s.Compile("A");
+  // B disappears from the project and the manifest.
+  std::string manifest = testing::ReadFileOrDie(s.project_dir() + "/Manifest.toml");
+  auto start = manifest.find("[[deps.B]]");
+  ASSERT_NE(start, std::string::npos);
+  manifest.erase(start, manifest.find("[[deps.", start + 5) == std::string::npos
+                            ? std::string::npos
+                            : manifest.find("[[deps.", start + 5) - start);
+  manifest.erase(manifest.find("deps = [\"B\"]\n"), 13);
+  testing::WriteFileOrDie(s.project_dir() + "/Manifest.toml", manifest);
+  testing::WriteFileOrDie(s.project_dir() + "/Project.toml",
+                          "[deps]\nA = \"" + s.UuidOf("A").ToString() + "\"\n");
+  Verdict a = Check(s, "A");
+  EXPECT_EQ(a.kind, VerdictKind::kStale) << Describe(a);
+  EXPECT_TRUE(HasCode(a, "dep_missing")) << Describe(a);
+}
+
+TEST_P(EveryLayout, FlagsMismatch) {
+  Scenario s(GetParam());
+  s.AddPackage("Foo");
+  s.WriteEnvironment();
+  CompileOptions o;
+  o.flags = 0x83;  // --inline=no
+  s.Compile("Foo", o);
+  Verdict v = Check(s, "Foo");
+  EXPECT_EQ(v.kind, VerdictKind::kStale);
+  EXPECT_EQ(Codes(v), std::vector<std::string>{"flags_mismatch"}) << Describe(v);
+}
+
+TEST_P(EveryLayout, MissingNativeLibrary) {
+  Scenario s(GetParam());
+  s.AddPackage("Foo");
+  s.WriteEnvironment();
+  CompileOptions o;
+  o.write_so = false;
+  s.Compile("Foo", o);
+  Verdict v = Check(s, "Foo");
+  EXPECT_EQ(v.kind, VerdictKind::kStale);
+  EXPECT_EQ(Codes(v), std::vector<std::string>{"ocachefile_missing"}) << Describe(v);
+}
+
+TEST_P(EveryLayout, CorruptCrcs) {
+  Scenario s(GetParam());
+  s.AddPackage("Foo");
+  s.WriteEnvironment();
+  auto c = s.Compile("Foo");
+  // The native library changed after the cache was written.
+  testing::WriteFileOrDie(c.so_path, "\x7f" "ELF other bytes");
+  Verdict v = Check(s, "Foo");
+  EXPECT_EQ(Codes(v), std::vector<std::string>{"ocache_checksum_invalid"}) << Describe(v);
+  // A flipped byte in the source-text section of the .ji: parses, fails CRC.
+  s.Compile("Foo");
+  std::string path = s.LatestCache("Foo").ji_path;
+  std::string bytes = testing::ReadFileOrDie(path);
+  size_t pos = bytes.find("hello from Foo");
+  ASSERT_NE(pos, std::string::npos);
+  bytes[pos] = 'J';
+  testing::WriteFileOrDie(path, bytes);
+  v = Check(s, "Foo");
+  EXPECT_EQ(v.kind, VerdictKind::kStale);
+  EXPECT_TRUE(HasCode(v, "checksum_invalid")) << Describe(v);
+}
+
+TEST_P(EveryLayout, TruncatedCandidateIsCorruptNotAnError) {
+  Scenario s(GetParam());
+  s.AddPackage("Foo");
+  s.WriteEnvironment();
+  auto c = s.Compile("Foo");
+  std::string bytes = testing::ReadFileOrDie(c.ji_path);
+  testing::WriteFileOrDie(c.ji_path, bytes.substr(0, bytes.size() / 2));
+  Verdict v = Check(s, "Foo");
+  EXPECT_EQ(v.kind, VerdictKind::kStale);
+  EXPECT_EQ(Codes(v), std::vector<std::string>{"corrupt_cache"}) << Describe(v);
+}
+
+TEST_P(EveryLayout, DifferentJuliaCommit) {
+  Scenario s(GetParam());
+  s.AddPackage("Foo");
+  s.WriteEnvironment();
+  CompileOptions o;
+  o.git_commit = "0123456789abcdef0123456789abcdef01234567";
+  s.Compile("Foo", o);
+  Verdict v = Check(s, "Foo");
+  EXPECT_EQ(Codes(v), std::vector<std::string>{"incompatible_header"}) << Describe(v);
+}
+
+TEST_P(EveryLayout, OnlyAnOlderCandidateIsFresh) {
+  Scenario s(GetParam());
+  s.AddPackage("Foo");
+  s.WriteEnvironment();
+  CompileOptions older;
+  older.cache_mtime = 1700000000.0;
+  auto good = s.Compile("Foo", older);
+  CompileOptions newer;
+  newer.cache_mtime = 1800000000.0;
+  newer.git_commit = "fedcba9876543210fedcba9876543210fedcba98";
+  s.Compile("Foo", newer);
+  Verdict v = Check(s, "Foo");
+  EXPECT_EQ(v.kind, VerdictKind::kFresh) << Describe(v);
+  EXPECT_EQ(v.cache, good.ji_path);
+  EXPECT_EQ(Codes(v), std::vector<std::string>{"incompatible_header"});
+}
+
+TEST_P(EveryLayout, NoCacheAtAll) {
+  Scenario s(GetParam());
+  s.AddPackage("Foo");
+  s.WriteEnvironment();
+  Verdict v = Check(s, "Foo");
+  EXPECT_EQ(v.kind, VerdictKind::kStale);
+  EXPECT_EQ(Codes(v), std::vector<std::string>{"no_cache"});
+}
+
+TEST_P(EveryLayout, Preferences) {
+  Scenario s(GetParam());
+  s.AddPackage("Foo");
+  s.WriteEnvironment();
+  bool blob = GetParam() == HeaderLayout::kBPrime;
+  CompileOptions o;
+  if (blob) {
+    o.preferences_blob = "[" + s.UuidOf("Foo").ToString() + "]\nlevel = 3\n";
+  } else {
+    o.preference_names = {"level"};
+    o.preferences_hash = 0x1234abcd;
+  }
+  s.Compile("Foo", o);
+  s.WritePreferences("[Foo]\nlevel = 3\n");
+  Verdict v = Check(s, "Foo");
+  if (blob) {
+    EXPECT_EQ(v.kind, VerdictKind::kFresh) << Describe(v);  // unchanged, decided exactly
+  } else {
+    // Set, with a non-zero stored hash: only Julia's Base.hash can tell.
+    EXPECT_EQ(v.kind, VerdictKind::kUnknown) << Describe(v);
+    EXPECT_EQ(Codes(v), std::vector<std::string>{"preferences_unverifiable"});
+    // With the bindings' callback the answer is exact, both ways.
+    auto session = s.OpenSession();
+    session->SetPreferencesHashOracle(
+        [](const Uuid&, const std::vector<std::string>&) { return std::optional<uint64_t>(0x1234abcd); });
+    EXPECT_EQ(session->IsStale("Foo")->kind, VerdictKind::kFresh);
+    session->SetPreferencesHashOracle(
+        [](const Uuid&, const std::vector<std::string>&) { return std::optional<uint64_t>(7); });
+    session->ClearMemo();
+    EXPECT_EQ(session->IsStale("Foo")->kind, VerdictKind::kStale);
+  }
+  // Changed: the key is removed.
+  s.WritePreferences("[Foo]\nother = 1\n");
+  v = Check(s, "Foo");
+  EXPECT_EQ(v.kind, VerdictKind::kStale) << Describe(v);
+  EXPECT_EQ(Codes(v), std::vector<std::string>{"preferences_changed"});
+}
+
+TEST(ScenarioB, RelocatedDepotStaysFresh) {
+  Scenario s(HeaderLayout::kB);
+  BuildChain(s);
+  std::string moved = s.dir().Join("moved-depot");
+  std::filesystem::rename(s.depot(), moved);
+  auto session_opts = s.Profile();
+  SessionOptions o;
+  o.env = {{"JULIA_DEPOT_PATH", moved}, {"HOME", s.dir().Join("home")}};
+  o.env_given = true;
+  o.project = s.project_dir();
+  auto session = Session::Open(s.Profile(), o);
+  ASSERT_TRUE(session.ok()) << session.status();
+  auto v = (*session)->IsStale("Hello");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->kind, VerdictKind::kFresh) << Describe(*v);
+  EXPECT_EQ(v->cache->rfind(moved, 0), 0u);
+}
+
+TEST(ScenarioB, IncludeDependencyTrackedByMtimeAndByContent) {
+  Scenario s(HeaderLayout::kB);
+  s.AddPackage("Foo");
+  s.WriteEnvironment();
+  s.WriteSource("Foo", "data/table.txt", "1 2 3\n");
+  s.WriteSource("Foo", "data/dir/a.txt", "a");
+  CompileOptions o;
+  o.include_dependencies = {"data/table.txt", "data/dir"};
+  s.Compile("Foo", o);
+  EXPECT_EQ(Check(s, "Foo").kind, VerdictKind::kFresh);
+  // Touch: content-tracked, still fresh.
+  testing::SetMtimeOrDie(s.SourcePath("Foo", "data/table.txt"), 2000000000, 0);
+  EXPECT_EQ(Check(s, "Foo").kind, VerdictKind::kFresh);
+  // A new file in the directory changes the directory's hash.
+  s.WriteSource("Foo", "data/dir/b.txt", "b");
+  Verdict v = Check(s, "Foo");
+  EXPECT_EQ(v.kind, VerdictKind::kStale) << Describe(v);
+
+  Scenario m(HeaderLayout::kB);
+  m.AddPackage("Foo");
+  m.WriteEnvironment();
+  m.WriteSource("Foo", "data/table.txt", "1 2 3\n");
+  CompileOptions mo;
+  mo.include_dependencies = {"data/table.txt"};
+  mo.track_content = false;
+  m.Compile("Foo", mo);
+  EXPECT_EQ(Check(m, "Foo").kind, VerdictKind::kFresh);
+  testing::SetMtimeOrDie(m.SourcePath("Foo", "data/table.txt"), 2000000000, 0);
+  v = Check(m, "Foo");
+  EXPECT_EQ(v.kind, VerdictKind::kStale) << Describe(v);
+  EXPECT_TRUE(HasCode(v, "file_changed"));
+}
+
+// Each tolerance of the mtime rule, on 1.10's mtime-only records.
+TEST(ScenarioA, MtimeTolerances) {
+  struct Case {
+    const char* name;
+    int64_t sec;
+    int64_t nsec;
+    bool fresh;
+  };
+  Scenario s(HeaderLayout::kA);
+  s.AddPackage("Foo");
+  s.WriteEnvironment();
+  std::string path = s.SourcePath("Foo", "src/impl.jl");
+  // Recorded: 1700000000.123456789 (as Julia's double).
+  testing::SetMtimeOrDie(path, 1700000000, 123456789);
+  s.Compile("Foo");
+  double r = 1700000000.0 + 123456789 * 1e-9;
+  double tr = std::trunc(r * 1e6) / 1e6;
+  int64_t tr_ns = static_cast<int64_t>(std::llround((tr - 1700000000.0) * 1e9));
+  for (const Case& c : {Case{"exact", 1700000000, 123456789, true},
+                        Case{"floor (Docker)", 1700000000, 0, true},
+                        Case{"ceil (CI caches)", 1700000001, 0, true},
+                        Case{"microseconds (GlusterFS)", 1700000000, tr_ns, true},
+                        Case{"Nix epoch", 1, 0, true},
+                        Case{"later", 1700000002, 0, false},
+                        Case{"slightly later", 1700000000, 123556789, false}}) {
+    testing::SetMtimeOrDie(path, c.sec, c.nsec);
+    Verdict v = Check(s, "Foo");
+    EXPECT_EQ(v.kind, c.fresh ? VerdictKind::kFresh : VerdictKind::kStale)
+        << c.name << ": " << Describe(v);
+  }
+}
+
+TEST(ScenarioB, ExtensionUuidComesFromItsCacheHeader) {
+  Scenario s(HeaderLayout::kB);
+  s.AddPackage("Trig");
+  s.AddPackage("Par");
+  s.AddExtension("Par", "ParTrigExt", "Trig");
+  s.WriteEnvironment();
+  s.Compile("Trig");
+  s.Compile("Par");
+  auto session = s.OpenSession();
+  auto before = session->IsStale("ParTrigExt");
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(before->kind, VerdictKind::kStale) << Describe(*before);  // no cache at all
+  s.Compile("ParTrigExt");
+  auto after = s.OpenSession()->IsStale("ParTrigExt");
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->kind, VerdictKind::kFresh) << Describe(*after);
+  EXPECT_EQ(after->package.uuid, s.UuidOf("ParTrigExt"));
+}
+
+TEST(ScenarioB, StdlibDependencyFromTheBundledDepot) {
+  Scenario s(HeaderLayout::kB);
+  s.AddStdlib("Lib");
+  s.AddPackage("UsesLib", {"Lib"});
+  s.WriteEnvironment();
+  s.Compile("Lib");
+  s.Compile("UsesLib");
+  Verdict v = Check(s, "UsesLib");
+  EXPECT_EQ(v.kind, VerdictKind::kFresh) << Describe(v);
+  s.WriteSource("Lib", "src/impl.jl", "stdlib_fn() = 43 # patched\n");
+  v = Check(s, "UsesLib");
+  EXPECT_EQ(v.kind, VerdictKind::kStale) << Describe(v);
+  EXPECT_TRUE(HasCode(v, "dep_stale"));
+}
+
+TEST(ScenarioB, WholeEnvironmentStatusIsParallelAndConsistent) {
+  Scenario s(HeaderLayout::kB);
+  BuildChain(s);
+  s.WriteSource("Greetings", "src/impl.jl", "greet() = 2\n");
+  auto session = s.OpenSession(4);
+  auto all = session->Status();
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 3u);
+  std::map<std::string, VerdictKind> kinds;
+  for (const auto& v : *all) kinds[v.package.name] = v.kind;
+  EXPECT_EQ(kinds["Words"], VerdictKind::kFresh);
+  EXPECT_EQ(kinds["Greetings"], VerdictKind::kStale);
+  EXPECT_EQ(kinds["Hello"], VerdictKind::kStale);
+}
+
+TEST(ScenarioB, UnknownPackageIsAnError) {
+  Scenario s(HeaderLayout::kB);
+  BuildChain(s);
+  auto session = s.OpenSession();
+  auto v = session->IsStale("NotThere");
+  EXPECT_FALSE(v.ok());
+  EXPECT_EQ(KindOf(v.status()), ErrorKind::kPackageNotFound);
+}
+
+TEST(ScenarioB, WarmCheckUsesTheContentMemo) {
+  Scenario s(HeaderLayout::kB);
+  BuildChain(s);
+  // Make the sources old enough to be trusted by the racy-timestamp guard.
+  for (const char* p : {"Words", "Greetings", "Hello"}) {
+    testing::SetMtimeOrDie(s.SourcePath(p), 1600000000, 0);
+    testing::SetMtimeOrDie(s.SourcePath(p, "src/impl.jl"), 1600000000, 0);
+  }
+  auto session = s.OpenSession();
+  ASSERT_EQ(session->IsStale("Hello")->kind, VerdictKind::kFresh);
+  session->ClearMemo();
+  // Same answer from the memo, and a content change is still seen (ctime moves).
+  EXPECT_EQ(session->IsStale("Hello")->kind, VerdictKind::kFresh);
+  s.WriteSource("Words", "src/impl.jl", "greet() = \"hello from Wordz\"\n");
+  testing::SetMtimeOrDie(s.SourcePath("Words", "src/impl.jl"), 1600000000, 0);
+  session->ClearMemo();
+  EXPECT_EQ(session->IsStale("Hello")->kind, VerdictKind::kStale);
+}
+
+}  // namespace
+}  // namespace jlcache
