@@ -20,7 +20,8 @@ constexpr std::string_view kStringKeys[] = {
     "julia_bin",     "image_file", "cpu_target", "stdlib_dir", "build_stdlib_dir",
     "bindir",        "pkgimages",  "gc_abi",     "active_project", "preferences_name_form"};
 constexpr std::string_view kIntKeys[] = {"pointer_size", "cache_flags"};
-constexpr std::string_view kListKeys[] = {"depot_path", "load_path", "accepted_clone_targets"};
+constexpr std::string_view kListKeys[] = {"depot_path", "load_path", "accepted_clone_targets",
+                                          "rejected_clone_targets"};
 constexpr std::string_view kRequiredKeys[] = {
     "julia_version", "git_branch", "git_commit", "os",        "arch",      "pointer_size",
     "julia_bin",     "image_file", "cpu_target", "stdlib_dir", "pkgimages", "cache_flags",
@@ -165,9 +166,9 @@ absl::Status RuntimeProfile::AddString(std::string_view key, std::string_view va
   } else if (key == "load_path") {
     if (!load_path) load_path.emplace();
     load_path->emplace_back(value);
-  } else if (key == "accepted_clone_targets") {
+  } else if (key == "accepted_clone_targets" || key == "rejected_clone_targets") {
     JLC_ASSIGN_OR_RETURN(uint64_t d, ParseDigest(key, value));
-    accepted_clone_targets.push_back(d);
+    (key == "accepted_clone_targets" ? accepted_clone_targets : rejected_clone_targets).push_back(d);
   } else {
     return Error(ErrorKind::kInvalidArgument, "unknown list key '", key, "'");
   }
@@ -248,6 +249,12 @@ PreferencesNameForm RuntimeProfile::EffectivePreferencesNameForm() const {
 bool RuntimeProfile::AcceptsCloneTargets(uint64_t xxh64) const {
   return std::find(accepted_clone_targets.begin(), accepted_clone_targets.end(), xxh64) !=
          accepted_clone_targets.end();
+}
+
+bool RuntimeProfile::KnowsCloneTargets(uint64_t xxh64) const {
+  return AcceptsCloneTargets(xxh64) ||
+         std::find(rejected_clone_targets.begin(), rejected_clone_targets.end(), xxh64) !=
+             rejected_clone_targets.end();
 }
 
 absl::StatusOr<RuntimeProfile> RuntimeProfile::FromFile(const std::string& path) {
@@ -382,6 +389,11 @@ std::string RuntimeProfile::ToToml(bool installation_only) const {
   std::vector<std::string> targets;
   for (uint64_t d : accepted_clone_targets) targets.push_back(Hex64(d));
   o += Cat("accepted_clone_targets = ", StringList(targets), "\n");
+  if (!rejected_clone_targets.empty()) {
+    std::vector<std::string> rejected;
+    for (uint64_t d : rejected_clone_targets) rejected.push_back(Hex64(d));
+    o += Cat("rejected_clone_targets = ", StringList(rejected), "\n");
+  }
   if (!installation_only) {
     if (depot_path) o += Cat("depot_path = ", StringList(*depot_path), "\n");
     if (load_path) o += Cat("load_path = ", StringList(*load_path), "\n");

@@ -69,6 +69,8 @@ struct RuntimeProfile {
   std::string gc_abi = "stock";                 // checked against format-15 headers
   std::vector<PreferenceHashRecord> preference_hashes;
   std::vector<uint64_t> accepted_clone_targets;  // XXH64 (seed 0) of accepted blobs
+  // Blobs the probe asked about and this Julia refused: known, so no re-probe.
+  std::vector<uint64_t> rejected_clone_targets;
   // Recorded by the probe; kUnknown means "derive from the version".
   PreferencesNameForm preferences_name_form = PreferencesNameForm::kUnknown;
 
@@ -107,6 +109,8 @@ struct RuntimeProfile {
   // (kUnknown when the version carried both, e.g. 1.13.0-beta3).
   PreferencesNameForm EffectivePreferencesNameForm() const;
   bool AcceptsCloneTargets(uint64_t xxh64) const;
+  // Whether the probe has an answer (accepted or rejected) for this blob.
+  bool KnowsCloneTargets(uint64_t xxh64) const;
 
   // TOML text. With installation_only, the environment overrides are left out
   // (the probe cache form).

@@ -1,0 +1,264 @@
+#include "core/subprocess.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "core/error.h"
+
+namespace jlcache {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() { Close(); }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  void Close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  void Reset(int fd) {
+    Close();
+    fd_ = fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// Splits a byte stream into lines for one callback.
+class LineSplitter {
+ public:
+  LineSplitter(const std::function<void(std::string_view)>* cb, size_t max) : cb_(cb), max_(max) {}
+  void Feed(const char* data, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      if (data[i] == '\n') {
+        Emit();
+      } else {
+        buf_.push_back(data[i]);
+        if (buf_.size() >= max_) Emit();
+      }
+    }
+  }
+  void Finish() {
+    if (!buf_.empty()) Emit();
+  }
+
+ private:
+  void Emit() {
+    if (*cb_) (*cb_)(buf_);
+    buf_.clear();
+  }
+  const std::function<void(std::string_view)>* cb_;
+  size_t max_;
+  std::string buf_;
+};
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+class SpawnAttrs {
+ public:
+  SpawnAttrs() {
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attr);
+  }
+  ~SpawnAttrs() {
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+};
+
+}  // namespace
+
+std::string SubprocessResult::Describe() const {
+  std::string s = exited ? Cat("exit code ", exit_code)
+                         : Cat("killed by signal ", term_signal);
+  if (timed_out) s += " (timeout)";
+  return s;
+}
+
+std::optional<std::string> FindProgramInPath(std::string_view name, std::string_view path_value) {
+  auto executable = [](const std::string& p) {
+    struct stat st;
+    return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0;
+  };
+  if (name.empty()) return std::nullopt;
+  if (name.find('/') != std::string_view::npos) {
+    std::string p(name);
+    return executable(p) ? std::optional<std::string>(p) : std::nullopt;
+  }
+  size_t start = 0;
+  while (start <= path_value.size()) {
+    size_t end = path_value.find(':', start);
+    if (end == std::string_view::npos) end = path_value.size();
+    std::string dir(path_value.substr(start, end - start));
+    if (dir.empty()) dir = ".";
+    std::string candidate = dir + "/" + std::string(name);
+    if (executable(candidate)) return candidate;
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<SubprocessResult> RunSubprocess(const SubprocessOptions& o) {
+  if (o.argv.empty() || o.argv[0].empty())
+    return Error(ErrorKind::kInvalidArgument, "RunSubprocess: empty argv");
+
+  int out_pipe[2], err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) return ErrnoError(errno, "pipe", "stdout");
+  Fd out_r(out_pipe[0]), out_w(out_pipe[1]);
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0) return ErrnoError(errno, "pipe", "stderr");
+  Fd err_r(err_pipe[0]), err_w(err_pipe[1]);
+
+  SpawnAttrs sa;
+  posix_spawn_file_actions_addopen(&sa.actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&sa.actions, out_w.get(), 1);
+  posix_spawn_file_actions_adddup2(&sa.actions, err_w.get(), 2);
+  if (o.cwd) posix_spawn_file_actions_addchdir_np(&sa.actions, o.cwd->c_str());
+  // Own process group; default signal dispositions and an empty mask, so a
+  // caller that ignores SIGTERM/SIGPIPE does not pass that on.
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setpgroup(&sa.attr, 0);
+  posix_spawnattr_setsigmask(&sa.attr, &none);
+  posix_spawnattr_setsigdefault(&sa.attr, &all);
+  posix_spawnattr_setflags(&sa.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                         POSIX_SPAWN_SETSIGDEF);
+
+  std::vector<char*> argv, envp;
+  for (const auto& a : o.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const auto& e : o.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+
+  const Clock::time_point start = Clock::now();
+  pid_t pid = -1;
+  int rc = ::posix_spawn(&pid, argv[0], &sa.actions, &sa.attr, argv.data(), envp.data());
+  if (rc != 0)
+    return Error(ErrorKind::kChildFailed, "cannot start ", o.argv[0], ": ", std::strerror(rc));
+  out_w.Close();
+  err_w.Close();
+
+  SubprocessResult result;
+  LineSplitter out_lines(&o.on_stdout_line, o.max_line_bytes);
+  LineSplitter err_lines(&o.on_stderr_line, o.max_line_bytes);
+  auto keep_tail = [&](const char* d, size_t n) {
+    if (o.tail_bytes == 0) return;
+    result.output_tail.append(d, n);
+    if (result.output_tail.size() > 2 * o.tail_bytes)
+      result.output_tail.erase(0, result.output_tail.size() - o.tail_bytes);
+  };
+
+  const bool has_deadline = o.timeout_seconds > 0;
+  const Clock::time_point deadline =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.timeout_seconds));
+  bool exited = false;      // the leader has exited (not yet reaped: its pid keeps the group id)
+  Clock::time_point exited_at{};
+  bool term_sent = false;
+  Clock::time_point term_at{};
+  char buf[65536];
+
+  auto leader_exited = [&]() {
+    siginfo_t info;
+    std::memset(&info, 0, sizeof info);
+    int r;
+    do {
+      r = ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT);
+    } while (r != 0 && errno == EINTR);
+    return r == 0 && info.si_pid == pid;
+  };
+
+  for (;;) {
+    const Clock::time_point now = Clock::now();
+    if (!exited && leader_exited()) {
+      exited = true;
+      exited_at = now;
+    }
+    const bool pipes_open = out_r.get() >= 0 || err_r.get() >= 0;
+    // The leader is gone: give its output a moment to drain, then stop
+    // waiting for descendants that keep the pipes open.
+    if (exited && (!pipes_open || Seconds(now - exited_at) > 0.5)) break;
+    if (has_deadline && now >= deadline && !term_sent) {
+      result.timed_out = true;
+      ::kill(-pid, SIGTERM);
+      term_sent = true;
+      term_at = now;
+    }
+    if (term_sent && Seconds(now - term_at) >= o.kill_grace_seconds) {
+      ::kill(-pid, SIGKILL);
+      if (exited) break;
+    }
+    pollfd fds[2];
+    int n = 0;
+    if (out_r.get() >= 0) fds[n++] = {out_r.get(), POLLIN, 0};
+    if (err_r.get() >= 0) fds[n++] = {err_r.get(), POLLIN, 0};
+    int wait_ms = 50;  // bounded so exit and deadlines are noticed
+    if (n == 0) {
+      ::usleep(10000);
+      continue;
+    }
+    int pr = ::poll(fds, static_cast<nfds_t>(n), wait_ms);
+    if (pr < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::kill(-pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+      return ErrnoError(err, "poll", o.argv[0]);
+    }
+    for (int i = 0; i < n; ++i) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      const bool is_out = fds[i].fd == out_r.get();
+      ssize_t got;
+      do {
+        got = ::read(fds[i].fd, buf, sizeof buf);
+      } while (got < 0 && errno == EINTR);
+      if (got > 0) {
+        (is_out ? out_lines : err_lines).Feed(buf, static_cast<size_t>(got));
+        keep_tail(buf, static_cast<size_t>(got));
+      } else {
+        (is_out ? out_r : err_r).Close();
+      }
+    }
+  }
+  out_lines.Finish();
+  err_lines.Finish();
+  // No orphans: anything left in the child's group goes now, while the
+  // unreaped leader still reserves the group id.
+  ::kill(-pid, SIGKILL);
+  int status = 0;
+  pid_t w;
+  do {
+    w = ::waitpid(pid, &status, 0);
+  } while (w < 0 && errno == EINTR);
+  result.elapsed_seconds = Seconds(Clock::now() - start);
+  if (w == pid) {
+    if (WIFEXITED(status)) {
+      result.exited = true;
+      result.exit_code = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+      result.term_signal = WTERMSIG(status);
+    }
+  }
+  if (result.output_tail.size() > o.tail_bytes)
+    result.output_tail.erase(0, result.output_tail.size() - o.tail_bytes);
+  return result;
+}
+
+}  // namespace jlcache

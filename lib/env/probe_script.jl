@@ -1,0 +1,91 @@
+# jlcache probe: prints the facts of this Julia installation for a runtime
+# profile, one per line, as `JLCACHE <key> <fields...>`. Strings are printed
+# as hex of their UTF-8 bytes so no value needs quoting. Run as
+#   julia --startup-file=no --history-file=no -e <this script>
+# lib/env/probe.cc embeds this file (a test checks the copy is identical) and
+# parses the output; tests/support/fake_julia speaks the same protocol.
+let
+    hx(s) = bytes2hex(Vector{UInt8}(codeunits(string(s))))
+    emit(key, fields...) = println(stdout, "JLCACHE ", key, (string(" ", f) for f in fields)...)
+    cstr(p) = p == C_NULL ? "" : unsafe_string(p)
+    emit("protocol", 1)
+    emit("version", hx(VERSION))
+    emit("git_branch", hx(Base.GIT_VERSION_INFO.branch))
+    emit("git_commit", hx(Base.GIT_VERSION_INFO.commit))
+    emit("os", hx(Sys.KERNEL))
+    emit("arch", hx(Sys.ARCH))
+    emit("pointer_size", Sys.WORD_SIZE ÷ 8)
+    opts = Base.JLOptions()
+    emit("julia_bin", hx(cstr(opts.julia_bin)))
+    emit("image_file", hx(cstr(opts.image_file)))
+    cpu = cstr(opts.cpu_target)
+    emit("cpu_target", hx(isempty(cpu) ? "native" : cpu))
+    emit("stdlib_dir", hx(Sys.STDLIB))
+    emit("bindir", hx(Sys.BINDIR))
+    if isdefined(Sys, :BUILD_STDLIB_PATH)
+        emit("build_stdlib_dir", hx(Sys.BUILD_STDLIB_PATH))
+    end
+    emit("pkgimages", Int(opts.use_pkgimages))
+    emit("cache_flags", Int(ccall(:jl_cache_flags, UInt8, ())))
+    hash_form = applicable(Base.compilecache_path, Base.PkgId(Base.UUID(UInt128(1)), "X"), UInt64(0))
+    emit("preferences_name_form", hash_form ? "hash" : "blob")
+    for pkg in Base._sysimage_modules
+        mod = Base.root_module(pkg)
+        id = Base.module_build_id(mod)
+        emit("sysimage", hx(pkg.name), pkg.uuid === nothing ? "-" : string(pkg.uuid),
+             string("0x", string(id, base = 16, pad = 32)))
+    end
+    for depot in DEPOT_PATH
+        emit("depot", hx(depot))
+    end
+    # Every cache of this Julia line in the depots: the distinct clone-target
+    # blobs and, for hash-era headers, the distinct (uuid, preference names).
+    files = String[]
+    for depot in DEPOT_PATH
+        dir = joinpath(depot, "compiled", string("v", VERSION.major, ".", VERSION.minor))
+        isdir(dir) || continue
+        for entry in readdir(dir; join = true)
+            if isdir(entry)
+                for f in readdir(entry; join = true)
+                    endswith(f, ".ji") && push!(files, f)
+                end
+            elseif endswith(entry, ".ji")
+                push!(files, entry)
+            end
+        end
+    end
+    blobs = Set{Vector{UInt8}}()
+    prefs_seen = Set{Tuple{Base.UUID, Vector{String}}}()
+    for f in files
+        header = try
+            Base.parse_cache_header(f)
+        catch
+            continue
+        end
+        modules = header[1]
+        uuid = isempty(modules) ? nothing : first(modules).first.uuid
+        names = nothing
+        for x in header[5:end]
+            if x isa Vector{UInt8}
+                isempty(x) || push!(blobs, x)
+            elseif x isa Vector{String}
+                names = x
+            end
+        end
+        if names !== nothing && uuid !== nothing
+            push!(prefs_seen, (uuid, names))
+        end
+    end
+    for blob in blobs
+        reason = ccall(:jl_check_pkgimage_clones, Any, (Ptr{Cchar},), blob)
+        emit("clone", bytes2hex(blob), reason === nothing ? 1 : 0)
+    end
+    if hash_form
+        for (uuid, names) in prefs_seen
+            h = Base.get_preferences_hash(uuid, names)
+            list = isempty(names) ? "-" : join((hx(n) for n in names), ",")
+            emit("prefhash", string(uuid), string("0x", string(h, base = 16, pad = 16)), list)
+        end
+    end
+    emit("done")
+end
