@@ -47,10 +47,15 @@ class LineSplitter {
   void Feed(const char* data, size_t n) {
     for (size_t i = 0; i < n; ++i) {
       if (data[i] == '\n') {
-        Emit();
+        // A line that was just split at max_ ends here: no empty extra line.
+        if (!(split_ && buf_.empty())) Emit();
+        split_ = false;
       } else {
         buf_.push_back(data[i]);
-        if (buf_.size() >= max_) Emit();
+        if (buf_.size() >= max_) {
+          Emit();
+          split_ = true;
+        }
       }
     }
   }
@@ -66,6 +71,7 @@ class LineSplitter {
   const std::function<void(std::string_view)>* cb_;
   size_t max_;
   std::string buf_;
+  bool split_ = false;
 };
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
