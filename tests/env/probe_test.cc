@@ -1,0 +1,177 @@
+// The probe protocol against tests/support/fake_julia (no Julia in CI).
+#include "env/probe.h"
+
+#include <xxhash.h>
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "core/file_io.h"
+#include "support/depot_builder.h"
+#include "support/temp_dir.h"
+
+namespace jlcache {
+namespace {
+
+using testing::TempDir;
+
+const std::string kFakeJulia = std::string(JLCACHE_SOURCE_DIR) + "/tests/support/fake_julia";
+
+class ProbeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    julia = tmp.Join("julia-1.11.7/bin/julia");
+    testing::WriteFileOrDie(julia, testing::ReadFileOrDie(kFakeJulia));
+    ASSERT_EQ(::chmod(julia.c_str(), 0755), 0);
+    testing::MakeDirsOrDie(tmp.Join("julia-1.11.7/share/julia/stdlib/v1.11"));
+    testing::MakeDirsOrDie(tmp.Join("home"));
+    depot = tmp.Join("depot");
+    options.julia = julia;
+    options.env = {{"HOME", tmp.Join("home")},
+                   {"PATH", "/usr/bin:/bin"},
+                   {"JULIA_DEPOT_PATH", depot},
+                   {"FAKE_JULIA_LOG", tmp.Join("runs.log")}};
+    options.cwd = tmp.path();
+  }
+  int Runs() {
+    auto text = ReadFile(tmp.Join("runs.log"));
+    if (!text.ok()) return 0;
+    return static_cast<int>(std::count(text->begin(), text->end(), '\n'));
+  }
+  TempDir tmp;
+  std::string julia, depot;
+  ProbeOptions options;
+};
+
+TEST(ProbeScriptTest, EmbeddedScriptIsTheJuliaFile) {
+  std::string file = testing::ReadFileOrDie(std::string(JLCACHE_SOURCE_DIR) + "/lib/env/probe_script.jl");
+  EXPECT_EQ(std::string(ProbeScript()), file)
+      << "lib/env/probe_script.cc must embed lib/env/probe_script.jl verbatim";
+}
+
+TEST_F(ProbeTest, RunsJuliaOnceThenUsesTheCache) {
+  options.env["FAKE_JULIA_CLONES"] = "0a0b0c:1 ffee:0";
+  auto r = ProbeJulia(options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->from_cache);
+  EXPECT_TRUE(r->cache_written);
+  ASSERT_TRUE(r->cache_path.has_value());
+  EXPECT_EQ(r->cache_path->rfind(depot + "/jlcache/probe-", 0), 0u) << *r->cache_path;
+  EXPECT_TRUE(IsFile(*r->cache_path));
+  const RuntimeProfile& p = r->profile;
+  EXPECT_TRUE(p.validated());
+  EXPECT_EQ(p.julia_version_text, "1.11.7");
+  EXPECT_EQ(p.git_branch, "release-1.11");
+  EXPECT_EQ(p.julia_bin, julia);
+  EXPECT_EQ(p.image_file, tmp.Join("julia-1.11.7/lib/julia/sys.so"));
+  EXPECT_EQ(p.stdlib_dir, tmp.Join("julia-1.11.7/share/julia/stdlib/v1.11"));
+  EXPECT_EQ(p.cache_flags, 0xa3);
+  EXPECT_EQ(p.pkgimages, PkgImagesMode::kYes);
+  EXPECT_EQ(p.preferences_name_form, PreferencesNameForm::kHash);
+  ASSERT_EQ(p.sysimage_modules.size(), 4u);
+  EXPECT_EQ(p.sysimage_modules[3].name, "Dates");
+  const unsigned char blob[] = {0x0a, 0x0b, 0x0c};
+  EXPECT_TRUE(p.AcceptsCloneTargets(XXH64(blob, 3, 0)));
+  const unsigned char rejected[] = {0xff, 0xee};
+  EXPECT_FALSE(p.AcceptsCloneTargets(XXH64(rejected, 2, 0)));
+  EXPECT_TRUE(p.KnowsCloneTargets(XXH64(rejected, 2, 0)));
+  // Only installation facts are cached.
+  EXPECT_FALSE(p.depot_path.has_value());
+  EXPECT_EQ(Runs(), 1);
+
+  auto again = ProbeJulia(options);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->from_cache);
+  EXPECT_EQ(Runs(), 1);
+  EXPECT_EQ(again->profile.ToToml(true), p.ToToml(true));
+
+  // A changed binary (new mtime) is a new key: probed again.
+  testing::SetMtimeOrDie(julia, 1700000000, 0);
+  auto third = ProbeJulia(options);
+  ASSERT_TRUE(third.ok());
+  EXPECT_FALSE(third->from_cache);
+  EXPECT_EQ(Runs(), 2);
+  // --force ignores the cache.
+  options.force = true;
+  ASSERT_TRUE(ProbeJulia(options).ok());
+  EXPECT_EQ(Runs(), 3);
+}
+
+TEST_F(ProbeTest, NoWriteLeavesTheDepotAlone) {
+  options.no_write = true;
+  auto r = ProbeJulia(options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->cache_written);
+  EXPECT_FALSE(PathExists(depot));
+  ASSERT_TRUE(ProbeJulia(options).ok());
+  EXPECT_EQ(Runs(), 2);
+}
+
+TEST_F(ProbeTest, FoundByNameOnPath) {
+  options.julia = "julia";
+  options.env["PATH"] = tmp.Join("julia-1.11.7/bin") + ":/usr/bin:/bin";
+  auto r = ProbeJulia(options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->profile.julia_bin, julia);
+  options.env["PATH"] = "/usr/bin:/bin";
+  EXPECT_EQ(KindOf(ProbeJulia(options).status()), ErrorKind::kRuntime);
+}
+
+TEST_F(ProbeTest, PreferenceHashesCarryTheSourcesDigest) {
+  using testing::ProjectSpec;
+  const Uuid foo = *Uuid::Parse("e7a1b3c5-2d4f-4a6b-8c9d-0e1f2a3b4c5d");
+  ProjectSpec ps;
+  ps.deps = {{"Foo", foo}};
+  ps.extra_toml = "[preferences.Foo]\nmode = \"fast\"\n";
+  testing::WriteFileOrDie(tmp.Join("proj/Project.toml"), testing::RenderProject(ps));
+  options.project = tmp.Join("proj");
+  options.env["FAKE_JULIA_PREFHASH"] = foo.ToString() + ":0x8000000000000123:mode,other";
+  auto r = ProbeJulia(options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->profile.preference_hashes.size(), 1u);
+  const auto& rec = r->profile.preference_hashes[0];
+  EXPECT_EQ(rec.names, (std::vector<std::string>{"mode", "other"}));
+  EXPECT_EQ(rec.hash, 0x8000000000000123ULL);
+  // The engine's environment (same variables, same project) accepts it...
+  EnvironmentOptions eo;
+  eo.env = options.env;
+  eo.project = options.project;
+  eo.cwd = tmp.path();
+  auto env = Environment::Create(r->profile, eo);
+  ASSERT_TRUE(env.ok()) << env.status();
+  EXPECT_EQ((*env)->RecordedPreferencesHash(foo, {"mode", "other"}), 0x8000000000000123ULL);
+  // ...until a preference source changes.
+  testing::WriteFileOrDie(tmp.Join("proj/LocalPreferences.toml"), "[Foo]\nmode = \"slow\"\n");
+  EXPECT_EQ((*env)->RecordedPreferencesHash(foo, {"mode", "other"}), std::nullopt);
+}
+
+TEST_F(ProbeTest, FailuresAndTimeouts) {
+  options.env["FAKE_JULIA_FAIL"] = "1";
+  std::vector<std::string> stderr_lines;
+  options.on_stderr_line = [&](std::string_view l) { stderr_lines.emplace_back(l); };
+  auto r = ProbeJulia(options);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(KindOf(r.status()), ErrorKind::kChildFailed);
+  EXPECT_NE(Message(r.status()).find("simulated failure"), std::string_view::npos) << r.status();
+  EXPECT_FALSE(stderr_lines.empty());
+  options.env.erase("FAKE_JULIA_FAIL");
+  options.env["FAKE_JULIA_SLEEP"] = "30";
+  options.timeout_seconds = 0.5;
+  auto t = ProbeJulia(options);
+  EXPECT_EQ(KindOf(t.status()), ErrorKind::kTimeout) << t.status();
+  EXPECT_FALSE(PathExists(depot + "/jlcache"));  // nothing cached from a failed probe
+}
+
+TEST(ProbeOutputTest, IncompleteOrMalformedOutput) {
+  EnvironmentOptions eo;
+  EXPECT_EQ(KindOf(ParseProbeOutput("", eo).status()), ErrorKind::kChildFailed);
+  EXPECT_EQ(KindOf(ParseProbeOutput("JLCACHE protocol 1\n", eo).status()), ErrorKind::kChildFailed);
+  EXPECT_EQ(KindOf(ParseProbeOutput("JLCACHE protocol 1\nJLCACHE version zz\nJLCACHE done\n", eo).status()),
+            ErrorKind::kRuntime);
+  EXPECT_EQ(KindOf(ParseProbeOutput("JLCACHE protocol 2\nJLCACHE done\n", eo).status()), ErrorKind::kRuntime);
+  // Complete but missing keys: the profile does not validate.
+  EXPECT_EQ(KindOf(ParseProbeOutput("JLCACHE protocol 1\nJLCACHE done\n", eo).status()), ErrorKind::kRuntime);
+}
+
+}  // namespace
+}  // namespace jlcache
