@@ -89,6 +89,9 @@ absl::StatusOr<JuliaRules> RulesFor(const JuliaVersion& v) {
   r.script_env_suffix_searches_upward = v.AtLeast(1, 11, 6);
   r.implicit_env_extension_where = v111;
   r.ext_trigger_lookup_includes_deps = v.AtLeast(1, 11, 2);
+
+  // Precompilation.
+  r.precompilepkgs_in_base = v111;
   return r;
 }
 

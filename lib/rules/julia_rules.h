@@ -75,6 +75,11 @@ struct JuliaRules {
   bool ext_trigger_lookup_includes_deps = false;   // 1.11.2+: an extension's trigger is looked up in
                                                    // weakdeps, then deps ("fix lookup when extension is in [deps]")
 
+  // Precompilation (docs/precompile.md).
+  // 1.11+ (julia#53403): the parallel precompiler is Base.Precompilation.precompilepkgs;
+  // before, it lives in Pkg (Pkg.precompile).
+  bool precompilepkgs_in_base = false;
+
   // Manifest names in priority order, e.g. JuliaManifest-v1.11.toml first.
   std::vector<std::string> ManifestNames() const;
 };
