@@ -1,5 +1,7 @@
 #include "stale/session.h"
 
+#include <xxhash.h>
+
 #include <algorithm>
 
 #include "core/error.h"
@@ -80,16 +82,31 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& pro
   JuliaOracles oracles;
   oracles.accepts_clone_targets = [self](const std::string& blob) -> std::optional<bool> {
     absl::MutexLock lock(&self->oracle_mu_);
-    if (!self->clone_oracle_) return std::nullopt;
-    return self->clone_oracle_(blob);
+    if (self->clone_oracle_) {
+      if (auto accepted = self->clone_oracle_(blob)) return accepted;
+    }
+    const uint64_t digest = XXH64(blob.data(), blob.size(), 0);
+    const auto& learned = self->learned_clone_targets_;
+    if (std::find(learned.begin(), learned.end(), digest) != learned.end()) return true;
+    return std::nullopt;
   };
   oracles.preferences_hash = [self](const Uuid& u, const std::vector<std::string>& names)
       -> std::optional<uint64_t> {
+    std::vector<PreferenceHashRecord> learned;
     {
       absl::MutexLock lock(&self->oracle_mu_);
       if (self->prefs_oracle_) {
         if (auto h = self->prefs_oracle_(u, names)) return h;
       }
+      for (const auto& r : self->learned_prefs_)
+        if (r.uuid == u && r.names == names) learned.push_back(r);
+    }
+    if (!learned.empty()) {
+      // Valid only while the preference files still digest the same.
+      auto digest = self->env_->PreferencesSourcesDigest(u);
+      if (digest.ok())
+        for (const auto& r : learned)
+          if (r.sources_digest == *digest) return r.hash;
     }
     return self->env_->RecordedPreferencesHash(u, names);
   };
@@ -109,6 +126,16 @@ void Session::SetCloneTargetsOracle(std::function<std::optional<bool>(const std:
 void Session::SetPreferencesHashOracle(PreferencesHashFn fn) {
   absl::MutexLock lock(&oracle_mu_);
   prefs_oracle_ = std::move(fn);
+}
+
+void Session::AddJuliaFacts(const std::vector<PreferenceHashRecord>& preference_hashes,
+                            const std::vector<uint64_t>& accepted_clone_targets) {
+  absl::MutexLock lock(&oracle_mu_);
+  for (const auto& r : preference_hashes) learned_prefs_.push_back(r);
+  for (uint64_t d : accepted_clone_targets)
+    if (std::find(learned_clone_targets_.begin(), learned_clone_targets_.end(), d) ==
+        learned_clone_targets_.end())
+      learned_clone_targets_.push_back(d);
 }
 
 void Session::ClearMemo() {

@@ -50,6 +50,13 @@ class Session {
   void SetCloneTargetsOracle(std::function<std::optional<bool>(const std::string&)> fn);
   void SetPreferencesHashOracle(PreferencesHashFn fn);
 
+  // Answers Julia itself printed (precompile_if_stale's child): preference
+  // hashes (used while their sources digest still matches) and accepted
+  // clone-target blobs (XXH64). Consulted after the callbacks, for the rest
+  // of this session. Call ClearMemo() for them to affect memoized verdicts.
+  void AddJuliaFacts(const std::vector<PreferenceHashRecord>& preference_hashes,
+                     const std::vector<uint64_t>& accepted_clone_targets);
+
   void ClearMemo();  // verdicts, headers, TOML; keeps the content-hash memo
   void ClearContentMemo();
   // Persists the content-hash memo unless no_write (atomic).
@@ -75,6 +82,8 @@ class Session {
   absl::Mutex oracle_mu_;
   std::function<std::optional<bool>(const std::string&)> clone_oracle_ ABSL_GUARDED_BY(oracle_mu_);
   PreferencesHashFn prefs_oracle_ ABSL_GUARDED_BY(oracle_mu_);
+  std::vector<PreferenceHashRecord> learned_prefs_ ABSL_GUARDED_BY(oracle_mu_);
+  std::vector<uint64_t> learned_clone_targets_ ABSL_GUARDED_BY(oracle_mu_);
   std::unique_ptr<StalenessEngine> engine_;
 };
 
