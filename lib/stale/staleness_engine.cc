@@ -431,6 +431,13 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId
       return Stale(Reason(ReasonCode::kCorruptCache, "a requires entry names no module", cachefile));
     const WorklistModule& importer_mod = h.modules[static_cast<size_t>(r.module_index) - 1];
     PkgId importer{importer_mod.uuid, importer_mod.name};
+    // binunpack turns a zero UUID into PkgId(UUID(0), name), which never
+    // equals what identify_package returns (base/pkgid.jl): always stale.
+    if (!r.imported.uuid)
+      return Stale(Reason(ReasonCode::kDepIdentityChanged,
+                          Cat(importer.name, " => ", r.imported.name,
+                              " was recorded without a UUID, which Julia never matches"),
+                          cachefile, r.imported.name));
     auto found = env_->Identify(importer, r.imported.name);
     if (!found.ok()) {
       note_unknown(Reason(ReasonCode::kIoError, std::string(Message(found.status())), cachefile,

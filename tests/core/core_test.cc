@@ -2,6 +2,7 @@
 
 #include "core/crc32c.h"
 #include "core/hex.h"
+#include "core/json_writer.h"
 #include "core/slug.h"
 #include "core/uuid.h"
 #include "gtest/gtest.h"
@@ -115,6 +116,13 @@ TEST(JuliaRules, VersionDifferencesAreData) {
   EXPECT_EQ(r("1.13.0-rc1").preference_forms.front(), PreferencesForm::kBlob);
   EXPECT_FALSE(RulesFor(*JuliaVersion::Parse("1.8.5")).ok());
   EXPECT_FALSE(RulesFor(*JuliaVersion::Parse("2.0.0")).ok());
+}
+
+TEST(JsonEscape, KeepsUtf8AndEscapesEverythingElse) {
+  EXPECT_EQ(JsonEscape("a\"b\\c\n"), "\"a\\\"b\\\\c\\n\"");
+  EXPECT_EQ(JsonEscape("caf\xc3\xa9"), "\"caf\xc3\xa9\"");
+  EXPECT_EQ(JsonEscape("bad\xff\xc3"), "\"bad\\u00ff\\u00c3\"");
+  EXPECT_EQ(JsonEscape(std::string("\x01", 1)), "\"\\u0001\"");
 }
 
 }  // namespace

@@ -446,6 +446,35 @@ TEST(ScenarioB, WholeEnvironmentStatusIsParallelAndConsistent) {
   EXPECT_EQ(kinds["Hello"], VerdictKind::kStale);
 }
 
+TEST(ScenarioB, RequiresRecordedWithoutUuidNeverMatches) {
+  // Julia's binunpack yields PkgId(UUID(0), name) for a zero UUID, which
+  // identify_package never returns (base/pkgid.jl, 1.10.4 to 1.14-dev).
+  Scenario s(HeaderLayout::kB);
+  s.AddPackage("Bar");
+  s.AddPackage("Foo", {"Bar"});
+  s.WriteEnvironment();
+  s.Compile("Bar");
+  CompileOptions o;
+  o.requires_ = std::vector<PkgId>{PkgId{std::nullopt, "Bar"}};
+  s.Compile("Foo", o);
+  Verdict v = Check(s, "Foo");
+  EXPECT_EQ(v.kind, VerdictKind::kStale);
+  EXPECT_EQ(Codes(v), std::vector<std::string>{"dep_identity_changed"}) << Describe(v);
+}
+
+TEST(ScenarioB, RequiresThatNowResolvesElsewhereIsStale) {
+  Scenario s(HeaderLayout::kB);
+  s.AddPackage("Bar");
+  s.AddPackage("Foo", {"Bar"});
+  s.WriteEnvironment();
+  s.Compile("Bar");
+  CompileOptions o;
+  o.requires_ = std::vector<PkgId>{PkgId{Uuid{1, 2}, "Bar"}};  // another Bar
+  s.Compile("Foo", o);
+  Verdict v = Check(s, "Foo");
+  EXPECT_EQ(Codes(v), std::vector<std::string>{"dep_identity_changed"}) << Describe(v);
+}
+
 TEST(ScenarioB, UnknownPackageIsAnError) {
   Scenario s(HeaderLayout::kB);
   BuildChain(s);

@@ -296,7 +296,11 @@ CompiledCache Scenario::Compile(const std::string& name, const CompileOptions& o
     if (layout_ != HeaderLayout::kA && !options.track_content) dep.track_content = false;
     spec.files.push_back(dep);
   }
-  for (const auto& d : p.deps) spec.requires_.push_back(PkgId{UuidOf(d), d});
+  if (options.requires_) {
+    spec.requires_ = *options.requires_;
+  } else {
+    for (const auto& d : p.deps) spec.requires_.push_back(PkgId{UuidOf(d), d});
+  }
   if (options.required_modules) {
     spec.required_modules = *options.required_modules;
   } else {

@@ -42,6 +42,8 @@ struct CompileOptions {
   // Extra include_dependency files (relative to the package dir).
   std::vector<std::string> include_dependencies;
   bool track_content = true;            // for include_dependencies (layouts B+)
+  // `requires` records that replace the computed ones (advanced scenarios).
+  std::optional<std::vector<PkgId>> requires_;
   // Required modules that replace the computed ones (advanced scenarios).
   std::optional<std::vector<RequiredModule>> required_modules;
   std::string depot;                    // "" = the first depot
