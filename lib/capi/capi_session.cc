@@ -1,15 +1,11 @@
 // jlcache_session_*, jlcache_isstale, jlcache_env_status and the verdict
 // accessors.
-#include <sys/stat.h>
-
 #include <cstring>
 
 #include "capi/capi_common.h"
 #include "capi/handles.h"
+#include "stale/cache_touch.h"
 #include "stale/verdict_json.h"
-
-#include <cerrno>
-#include <fcntl.h>
 
 using namespace jlcache;
 using namespace jlcache::capi;
@@ -153,11 +149,7 @@ JLCACHE_API jlcache_status jlcache_verdict_touch(const jlcache_verdict* v) {
     if (!v) return InvalidArgument("jlcache_verdict_touch: NULL verdict");
     if (v->cache.empty())
       return InvalidArgument("jlcache_verdict_touch: the verdict chose no cache file");
-    // Julia touches the cache it accepts; a read-only depot is not an error there.
-    if (::utimensat(AT_FDCWD, v->cache.c_str(), nullptr, 0) != 0 && errno != EROFS &&
-        errno != EACCES && errno != EPERM)
-      return Report(ErrnoError(errno, "cannot touch", v->cache));
-    return JLCACHE_OK;
+    return Report(TouchCache(v->cache));
   });
 }
 

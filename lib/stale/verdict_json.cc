@@ -20,7 +20,7 @@ void WriteReason(JsonWriter& w, const StalenessReason& r) {
 
 }  // namespace
 
-void WriteVerdictJson(JsonWriter& w, const Verdict& v) {
+void WriteVerdictJson(JsonWriter& w, const Verdict& v, const std::optional<std::string>& summary) {
   w.BeginObject();
   w.Key("name").String(v.package.name);
   if (v.package.uuid)
@@ -30,6 +30,7 @@ void WriteVerdictJson(JsonWriter& w, const Verdict& v) {
   w.Key("verdict").String(VerdictKindName(v.kind));
   w.Key("cache").OptString(v.cache);
   if (v.note) w.Key("note").String(*v.note);
+  if (summary) w.Key("summary").String(*summary);
   w.Key("reasons").BeginArray();
   for (const auto& r : v.reasons) WriteReason(w, r);
   w.EndArray();

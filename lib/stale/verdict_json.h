@@ -2,6 +2,7 @@
 // {"name","uuid","verdict","cache","reasons":[{"code","detail","cache","dependency"}]}.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "core/json_writer.h"
@@ -9,7 +10,9 @@
 
 namespace jlcache {
 
-void WriteVerdictJson(JsonWriter& w, const Verdict& v);
+// summary, when given, is added as "summary" (the `why` sentence).
+void WriteVerdictJson(JsonWriter& w, const Verdict& v,
+                      const std::optional<std::string>& summary = std::nullopt);
 std::string VerdictJson(const Verdict& v);
 
 }  // namespace jlcache
