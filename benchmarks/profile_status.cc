@@ -1,0 +1,90 @@
+// profile_status: runs whole-environment status on a generated world a few
+// times, for profilers (perf, callgrind, strace), printing time and stat/open
+// counts per run. Not a benchmark: no statistics, no floor.
+//
+//   profile_status [--packages N] [--layout 1.10|1.11] [--mode warm|cold|reuse]
+//                  [--runs K] [--threads T] [--keep DIR]
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+#include "core/file_io.h"
+#include "env/runtime_profile.h"
+#include "env_generator.h"
+#include "io_floor.h"
+#include "stale/session.h"
+
+using namespace jlcache;
+using namespace jlcache::bench;
+
+int main(int argc, char** argv) {
+  int packages = 400, runs = 3, threads = 4;
+  std::string mode = "warm", keep;
+  WorldLayout layout = WorldLayout::kJulia111;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string_view a = argv[i];
+    const char* v = argv[i + 1];
+    if (a == "--packages") packages = std::atoi(v);
+    else if (a == "--runs") runs = std::atoi(v);
+    else if (a == "--threads") threads = std::atoi(v);
+    else if (a == "--mode") mode = v;
+    else if (a == "--keep") keep = v;
+    else if (a == "--layout") layout = std::string_view(v) == "1.10" ? WorldLayout::kJulia110 : WorldLayout::kJulia111;
+    else { std::fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
+  }
+  std::string dir = keep;
+  if (dir.empty()) {
+    char tmpl[] = "/tmp/jlcache-profile-XXXXXX";
+    if (!mkdtemp(tmpl)) return 1;
+    dir = std::string(tmpl) + "/world";
+  }
+  GeneratorOptions o;
+  o.out_dir = dir;
+  o.packages = packages;
+  o.layout = layout;
+  auto w = GenerateWorld(o);
+  if (!w.ok()) { std::fprintf(stderr, "%s\n", std::string(Message(w.status())).c_str()); return 1; }
+  std::fprintf(stderr, "%s\n", w->Summary().c_str());
+  WaitUntilMemoTrustable(*w);
+  auto profile = RuntimeProfile::FromFile(w->profile_path);
+  if (!profile.ok()) { std::fprintf(stderr, "%s\n", std::string(Message(profile.status())).c_str()); return 1; }
+  SessionOptions so;
+  so.env = w->Env();
+  so.env_given = true;
+  so.project = w->project_dir;
+  so.cwd = w->root;
+  so.io_threads = threads;
+  so.no_write = true;
+  auto s = Session::Open(*profile, so);
+  if (!s.ok()) { std::fprintf(stderr, "%s\n", std::string(Message(s.status())).c_str()); return 1; }
+  auto run = [&](const char* what) {
+    // A marker for strace logs: split the trace at "/jlcache-profile-mark-<what>".
+    (void)::access((std::string("/jlcache-profile-mark-") + what).c_str(), F_OK);
+    uint64_t ops0 = IoOperationCount();
+    auto t0 = std::chrono::steady_clock::now();
+    auto v = (*s)->Status();
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    size_t fresh = 0;
+    if (v.ok()) for (const auto& x : *v) fresh += x.kind == VerdictKind::kFresh;
+    std::printf("%-6s %8.2f ms  %8llu stat/open  %zu/%zu fresh\n", what, ms,
+                static_cast<unsigned long long>(IoOperationCount() - ops0), fresh, v.ok() ? v->size() : 0);
+  };
+  run("first");
+  for (int k = 0; k < runs; ++k) {
+    if (mode == "cold") { (*s)->ClearMemo(); (*s)->ClearContentMemo(); }
+    if (mode == "warm") (*s)->ClearMemo();
+    run(mode.c_str());
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  FloorCounts fc = RunIoFloor(*w, mode == "cold" ? FloorKind::kCold : FloorKind::kWarm, threads);
+  std::printf("floor  %8.2f ms  %8llu stat/open\n",
+              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(),
+              static_cast<unsigned long long>(fc.operations()));
+  if (keep.empty()) (void)RemoveWorld(w->root);
+  return 0;
+}
