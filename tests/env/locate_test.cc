@@ -2,6 +2,9 @@
 // (docs/loading.md §3-§4).
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "core/error.h"
 #include "core/file_io.h"
 #include "core/slug.h"
@@ -534,6 +537,60 @@ TEST_P(ExtensionTest, ExtensionSeesParentTriggersAndParentDeps) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, ExtensionTest, ::testing::Values("1.10.4", "1.11.1", "1.11.7", "1.12.2"));
+
+}  // namespace
+}  // namespace jlcache
+
+namespace jlcache {
+namespace {
+
+// One Environment shared by several threads (the staleness engine's I/O
+// pool does this): same answers as a single thread, no data races.
+TEST(EnvironmentConcurrencyTest, ConcurrentReadersAgree) {
+  testing::TempDir t;
+  testing::DepotBuilder b(t.path(), "1.12.2");
+  std::string d = b.AddDepot("d");
+  testing::PackageSpec example = testing::Pkg("Example", kExampleUuid);
+  b.InstallRegistryPackage(d, example, kExampleTree);
+  testing::ProjectSpec ps;
+  ps.deps = {{"Example", example.uuid}};
+  ps.extra_toml = "[preferences.Example]\nmode = \"x\"\n";
+  testing::ManifestBuilder m(2, "1.12.2");
+  m.Tree(example, kExampleTree);
+  std::string p = b.AddProject("p", ps, m);
+  auto env = MakeEnv(b, {d}, p);
+  ASSERT_TRUE(env);
+  const auto expected = env->LocateByName("Example");
+  ASSERT_TRUE(expected.ok());
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      for (int k = 0; k < 50; ++k) {
+        auto loc = env->LocateByName("Example");
+        auto prefs = env->Preferences(example.uuid);
+        auto cands = env->FindCacheCandidates(PkgId{example.uuid, "Example"});
+        auto ext = env->ExtensionUuid(PkgId{example.uuid, "Example"}, "ExampleExt");
+        if (!loc.ok() || loc->entry_file != expected->entry_file || !prefs.ok() ||
+            prefs->at_path("mode").value<std::string>() != "x" || !cands.ok() || ext.has_value())
+          ++mismatches;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
+TEST(LocateVersionTest, NamedEnvironmentIsNamedNotCreatedEvenOn114) {
+  testing::TempDir t;
+  testing::DepotBuilder b(t.path(), "1.14.0-DEV");
+  std::string d = b.AddDepot("d");
+  auto env = MakeEnv(b, {d});
+  ASSERT_TRUE(env);
+  // 1.14-dev's init_named_env! would write this file; jlcache only names it.
+  EXPECT_EQ(env->active_project(), d + "/environments/v1.14/Project.toml");
+  EXPECT_FALSE(PathExists(d + "/environments"));
+}
 
 }  // namespace
 }  // namespace jlcache
