@@ -117,7 +117,10 @@ void ParsePidfileText(std::string_view text, PidfileInfo* out) {
   out->hostname = sp == std::string_view::npos ? std::string() : std::string(text.substr(sp + 1));
 }
 
-PidfileInfo ParsePidfile(const std::string& path) {
+namespace {
+
+// parse_pidfile, also telling which file was read (for RemoveIfStillStale).
+PidfileInfo ParsePidfileIdentity(const std::string& path, dev_t* dev, ino_t* ino) {
   PidfileInfo info;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return info;
@@ -136,7 +139,15 @@ PidfileInfo ParsePidfile(const std::string& path) {
   if (!ok) return PidfileInfo{};
   ParsePidfileText(text, &info);
   info.age = NowSeconds() - MtimeSeconds(st);
+  if (dev) *dev = st.st_dev;
+  if (ino) *ino = st.st_ino;
   return info;
+}
+
+}  // namespace
+
+PidfileInfo ParsePidfile(const std::string& path) {
+  return ParsePidfileIdentity(path, nullptr, nullptr);
 }
 
 std::string LocalHostName() {
@@ -224,45 +235,44 @@ absl::StatusOr<std::unique_ptr<PidfileLock>> PidfileLock::Adopt(const std::strin
   return std::unique_ptr<PidfileLock>(new PidfileLock(path, fd, EffectiveRefresh(options)));
 }
 
-absl::StatusOr<std::unique_ptr<PidfileLock>> PidfileLock::TryAcquire(
-    const std::string& at, const PidfileOptions& options, PidfileAcquireStats* stats) {
-  JLC_ASSIGN_OR_RETURN(std::string path, PidfileRealPath(at));
-  JLC_ASSIGN_OR_RETURN(int fd, TryOpenExclusive(path, options.mode));
-  if (fd < 0) {
-    if (stats) {
-      stats->waited = true;
-      stats->holder = ParsePidfile(path);
-    }
-    if (options.stale_age > 0 &&
-        IsStalePidfile(path, options.stale_age, EffectiveRefresh(options))) {
-      RemoveFile(path);
-      if (stats) stats->removed_stale = true;
-    }
-    JLC_ASSIGN_OR_RETURN(fd, TryOpenExclusive(path, options.mode));
-    if (fd < 0) return std::unique_ptr<PidfileLock>();
-  }
-  return Adopt(path, fd, options);
+namespace {
+
+// If the file at `path` is stale, removes it, but only if the path still
+// names the file that was judged (Julia removes by path; checking the inode
+// narrows the window in which a fresh lock that replaced the stale one could
+// be removed instead).
+bool RemoveIfStale(const std::string& path, double stale_age, double refresh) {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  PidfileInfo info = ParsePidfileIdentity(path, &dev, &ino);
+  if (!IsStalePidfileInfo(info, stale_age, refresh)) return false;
+  struct stat now;
+  if (::stat(path.c_str(), &now) != 0) return errno == ENOENT;
+  if (ino != 0 && (now.st_dev != dev || now.st_ino != ino)) return false;
+  return RemoveFile(path);
 }
 
-absl::StatusOr<std::unique_ptr<PidfileLock>> PidfileLock::Acquire(
-    const std::string& at, const PidfileOptions& options,
-    std::optional<std::chrono::steady_clock::time_point> deadline, PidfileAcquireStats* stats) {
-  JLC_ASSIGN_OR_RETURN(std::string path, PidfileRealPath(at));
-  JLC_ASSIGN_OR_RETURN(int fd, TryOpenExclusive(path, options.mode));
-  if (fd >= 0) return Adopt(path, fd, options);
+enum class WaitGoal { kCreate, kFree };
 
-  if (stats) {
-    stats->waited = true;
-    stats->holder = ParsePidfile(path);
-  }
+// Julia's open_exclusive wait loop: try, watch, and after each wake-up remove
+// a stale file at most once. With kFree, returns -1 as soon as the file is
+// gone instead of creating it.
+absl::StatusOr<int> WaitLoop(const std::string& path, const PidfileOptions& options,
+                             std::optional<std::chrono::steady_clock::time_point> deadline,
+                             PidfileAcquireStats* stats, WaitGoal goal) {
   const double refresh = EffectiveRefresh(options);
   double stale_age = options.stale_age;  // zeroed after one removal, as Julia does
-  double max_poll = options.max_poll_interval > 0 ? options.max_poll_interval : 1.0;
+  const double max_poll = options.max_poll_interval > 0 ? options.max_poll_interval : 1.0;
   double backoff = std::min(0.01, max_poll);
   DirectoryWatch watch(DirName(path));
   while (true) {
-    JLC_ASSIGN_OR_RETURN(fd, TryOpenExclusive(path, options.mode));
-    if (fd >= 0) return Adopt(path, fd, options);
+    if (goal == WaitGoal::kCreate) {
+      JLC_ASSIGN_OR_RETURN(int fd, TryOpenExclusive(path, options.mode));
+      if (fd >= 0) return fd;
+    } else {
+      struct stat st;
+      if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return -1;
+    }
     double wait = backoff;
     if (deadline) {
       double left = std::chrono::duration<double>(*deadline - std::chrono::steady_clock::now())
@@ -277,12 +287,62 @@ absl::StatusOr<std::unique_ptr<PidfileLock>> PidfileLock::Acquire(
     }
     watch.Wait(wait);
     backoff = std::min(backoff * 2, max_poll);
-    if (stale_age > 0 && IsStalePidfile(path, stale_age, refresh)) {
+    if (stale_age > 0 && RemoveIfStale(path, stale_age, refresh)) {
       stale_age = 0;  // at most once per acquisition
-      RemoveFile(path);
       if (stats) stats->removed_stale = true;
     }
   }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PidfileLock>> PidfileLock::TryAcquire(
+    const std::string& at, const PidfileOptions& options, PidfileAcquireStats* stats) {
+  JLC_ASSIGN_OR_RETURN(std::string path, PidfileRealPath(at));
+  JLC_ASSIGN_OR_RETURN(int fd, TryOpenExclusive(path, options.mode));
+  if (fd < 0) {
+    if (stats) {
+      stats->waited = true;
+      stats->holder = ParsePidfile(path);
+    }
+    if (options.stale_age > 0 &&
+        RemoveIfStale(path, options.stale_age, EffectiveRefresh(options))) {
+      if (stats) stats->removed_stale = true;
+    }
+    JLC_ASSIGN_OR_RETURN(fd, TryOpenExclusive(path, options.mode));
+    if (fd < 0) return std::unique_ptr<PidfileLock>();
+  }
+  return Adopt(path, fd, options);
+}
+
+absl::StatusOr<std::unique_ptr<PidfileLock>> PidfileLock::Acquire(
+    const std::string& at, const PidfileOptions& options,
+    std::optional<std::chrono::steady_clock::time_point> deadline, PidfileAcquireStats* stats) {
+  JLC_ASSIGN_OR_RETURN(std::string path, PidfileRealPath(at));
+  JLC_ASSIGN_OR_RETURN(int fd, TryOpenExclusive(path, options.mode));
+  if (fd < 0) {
+    if (stats) {
+      stats->waited = true;
+      stats->holder = ParsePidfile(path);
+    }
+    JLC_ASSIGN_OR_RETURN(fd, WaitLoop(path, options, deadline, stats, WaitGoal::kCreate));
+  }
+  return Adopt(path, fd, options);
+}
+
+absl::Status PidfileLock::WaitUntilFree(
+    const std::string& at, const PidfileOptions& options,
+    std::optional<std::chrono::steady_clock::time_point> deadline, PidfileAcquireStats* stats) {
+  JLC_ASSIGN_OR_RETURN(std::string path, PidfileRealPath(at));
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return absl::OkStatus();
+  if (stats) {
+    stats->waited = true;
+    stats->holder = ParsePidfile(path);
+  }
+  JLC_ASSIGN_OR_RETURN(int ignored, WaitLoop(path, options, deadline, stats, WaitGoal::kFree));
+  (void)ignored;
+  return absl::OkStatus();
 }
 
 }  // namespace jlcache

@@ -10,7 +10,8 @@
 //  - someone else's file is stale when age > stale_age and either
 //    age > stale_age * 5 (* 25 without refresh) or its pid is invalid on
 //    this host (remote hosts are assumed valid);
-//  - a waiter removes a stale file at most once per acquisition;
+//  - a waiter removes a stale file at most once per acquisition (and only
+//    if the path still names the file it judged);
 //  - release removes the file only if the path still names our inode.
 #pragma once
 
@@ -86,6 +87,14 @@ class PidfileLock {
       const std::string& path, const PidfileOptions& options,
       std::optional<std::chrono::steady_clock::time_point> deadline,
       PidfileAcquireStats* stats = nullptr);
+
+  // Waits until nobody holds the lock, without taking it: returns when the
+  // file is gone (or a stale one was removed, at most once). Many waiters
+  // can then re-check in parallel instead of taking the lock one by one.
+  // kTimeout when `deadline` passes first.
+  static absl::Status WaitUntilFree(const std::string& path, const PidfileOptions& options,
+                                    std::optional<std::chrono::steady_clock::time_point> deadline,
+                                    PidfileAcquireStats* stats = nullptr);
 
   ~PidfileLock();  // Release()
   PidfileLock(const PidfileLock&) = delete;

@@ -495,14 +495,15 @@ absl::StatusOr<PrecompileReport> PrecompileIfStale(Session& session,
 
   PidfileOptions lock_options;
   lock_options.stale_age = options.lock_stale_age > 0 ? options.lock_stale_age : 10.0;
-  PidfileAcquireStats stats;
-  JLC_ASSIGN_OR_RETURN(std::unique_ptr<PidfileLock> lock,
-                       PidfileLock::TryAcquire(*lock_at, lock_options, &stats));
-  report.lock_path = lock ? lock->path() : *lock_at;
-  report.recovered_stale_lock = stats.removed_stale;
-  if (!lock) {
-    report.note = Cat("another process is precompiling this environment (", HolderText(stats.holder),
-                      ", lock ", *lock_at, ")");
+  std::unique_ptr<PidfileLock> lock;
+  while (true) {
+    PidfileAcquireStats stats;
+    JLC_ASSIGN_OR_RETURN(lock, PidfileLock::TryAcquire(*lock_at, lock_options, &stats));
+    report.recovered_stale_lock = report.recovered_stale_lock || stats.removed_stale;
+    report.lock_path = lock ? lock->path() : *lock_at;
+    if (lock) break;
+    report.note = Cat("another process is precompiling this environment (",
+                      HolderText(stats.holder), ", lock ", *lock_at, ")");
     if (!options.wait_for_other_runner) {
       FillOutcomes(&report, names, std::move(verdicts), std::nullopt);
       return report;
@@ -511,20 +512,29 @@ absl::StatusOr<PrecompileReport> PrecompileIfStale(Session& session,
     {
       PrecompileProgress p;
       p.phase = PrecompileProgress::Phase::kWaiting;
-      p.line = Cat("waiting for ", report.note);
+      p.line = Cat("waiting: ", report.note);
       Emit(options, std::move(p));
     }
+    // Wait without taking the lock, then re-check: when a runner finishes,
+    // all its waiters re-check at once instead of queueing for the lock.
     PidfileAcquireStats wait_stats;
-    auto waited = PidfileLock::Acquire(*lock_at, lock_options, deadline, &wait_stats);
+    absl::Status waited = PidfileLock::WaitUntilFree(*lock_at, lock_options, deadline, &wait_stats);
     if (!waited.ok()) {
-      if (KindOf(waited.status()) != ErrorKind::kTimeout) return waited.status();
+      if (KindOf(waited) != ErrorKind::kTimeout) return waited;
       report.timed_out = true;
-      report.note = std::string(Message(waited.status()));
+      report.note = std::string(Message(waited));
       FillOutcomes(&report, names, std::move(verdicts), PrecompileResult::kTimeout);
       return report;
     }
-    lock = *std::move(waited);
     report.recovered_stale_lock = report.recovered_stale_lock || wait_stats.removed_stale;
+    session.ClearMemo();
+    JLC_ASSIGN_OR_RETURN(verdicts, session.Status(names));
+    if (CountNotFresh(verdicts) == 0) {
+      FillOutcomes(&report, names, std::move(verdicts), std::nullopt);
+      return report;
+    }
+    // Still stale (the runner failed, died, or compiled something else):
+    // try to become the runner.
   }
 
   // Holding the lock: check again from scratch. Whoever held it before us

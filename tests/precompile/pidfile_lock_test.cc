@@ -254,6 +254,47 @@ TEST(PidfileLock, WaiterRecoversTheLockOfADeadHolderAfterTheStaleAge) {
   EXPECT_EQ(ReadFileOrDie(path), std::to_string(::getpid()) + " " + LocalHostName());
 }
 
+TEST(PidfileLock, WaitUntilFreeReturnsWhenReleasedWithoutTakingTheLock) {
+  TempDir dir;
+  std::string path = dir.Join("x.pidfile");
+  EXPECT_TRUE(PidfileLock::WaitUntilFree(path, PidfileOptions{}, std::nullopt).ok()) << "free";
+  auto holder = PidfileLock::TryAcquire(path, PidfileOptions{});
+  ASSERT_TRUE(holder.ok() && *holder);
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    (*holder)->Release();
+  });
+  PidfileAcquireStats stats;
+  absl::Status waited = PidfileLock::WaitUntilFree(
+      path, PidfileOptions{}, std::chrono::steady_clock::now() + std::chrono::seconds(60), &stats);
+  releaser.join();
+  EXPECT_TRUE(waited.ok()) << waited;
+  EXPECT_TRUE(stats.waited);
+  EXPECT_FALSE(PathExists(path)) << "the waiter did not create the file";
+}
+
+TEST(PidfileLock, WaitUntilFreeRemovesADeadHoldersFileAndHonoursTheDeadline) {
+  TempDir dir;
+  std::string path = dir.Join("x.pidfile");
+  WriteFileOrDie(path, std::to_string(DeadPid()) + " " + LocalHostName());
+  PidfileOptions opts;
+  opts.stale_age = 0.3;
+  PidfileAcquireStats stats;
+  EXPECT_TRUE(PidfileLock::WaitUntilFree(path, opts,
+                                         std::chrono::steady_clock::now() + std::chrono::seconds(60),
+                                         &stats)
+                  .ok());
+  EXPECT_TRUE(stats.removed_stale);
+  EXPECT_FALSE(PathExists(path));
+
+  auto live = PidfileLock::TryAcquire(path, PidfileOptions{});
+  ASSERT_TRUE(live.ok() && *live);
+  absl::Status timed_out = PidfileLock::WaitUntilFree(
+      path, opts, std::chrono::steady_clock::now() + std::chrono::milliseconds(200));
+  EXPECT_EQ(KindOf(timed_out), ErrorKind::kTimeout);
+  EXPECT_TRUE(PathExists(path));
+}
+
 TEST(PidfileLock, HolderRefreshesTheMtimeWhileHeld) {
   TempDir dir;
   std::string path = dir.Join("x.pidfile");
