@@ -314,13 +314,15 @@ void BM_Floor111_Warm_1thread(benchmark::State& state) {
   WorldCounters(state, *w);
 }
 
-#define STATUS_ARGS(b, iters) b->Arg(400)->Iterations(iters)->UseManualTime()->Unit(benchmark::kMillisecond)
-STATUS_ARGS(BENCHMARK(BM_Status111_Warm), 40);
-STATUS_ARGS(BENCHMARK(BM_Status111_ColdIsh), 20);
-STATUS_ARGS(BENCHMARK(BM_Status111_WarmNewSession), 30);
-STATUS_ARGS(BENCHMARK(BM_Status111_SessionReuse), 40);
-STATUS_ARGS(BENCHMARK(BM_Status110_Warm), 40);
-STATUS_ARGS(BENCHMARK(BM_Status110_ColdIsh), 20);
+// Iteration counts adapt to the subject's time (manual time, not counting
+// the paired floor runs).
+#define STATUS_ARGS(b, secs) b->Arg(400)->MinTime(secs)->UseManualTime()->Unit(benchmark::kMillisecond)
+STATUS_ARGS(BENCHMARK(BM_Status111_Warm), 5);
+STATUS_ARGS(BENCHMARK(BM_Status111_ColdIsh), 5);
+STATUS_ARGS(BENCHMARK(BM_Status111_WarmNewSession), 5);
+STATUS_ARGS(BENCHMARK(BM_Status111_SessionReuse), 5);
+STATUS_ARGS(BENCHMARK(BM_Status110_Warm), 5);
+STATUS_ARGS(BENCHMARK(BM_Status110_ColdIsh), 5);
 BENCHMARK(BM_Floor111_Warm_1thread)->Arg(400)->Unit(benchmark::kMillisecond);
 
 // Scaling: N = 50 .. 800, warm and cold-ish, with file counts as counters.
@@ -330,10 +332,10 @@ void BM_Scaling111_ColdIsh(benchmark::State& state) {
 }
 BENCHMARK(BM_Scaling111_Warm)
     ->Arg(50)->Arg(100)->Arg(200)->Arg(400)->Arg(800)
-    ->Iterations(15)->UseManualTime()->Unit(benchmark::kMillisecond);
+    ->MinTime(3)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Scaling111_ColdIsh)
     ->Arg(50)->Arg(100)->Arg(200)->Arg(400)->Arg(800)
-    ->Iterations(8)->UseManualTime()->Unit(benchmark::kMillisecond);
+    ->MinTime(3)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 // ------------------------------------------------------------ 4: the C ABI
 
@@ -446,7 +448,7 @@ void BM_PrecompileIfStale_FastPath(benchmark::State& state) {
                                    *std::min_element(status_ms.begin(), status_ms.end());
   WorldCounters(state, *w);
 }
-BENCHMARK(BM_PrecompileIfStale_FastPath)->Arg(300)->Iterations(40)->UseManualTime()
+BENCHMARK(BM_PrecompileIfStale_FastPath)->Arg(300)->MinTime(5)->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 
 // ------------------------------------------------------------ 8: latency
