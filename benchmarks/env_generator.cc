@@ -76,10 +76,16 @@ constexpr int64_t kSourceEpoch = 1735689600;  // 2025-01-01T00:00:00Z
 constexpr int64_t kCacheEpoch = kSourceEpoch + 10'000'000;   // ~4 months later
 constexpr int64_t kEditEpoch = kSourceEpoch + 20'000'000;    // after every cache
 
+// Most files share their directory with the previous one; GenerateWorld
+// resets this at its start.
+thread_local std::string last_made;
+
 absl::Status MakeDirs(const std::string& dir) {
+  if (dir == last_made) return absl::OkStatus();
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Error(ErrorKind::kIo, "cannot create ", dir, ": ", ec.message());
+  last_made = dir;
   return absl::OkStatus();
 }
 
@@ -351,6 +357,7 @@ absl::StatusOr<GeneratedWorld> GenerateWorld(const GeneratorOptions& opt) {
     if (std::filesystem::exists(opt.out_dir, ec) && !std::filesystem::is_empty(opt.out_dir, ec))
       return Error(ErrorKind::kInvalidArgument, "the output directory is not empty: ", opt.out_dir);
   }
+  last_made.clear();
   const bool v110 = opt.layout == WorldLayout::kJulia110;
   const HeaderLayout layout = v110 ? HeaderLayout::kA : HeaderLayout::kB;
 

@@ -92,7 +92,7 @@ def main():
         sys.exit("matplotlib is missing (apt-get install python3-matplotlib); the tables above "
                  "are complete, only the PNG was not written")
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.8))
+    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(17, 4.8))
     colors = {"Warm": "tab:blue", "ColdIsh": "tab:red"}
     for kind, rows in sorted(series.items()):
         c = colors.get(kind, "tab:gray")
@@ -108,6 +108,15 @@ def main():
         ax2.plot([lo, hi], [a + b * lo, a + b * hi], "-", color=c, alpha=0.6,
                  label="linear fit, R\u00b2 = %.3f" % r2)
         ax2.plot(files, floor, "s--", color=c, alpha=0.5, label="I/O floor, %s" % kind)
+        ax3.plot(n, [m / f if f else float("nan") for m, f in zip(ms, floor)], "o-", color=c,
+                 label="status / floor, %s" % kind)
+    ax3.axhline(1.3, color="tab:green", linestyle=":", label="target for warm: 1.3")
+    ax3.set_yscale("log")
+    ax3.set_xlabel("packages (N)")
+    ax3.set_ylabel("status time / I/O floor time (log)")
+    ax3.set_title("distance from the I/O floor")
+    ax3.grid(True, alpha=0.3, which="both")
+    ax3.legend(fontsize=8)
     for ax in (ax1, ax2):
         ax.set_ylabel("time per whole-environment status (ms, median)")
         ax.grid(True, alpha=0.3)
