@@ -181,7 +181,7 @@ absl::StatusOr<RuntimeProfile> ParseProbeOutput(std::string_view output,
     } else if (key == "clone") {
       JLC_RETURN_IF_ERROR(need(2));
       JLC_ASSIGN_OR_RETURN(std::string blob, Unhex(f[1], "clone targets"));
-      const uint64_t digest = XXH64(blob.data(), blob.size(), 0);
+      const uint64_t digest = CloneTargetsDigest(blob);
       if (f[2] == "1") {
         p.accepted_clone_targets.push_back(digest);
       } else {

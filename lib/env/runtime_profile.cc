@@ -5,6 +5,7 @@
 #include <set>
 
 #include <toml++/toml.h>
+#include <xxhash.h>
 
 #include "core/error.h"
 #include "core/file_io.h"
@@ -79,6 +80,8 @@ absl::StatusOr<uint64_t> ParseDigest(std::string_view key, std::string_view text
 }
 
 }  // namespace
+
+uint64_t CloneTargetsDigest(std::string_view blob) { return XXH64(blob.data(), blob.size(), 0); }
 
 std::string_view PkgImagesModeName(PkgImagesMode mode) {
   switch (mode) {

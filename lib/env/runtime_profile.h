@@ -44,6 +44,10 @@ struct PreferenceHashRecord {
   uint64_t hash = 0;
 };
 
+// The digest accepted_clone_targets / rejected_clone_targets hold for a
+// clone-target blob: XXH64 with seed 0 over the raw bytes.
+uint64_t CloneTargetsDigest(std::string_view blob);
+
 // Which preference encoding compilecache_path hashes (loading.md §8 input 6).
 enum class PreferencesNameForm { kUnknown, kHash, kBlob };
 
