@@ -339,7 +339,6 @@ BENCHMARK(BM_Scaling111_ColdIsh)
 
 // ------------------------------------------------------------ 4: the C ABI
 
-#ifndef BENCH_NO_CAPI  // TEMP until the runtime C ABI lands
 // jlcache_isstale for the probe package (40 transitive dependencies) on a
 // warm session, through libjlcache.
 void BM_CApi_IsStale_40Deps(benchmark::State& state) {
@@ -378,7 +377,6 @@ void BM_CApi_IsStale_40Deps(benchmark::State& state) {
   state.counters["deps"] = probe.closure_size;
 }
 BENCHMARK(BM_CApi_IsStale_40Deps)->Unit(benchmark::kMicrosecond);
-#endif
 
 // The same question through the C++ Session (the ABI's own cost is the
 // difference) and after ClearMemo (a first question in a warm session).
