@@ -594,3 +594,45 @@ TEST(LocateVersionTest, NamedEnvironmentIsNamedNotCreatedEvenOn114) {
 
 }  // namespace
 }  // namespace jlcache
+
+namespace jlcache {
+namespace {
+
+// 1.11+ (implicit_env_project_file_extension): in a directory of packages,
+// an extension finds its parent's project and sees the parent's weak deps.
+// 1.10 only knows packages by their own name there.
+TEST(LocateVersionTest, ImplicitEnvironmentKnowsExtensionsFrom111) {
+  for (const char* v : {"1.10.4", "1.11.0"}) {
+    testing::TempDir t;
+    testing::DepotBuilder b(t.path(), v);
+    std::string d = b.AddDepot("d");
+    testing::PackageSpec trig = testing::Pkg("Trig", "44444444-4444-4444-8444-444444444444");
+    testing::PackageSpec parent = testing::Pkg("Parent", "66666666-6666-4666-8666-666666666666");
+    parent.weakdeps = {{"Trig", trig.uuid}};
+    parent.extensions = {{"ParentExt", {"Trig"}}};
+    b.WritePackage(t.Join("pkgs/Parent"), parent);
+    b.WritePackage(t.Join("pkgs/Trig"), trig);
+    const Uuid ext_uuid = testing::U("77777777-7777-5777-8777-777777777777");
+    testing::PackageCacheSpec spec;
+    spec.layout = std::string(v) == "1.10.4" ? HeaderLayout::kA : HeaderLayout::kB;
+    spec.julia_version = v;
+    spec.name = "ParentExt";
+    spec.uuid = ext_uuid;
+    spec.requires_ = {PkgId{parent.uuid, "Parent"}, PkgId{trig.uuid, "Trig"}};
+    b.WriteCacheFile(d, "ParentExt", PackageSlug(ext_uuid) + "_abcde.ji", testing::MakePackageCache(spec).bytes);
+    RuntimeProfile rt = b.Profile();
+    ASSERT_TRUE(rt.AddString("load_path", t.Join("pkgs")).ok());
+    ASSERT_TRUE(rt.Validate().ok());
+    auto env = MakeEnv(b, {d}, std::nullopt, rt);
+    auto id = env->Identify(PkgId{ext_uuid, "ParentExt"}, "Trig");
+    if (std::string(v) == "1.10.4") {
+      EXPECT_EQ(KindOf(id.status()), ErrorKind::kPackageNotFound) << id.status();
+    } else {
+      ASSERT_TRUE(id.ok()) << id.status();
+      EXPECT_EQ(*id, (PkgId{trig.uuid, "Trig"}));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace jlcache
