@@ -3,14 +3,18 @@
 #include <cstdio>
 
 namespace jlcache {
-namespace {
-int Digit(char c) {
+int HexDigitValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
-}  // namespace
+
+std::string Hex8(uint8_t v) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "0x%02x", v);
+  return buf;
+}
 
 std::string Hex32(uint32_t v) {
   char buf[16];
@@ -40,7 +44,7 @@ std::optional<std::string> ParseHexBytes(std::string_view hex) {
   std::string out;
   out.reserve(hex.size() / 2);
   for (size_t i = 0; i < hex.size(); i += 2) {
-    int a = Digit(hex[i]), b = Digit(hex[i + 1]);
+    int a = HexDigitValue(hex[i]), b = HexDigitValue(hex[i + 1]);
     if (a < 0 || b < 0) return std::nullopt;
     out.push_back(static_cast<char>(a * 16 + b));
   }
@@ -52,7 +56,7 @@ std::optional<uint64_t> ParseHex64(std::string_view text) {
     return std::nullopt;
   uint64_t v = 0;
   for (char c : text.substr(2)) {
-    int d = Digit(c);
+    int d = HexDigitValue(c);
     if (d < 0) return std::nullopt;
     v = v << 4 | static_cast<uint64_t>(d);
   }

@@ -8,6 +8,9 @@
 
 namespace jlcache {
 
+// Value of one hex digit (either case), or -1.
+int HexDigitValue(char c);
+std::string Hex8(uint8_t v);     // "0x" + 2 digits
 std::string Hex32(uint32_t v);   // "0x" + 8 digits
 std::string Hex64(uint64_t v);   // "0x" + 16 digits
 std::string HexBytes(std::string_view bytes);  // plain digits, no prefix

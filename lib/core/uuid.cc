@@ -5,15 +5,6 @@
 #include "core/hex.h"
 
 namespace jlcache {
-namespace {
-int Digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-}  // namespace
-
 std::string Uuid::ToString() const {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx",
@@ -34,7 +25,7 @@ std::optional<Uuid> Uuid::Parse(std::string_view text) {
       if (text[i] != '-') return std::nullopt;
       continue;
     }
-    int d = Digit(text[i]);
+    int d = HexDigitValue(text[i]);
     if (d < 0) return std::nullopt;
     uint64_t& word = nibbles < 16 ? u.hi : u.lo;
     word = word << 4 | static_cast<uint64_t>(d);
@@ -67,7 +58,7 @@ std::optional<BuildId> BuildId::Parse(std::string_view text) {
     return std::nullopt;
   BuildId b;
   for (char c : text.substr(2)) {
-    int d = Digit(c);
+    int d = HexDigitValue(c);
     if (d < 0) return std::nullopt;
     b.hi = b.hi << 4 | b.lo >> 60;
     b.lo = b.lo << 4 | static_cast<uint64_t>(d);

@@ -33,12 +33,6 @@ CandidateResult Stale(StalenessReason r) {
   return out;
 }
 
-std::string Flags(uint8_t b) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%02x", b);
-  return buf;
-}
-
 std::string DescribeMtime(double t) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.9f", t);
@@ -133,7 +127,8 @@ std::vector<std::string> StalenessEngine::OrderedCandidates(const PkgId& pkg,
     bool pkgimage = false;
     if (profile_.rules.candidate_order == CandidateOrder::kPkgimageThenMtime && pc.header) {
       // Julia: pkgimages enabled, a valid header, and flags bit 0 set.
-      pkgimage = (profile_.pkgimages != PkgImagesMode::kNo) && pc.header->flags.use_pkgimages();
+      pkgimage = (profile_.pkgimages != PkgImagesMode::kNo) && PreludeMismatch(*pc.header).empty() &&
+                 pc.header->flags.use_pkgimages();
     }
     entries.push_back({p, pkgimage, pc.info.JuliaMtime(), i});
   }
@@ -174,6 +169,28 @@ std::optional<std::string> StalenessEngine::FixupStdlibPath(const std::string& p
   std::string p = NormPath(path);
   if (!StartsWith(p, from)) return path;
   return to + p.substr(from.size());
+}
+
+std::string StalenessEngine::PreludeMismatch(const CacheHeader& h) const {
+  // isvalid_cache_header: every prelude string equals the running Julia's.
+  std::string mismatch;
+  auto cmp = [&](std::string_view field, const std::string& cache_v, const std::string& ours) {
+    if (mismatch.empty() && cache_v != ours)
+      mismatch = Cat(field, " '", cache_v, "' != '", ours, "'");
+  };
+  cmp("julia version", h.julia_version, profile_.julia_version_text);
+  cmp("git branch", h.git_branch, profile_.git_branch);
+  cmp("git commit", h.git_commit, profile_.git_commit);
+  cmp("os", h.os, profile_.os);
+  cmp("arch", h.arch, profile_.arch);
+  if (mismatch.empty() && h.pointer_size != profile_.pointer_size) mismatch = "pointer size differs";
+  if (h.gc_abi) {
+    cmp("GC ABI", *h.gc_abi, profile_.gc_abi);
+    if (mismatch.empty() && !(h.ji_flags.value_or(0) & 1)) mismatch = "not a package image";
+  } else if (mismatch.empty() && h.pkgimage_marker != 0) {
+    mismatch = "pkgimage marker is set";
+  }
+  return mismatch;
 }
 
 std::optional<bool> StalenessEngine::AcceptsCloneTargets(const std::string& blob) {
@@ -294,24 +311,7 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId
   };
 
   // 1. Header prelude.
-  std::string mismatch;
-  auto cmp = [&](std::string_view field, const std::string& cache_v, const std::string& ours) {
-    if (mismatch.empty() && cache_v != ours)
-      mismatch = Cat(field, " '", cache_v, "' != '", ours, "'");
-  };
-  cmp("julia version", h.julia_version, profile_.julia_version_text);
-  cmp("git branch", h.git_branch, profile_.git_branch);
-  cmp("git commit", h.git_commit, profile_.git_commit);
-  cmp("os", h.os, profile_.os);
-  cmp("arch", h.arch, profile_.arch);
-  if (mismatch.empty() && h.pointer_size != profile_.pointer_size) mismatch = "pointer size differs";
-  if (h.gc_abi) {
-    cmp("GC ABI", *h.gc_abi, profile_.gc_abi);
-    if (mismatch.empty() && !(h.ji_flags.value_or(0) & 1)) mismatch = "not a package image";
-  } else if (mismatch.empty() && h.pkgimage_marker != 0) {
-    mismatch = "pkgimage marker is set";
-  }
-  if (!mismatch.empty())
+  if (std::string mismatch = PreludeMismatch(h); !mismatch.empty())
     return Stale(Reason(ReasonCode::kIncompatibleHeader,
                         Cat("written by another Julia: ", mismatch), cachefile));
 
@@ -323,8 +323,8 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId
   if (!CacheFlagsMatch(rules.flag_rule, profile_.cache_flags, h.flags.byte,
                        (profile_.pkgimages == PkgImagesMode::kExisting)))
     return Stale(Reason(ReasonCode::kFlagsMismatch,
-                        Cat("cache flags 0x", Flags(h.flags.byte), " do not serve 0x",
-                            Flags(profile_.cache_flags)),
+                        Cat("cache flags ", Hex8(h.flags.byte), " do not serve ",
+                            Hex8(profile_.cache_flags)),
                         cachefile));
 
   // 4. Syntax version (1.14-dev): the mapping from a project's syntax version

@@ -73,6 +73,8 @@ class StalenessEngine {
   std::optional<std::string> FixupStdlibPath(const std::string& path) const;
   const SysimageModule* FindSysimageModule(const PkgId& id) const;
   std::optional<bool> AcceptsCloneTargets(const std::string& blob);
+  // Why the prelude does not match this runtime (isvalid_cache_header); "" if it does.
+  std::string PreludeMismatch(const CacheHeader& h) const;
 
   const RuntimeProfile profile_;
   EngineEnvironment* env_;

@@ -3,6 +3,7 @@
 // Real Julia said isprecompiled(...; ignore_loaded=true) is true for all three;
 // we must agree, and after touching Cee's impl.jl all three must be stale.
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,6 +53,10 @@ std::string ProfileFromFacts(bool pkgimages) {
 class RealJulia1104 : public ::testing::Test {
  protected:
   void SetUp() override {
+    // Test processes may run in parallel (ctest -j); the fixture has one home.
+    lock_fd_ = ::open("/srv/.jlcache-fixture.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    ASSERT_GE(lock_fd_, 0) << "cannot create /srv/.jlcache-fixture.lock";
+    ASSERT_EQ(::flock(lock_fd_, LOCK_EX), 0);
     std::error_code ec;
     fs::remove_all(kRoot, ec);
     fs::create_directories(fs::path(kRoot).parent_path(), ec);
@@ -76,6 +81,7 @@ class RealJulia1104 : public ::testing::Test {
   void TearDown() override {
     std::error_code ec;
     fs::remove_all(kRoot, ec);
+    if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
   }
 
   std::unique_ptr<Session> Open(const std::string& depot, bool pkgimages) {
@@ -92,6 +98,7 @@ class RealJulia1104 : public ::testing::Test {
   }
 
   testing::TempDir home_;
+  int lock_fd_ = -1;
 };
 
 std::string Describe(const Verdict& v) {
