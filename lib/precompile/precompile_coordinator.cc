@@ -413,7 +413,7 @@ bool ParseChildReportLine(std::string_view line, JuliaFacts* facts) {
     if (w.size() != 2) return false;
     auto blob = ParseHexBytes(w[1]);
     if (!blob || blob->empty()) return false;
-    uint64_t h = XXH64(blob->data(), blob->size(), 0);
+    uint64_t h = CloneTargetsDigest(*blob);
     if (std::find(facts->accepted_clone_targets.begin(), facts->accepted_clone_targets.end(), h) ==
         facts->accepted_clone_targets.end())
       facts->accepted_clone_targets.push_back(h);
