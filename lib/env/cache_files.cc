@@ -67,7 +67,7 @@ absl::StatusOr<CacheCandidates> Environment::FindCacheCandidates(const PkgId& pk
     }
     auto h = options_.header_reader(c.path);
     if (h.ok()) {
-      c.pkgimage = PreludeMatches(*h, runtime_) && h->flags.use_pkgimages();
+      c.pkgimage = PreludeMatches(**h, runtime_) && (*h)->flags.use_pkgimages();
     } else if (KindOf(h.status()) == ErrorKind::kUnsupported) {
       c.pkgimage = false;  // a format this runtime cannot have written
     } else {

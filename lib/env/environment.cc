@@ -41,7 +41,10 @@ EnvVars ProcessEnvVars() {
 }
 
 CacheHeaderReader DefaultCacheHeaderReader() {
-  return [](const std::string& path) { return ReadCacheHeaderFile(path); };
+  return [](const std::string& path) -> absl::StatusOr<std::shared_ptr<const CacheHeader>> {
+    JLC_ASSIGN_OR_RETURN(CacheHeader h, ReadCacheHeaderFile(path));
+    return std::make_shared<const CacheHeader>(std::move(h));
+  };
 }
 
 std::string_view EnvKindName(EnvKind kind) {
@@ -339,8 +342,9 @@ std::optional<Uuid> Environment::ExtensionUuid(const PkgId& parent, std::string_
     if (!names.ok()) continue;
     for (const auto& n : *names) {
       if (n.size() < 3 || n.compare(n.size() - 3, 3, ".ji") != 0) continue;
-      auto h = impl_->reader(JoinPath(dir, n));
-      if (!h.ok() || h->modules.empty()) continue;
+      auto read = impl_->reader(JoinPath(dir, n));
+      if (!read.ok() || (*read)->modules.empty()) continue;
+      const CacheHeader* h = read->get();
       const WorklistModule& w = h->modules.front();
       if (w.name != ext_name || !w.uuid) continue;
       bool requires_parent = false;

@@ -61,9 +61,12 @@ using EnvVars = std::map<std::string, std::string>;
 EnvVars ProcessEnvVars();
 
 // Reads a cache header (the format room's reader). Used to order candidates
-// (1.11+: pkgimage first) and to learn extension UUIDs.
-using CacheHeaderReader = std::function<absl::StatusOr<CacheHeader>(const std::string& path)>;
-// The library's reader (lib/format); nullptr-equivalent until it is wired in.
+// (1.11+: pkgimage first) and to learn extension UUIDs. Shared and immutable,
+// so a caller that already parsed the file (the staleness engine's memo) can
+// hand out its copy without another read.
+using CacheHeaderReader =
+    std::function<absl::StatusOr<std::shared_ptr<const CacheHeader>>(const std::string& path)>;
+// The library's reader (lib/format), reading the file each time.
 CacheHeaderReader DefaultCacheHeaderReader();
 
 struct EnvironmentOptions {

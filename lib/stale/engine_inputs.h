@@ -26,7 +26,8 @@ class EngineEnvironment {
   // identify_package(where, name); nullopt for "not found".
   virtual absl::StatusOr<std::optional<PkgId>> Identify(const PkgId& where,
                                                         const std::string& name) = 0;
-  // Candidate cache files (unordered is fine: the engine orders them).
+  // Candidate cache files in Julia's order for this version
+  // (find_all_in_cache_path; the first usable one is chosen).
   virtual absl::StatusOr<std::vector<std::string>> CacheCandidates(const PkgId& pkg) = 0;
   // get_preferences(uuid) in this environment; nullopt when it cannot be read.
   virtual std::optional<toml::table> Preferences(const Uuid& uuid) = 0;

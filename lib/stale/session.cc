@@ -67,6 +67,14 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& pro
   eo.project = options.project;
   eo.cwd = options.cwd;
   eo.no_write = options.no_write;
+  // Headers the environment reads (candidate order, extension UUIDs) come
+  // from the engine's memo, so each file is parsed once per session.
+  Session* self = s.get();
+  eo.header_reader = [self](const std::string& path)
+      -> absl::StatusOr<std::shared_ptr<const CacheHeader>> {
+    if (self->engine_) return self->engine_->CachedHeader(path);
+    return DefaultCacheHeaderReader()(path);
+  };
   JLC_ASSIGN_OR_RETURN(s->env_, Environment::Create(profile, std::move(eo)));
   s->engine_env_ = std::make_unique<EngineEnv>(s->env_.get());
 
@@ -78,7 +86,6 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& pro
   // A memo that cannot be read is only a slower start, never a wrong verdict.
   if (s->memo_path_) (void)s->memo_.Load(*s->memo_path_);
 
-  Session* self = s.get();
   JuliaOracles oracles;
   oracles.accepts_clone_targets = [self](const std::string& blob) -> std::optional<bool> {
     absl::MutexLock lock(&self->oracle_mu_);

@@ -107,6 +107,13 @@ StalenessEngine::ParsedCache StalenessEngine::ReadCache(const std::string& path)
   return out;
 }
 
+absl::StatusOr<std::shared_ptr<const CacheHeader>> StalenessEngine::CachedHeader(
+    const std::string& path) {
+  ParsedCache pc = ReadCache(path);
+  if (!pc.header) return Error(ErrorKind::kCorruptCache, pc.error);
+  return pc.header;
+}
+
 std::vector<std::string> StalenessEngine::OrderedCandidates(const PkgId& pkg,
                                                             std::vector<StalenessReason>* errors) {
   auto listed = env_->CacheCandidates(pkg);
@@ -114,31 +121,7 @@ std::vector<std::string> StalenessEngine::OrderedCandidates(const PkgId& pkg,
     errors->push_back(Reason(ReasonCode::kIoError, std::string(Message(listed.status())), ""));
     return {};
   }
-  struct Entry {
-    std::string path;
-    bool pkgimage;
-    double mtime;
-    size_t discovery;
-  };
-  std::vector<Entry> entries;
-  for (size_t i = 0; i < listed->size(); ++i) {
-    const std::string& p = (*listed)[i];
-    ParsedCache pc = ReadCache(p);
-    bool pkgimage = false;
-    if (profile_.rules.candidate_order == CandidateOrder::kPkgimageThenMtime && pc.header) {
-      // Julia: pkgimages enabled, a valid header, and flags bit 0 set.
-      pkgimage = (profile_.pkgimages != PkgImagesMode::kNo) && PreludeMismatch(*pc.header).empty() &&
-                 pc.header->flags.use_pkgimages();
-    }
-    entries.push_back({p, pkgimage, pc.info.JuliaMtime(), i});
-  }
-  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-    if (a.pkgimage != b.pkgimage) return a.pkgimage;
-    return a.mtime > b.mtime;
-  });
-  std::vector<std::string> out;
-  for (auto& e : entries) out.push_back(std::move(e.path));
-  return out;
+  return *std::move(listed);
 }
 
 absl::StatusOr<uint32_t> StalenessEngine::ContentCrc(const std::string& path, const FileInfo& info) {

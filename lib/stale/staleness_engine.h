@@ -44,6 +44,8 @@ class StalenessEngine {
 
   Verdict Check(const PkgId& pkg);
   std::vector<Verdict> CheckMany(const std::vector<PkgId>& pkgs);
+  // The parsed header of a cache file, memoized by path and stat.
+  absl::StatusOr<std::shared_ptr<const CacheHeader>> CachedHeader(const std::string& path);
   // Forgets memoized candidate results and parsed headers.
   void ClearMemo();
 
@@ -64,7 +66,7 @@ class StalenessEngine {
                                    const std::string& cachefile);
   // Returns the parsed header (memoized by path and stat).
   ParsedCache ReadCache(const std::string& path);
-  // Candidates in Julia's order for this version.
+  // Candidates in Julia's order for this version (from the environment).
   std::vector<std::string> OrderedCandidates(const PkgId& pkg, std::vector<StalenessReason>* errors);
   // CRC-32C of a file through the content memo (or of a directory's names).
   absl::StatusOr<uint32_t> ContentCrc(const std::string& path, const FileInfo& info);
