@@ -2,14 +2,16 @@
 # profile, one per line, as `JLCACHE <key> <fields...>`. Strings are printed
 # as hex of their UTF-8 bytes so no value needs quoting. Run as
 #   julia --startup-file=no --history-file=no -e <this script>
-# lib/env/probe.cc embeds this file (a test checks the copy is identical) and
+# The build embeds this file (lib/env/probe_script.cc.in); lib/env/probe.cc
 # parses the output; tests/support/fake_julia speaks the same protocol.
 let
     hx(s) = bytes2hex(Vector{UInt8}(codeunits(string(s))))
     emit(key, fields...) = println(stdout, "JLCACHE ", key, (string(" ", f) for f in fields)...)
     cstr(p) = p == C_NULL ? "" : unsafe_string(p)
     emit("protocol", 1)
-    emit("version", hx(VERSION))
+    # The string cache headers record (jl_ver_string: the VERSION file, e.g.
+    # "1.12.0-DEV"), not Base.VERSION, which adds a commit count on dev builds.
+    emit("version", hx(unsafe_string(ccall(:jl_ver_string, Cstring, ()))))
     emit("git_branch", hx(Base.GIT_VERSION_INFO.branch))
     emit("git_commit", hx(Base.GIT_VERSION_INFO.commit))
     emit("os", hx(Sys.KERNEL))

@@ -46,7 +46,7 @@ class ProbeTest : public ::testing::Test {
 TEST(ProbeScriptTest, EmbeddedScriptIsTheJuliaFile) {
   std::string file = testing::ReadFileOrDie(std::string(JLCACHE_SOURCE_DIR) + "/lib/env/probe_script.jl");
   EXPECT_EQ(std::string(ProbeScript()), file)
-      << "lib/env/probe_script.cc must embed lib/env/probe_script.jl verbatim";
+      << "the build must embed lib/env/probe_script.jl verbatim (lib/env/probe_script.cc.in)";
 }
 
 TEST_F(ProbeTest, RunsJuliaOnceThenUsesTheCache) {
