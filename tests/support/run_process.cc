@@ -36,7 +36,15 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   std::vector<std::string> env_storage;
-  for (char** e = environ; e && *e; ++e) env_storage.emplace_back(*e);
+  // extra_env overrides inherited variables of the same name (getenv would
+  // otherwise see whichever comes first).
+  auto name_of = [](const std::string& kv) { return kv.substr(0, kv.find('=')); };
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv = *e;
+    bool overridden = false;
+    for (const std::string& x : extra_env) overridden |= name_of(x) == name_of(kv);
+    if (!overridden) env_storage.push_back(std::move(kv));
+  }
   for (const std::string& e : extra_env) env_storage.push_back(e);
   std::vector<char*> envp;
   for (std::string& e : env_storage) envp.push_back(e.data());

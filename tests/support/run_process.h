@@ -16,7 +16,8 @@ struct ProcessResult {
 };
 
 // argv[0] is the program path (not searched in PATH). extra_env entries
-// ("NAME=value") are added to the current environment. A child still running
+// ("NAME=value") are added to the current environment, replacing inherited
+// variables of the same name. A child still running
 // after timeout_seconds (0 = none) is killed with SIGKILL.
 ProcessResult RunProcess(const std::vector<std::string>& argv,
                          const std::vector<std::string>& extra_env = {},

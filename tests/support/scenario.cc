@@ -258,6 +258,7 @@ CompiledCache Scenario::Compile(const std::string& name, const CompileOptions& o
   spec.layout = layout_;
   spec.julia_version = options.julia_version.value_or(julia_version_);
   if (options.git_commit) spec.git_commit = *options.git_commit;
+  if (options.git_branch) spec.git_branch = *options.git_branch;
   spec.name = name;
   spec.uuid = p.uuid;
   spec.build_id_lo = 0x1000000000ull + static_cast<uint64_t>(n);

@@ -39,6 +39,7 @@ struct CompileOptions {
   std::string preferences_blob;
   std::optional<std::string> julia_version;  // default: the scenario's
   std::optional<std::string> git_commit;
+  std::optional<std::string> git_branch;
   // Extra include_dependency files (relative to the package dir).
   std::vector<std::string> include_dependencies;
   bool track_content = true;            // for include_dependencies (layouts B+)

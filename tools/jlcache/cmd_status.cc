@@ -21,12 +21,7 @@ int RunStatus(const std::vector<std::string>& args) {
     PrintError("status", opts.status());
     return kExitError;
   }
-  auto session = OpenSessionForCli(*opts);
-  if (!session.ok()) {
-    PrintError("status", session.status());
-    return kExitError;
-  }
-  auto verdicts = (*session)->Status(opts->positional);
+  auto verdicts = CheckWithReprobe(*opts, [&](Session& s) { return s.Status(opts->positional); });
   if (!verdicts.ok()) {
     PrintError("status", verdicts.status());
     return kExitError;

@@ -23,16 +23,15 @@ int RunWhy(const std::vector<std::string>& args) {
     PrintError("why", Error(ErrorKind::kInvalidArgument, "usage: jlcache why PKG"));
     return kExitError;
   }
-  auto session = OpenSessionForCli(*opts);
-  if (!session.ok()) {
-    PrintError("why", session.status());
+  auto verdicts = CheckWithReprobe(*opts, [&](Session& s) -> absl::StatusOr<std::vector<Verdict>> {
+    JLC_ASSIGN_OR_RETURN(Verdict one, s.IsStale(opts->positional.front()));
+    return std::vector<Verdict>{std::move(one)};
+  });
+  if (!verdicts.ok()) {
+    PrintError("why", verdicts.status());
     return kExitError;
   }
-  auto v = (*session)->IsStale(opts->positional.front());
-  if (!v.ok()) {
-    PrintError("why", v.status());
-    return kExitError;
-  }
+  const Verdict* v = &verdicts->front();
   if (opts->json) {
     JsonWriter w(true);
     WriteVerdictJson(w, *v, WhySentence(*v));

@@ -62,12 +62,16 @@ absl::StatusOr<CommonOptions> ParseCommonOptions(const std::vector<std::string>&
   return o;
 }
 
-absl::StatusOr<RuntimeProfile> SelectRuntime(const CommonOptions& options, const EnvVars& env) {
-  if (options.runtime_file) return RuntimeProfile::FromFile(*options.runtime_file);
+absl::StatusOr<RuntimeChoice> ChooseRuntime(const CommonOptions& options, const EnvVars& env,
+                                            bool force_probe) {
+  if (options.runtime_file) {
+    JLC_ASSIGN_OR_RETURN(RuntimeProfile p, RuntimeProfile::FromFile(*options.runtime_file));
+    return RuntimeChoice{std::move(p), std::nullopt};
+  }
   if (auto it = env.find("JLCACHE_RUNTIME"); it != env.end() && !it->second.empty()) {
     auto p = RuntimeProfile::FromFile(it->second);
     if (!p.ok()) return Error(KindOf(p.status()), "JLCACHE_RUNTIME: ", Message(p.status()));
-    return p;
+    return RuntimeChoice{*std::move(p), std::nullopt};
   }
   auto path = env.find("PATH");
   std::optional<std::string> julia =
@@ -82,9 +86,15 @@ absl::StatusOr<RuntimeProfile> SelectRuntime(const CommonOptions& options, const
   po.env = env;
   po.project = options.project;
   po.no_write = options.no_write;
+  po.force = force_probe;
   auto r = ProbeJulia(po);
   if (!r.ok()) return Error(KindOf(r.status()), "probing ", *julia, ": ", Message(r.status()));
-  return std::move(r).value().profile;
+  return RuntimeChoice{std::move(r).value().profile, julia};
+}
+
+absl::StatusOr<RuntimeProfile> SelectRuntime(const CommonOptions& options, const EnvVars& env) {
+  JLC_ASSIGN_OR_RETURN(RuntimeChoice choice, ChooseRuntime(options, env));
+  return std::move(choice.profile);
 }
 
 absl::StatusOr<std::shared_ptr<const Environment>> OpenEnvironment(const CommonOptions& options) {

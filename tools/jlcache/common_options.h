@@ -53,6 +53,16 @@ absl::StatusOr<CommonOptions> ParseCommonOptions(const std::vector<std::string>&
 // `env` is the process environment (ProcessEnvVars()).
 absl::StatusOr<RuntimeProfile> SelectRuntime(const CommonOptions& options, const EnvVars& env);
 
+// SelectRuntime, also saying whether the profile came from probing `julia` on
+// PATH (then probed_julia is its path, and a forced re-probe can learn facts
+// the cached probe lacks: new clone-target blobs, new preference lists).
+struct RuntimeChoice {
+  RuntimeProfile profile;
+  std::optional<std::string> probed_julia;
+};
+absl::StatusOr<RuntimeChoice> ChooseRuntime(const CommonOptions& options, const EnvVars& env,
+                                            bool force_probe = false);
+
 // SelectRuntime, then the Environment for the process's variables and the
 // --project flag.
 absl::StatusOr<std::shared_ptr<const Environment>> OpenEnvironment(const CommonOptions& options);
