@@ -57,19 +57,33 @@ void BuildChain(Scenario& s) {
   s.Compile("Hello");
 }
 
-class EveryLayout : public ::testing::TestWithParam<HeaderLayout> {};
+// One Julia release per supported line, each with its own layout and rules.
+struct Line {
+  HeaderLayout layout;
+  const char* version;
+};
 
-INSTANTIATE_TEST_SUITE_P(Layouts, EveryLayout,
-                         ::testing::Values(HeaderLayout::kA, HeaderLayout::kB,
-                                           HeaderLayout::kBPrime),
+class EveryLayout : public ::testing::TestWithParam<Line> {
+ protected:
+  // The layout under test (tests compare against it), and a world of it.
+  HeaderLayout Layout() const { return GetParam().layout; }
+  Scenario World() const { return Scenario(GetParam().layout, true, GetParam().version); }
+};
+
+INSTANTIATE_TEST_SUITE_P(Lines, EveryLayout,
+                         ::testing::Values(Line{HeaderLayout::kA, "1.10.4"},
+                                           Line{HeaderLayout::kB, "1.11.7"},
+                                           Line{HeaderLayout::kB, "1.12.2"},
+                                           Line{HeaderLayout::kBPrime, "1.13.0-rc1"}),
                          [](const auto& info) {
-                           std::string n(LayoutName(info.param));
-                           std::replace(n.begin(), n.end(), '\'', 'p');
-                           return "Layout" + n;
+                           std::string n = std::string("Julia") + info.param.version;
+                           for (char& c : n)
+                             if (c == '.' || c == '-') c = '_';
+                           return n;
                          });
 
 TEST_P(EveryLayout, FreshWorldIsFresh) {
-  Scenario s(GetParam());
+  Scenario s = World();
   BuildChain(s);
   for (const char* pkg : {"Words", "Greetings", "Hello"}) {
     Verdict v = Check(s, pkg);
@@ -79,7 +93,7 @@ TEST_P(EveryLayout, FreshWorldIsFresh) {
 }
 
 TEST_P(EveryLayout, EditedSourceMakesItAndItsDependentsStale) {
-  Scenario s(GetParam());
+  Scenario s = World();
   BuildChain(s);
   s.WriteSource("Words", "src/impl.jl", "greet() = \"changed, and longer than before\"\n");
   Verdict words = Check(s, "Words");
@@ -97,7 +111,7 @@ TEST_P(EveryLayout, EditedSourceMakesItAndItsDependentsStale) {
 }
 
 TEST_P(EveryLayout, SameSizeEditIsCaught) {
-  Scenario s(GetParam());
+  Scenario s = World();
   BuildChain(s);
   std::string path = s.SourcePath("Words", "src/impl.jl");
   std::string text = testing::ReadFileOrDie(path);
@@ -107,7 +121,7 @@ TEST_P(EveryLayout, SameSizeEditIsCaught) {
   // Keep the mtime, so only the content rule can see it (1.11+).
   testing::SetMtimeOrDie(path, st->mtime_sec, st->mtime_nsec);
   Verdict v = Check(s, "Words");
-  if (GetParam() == HeaderLayout::kA) {
+  if (Layout() == HeaderLayout::kA) {
     // 1.10 records mtimes only: Julia cannot see this edit either.
     EXPECT_EQ(v.kind, VerdictKind::kFresh) << Describe(v);
   } else {
@@ -117,12 +131,12 @@ TEST_P(EveryLayout, SameSizeEditIsCaught) {
 }
 
 TEST_P(EveryLayout, TouchedButUnchanged) {
-  Scenario s(GetParam());
+  Scenario s = World();
   BuildChain(s);
   std::string path = s.SourcePath("Words", "src/impl.jl");
   testing::SetMtimeOrDie(path, 2000000000, 123456789);
   Verdict v = Check(s, "Words");
-  if (GetParam() == HeaderLayout::kA) {
+  if (Layout() == HeaderLayout::kA) {
     EXPECT_EQ(v.kind, VerdictKind::kStale) << Describe(v);
     EXPECT_TRUE(HasCode(v, "file_changed"));
   } else {
@@ -134,7 +148,7 @@ TEST_P(EveryLayout, SeedFalseNegativeIsCaught) {
   // A depends on B; A's cache was built against B's build X. B is upgraded
   // (new tree hash, new cache with build Y) and removed from the project's
   // [deps], staying in the manifest as A's dependency.
-  Scenario s(GetParam());
+  Scenario s = World();
   s.AddPackage("B");
   s.AddPackage("A", {"B"});
   s.WriteEnvironment();
@@ -159,7 +173,7 @@ TEST_P(EveryLayout, SeedFalseNegativeIsCaught) {
 }
 
 TEST_P(EveryLayout, RemovedDependencyIsDepMissing) {
-  Scenario s(GetParam());
+  Scenario s = World();
   s.AddPackage("B");
   s.AddPackage("A", {"B"});
   s.WriteEnvironment();
@@ -182,7 +196,7 @@ TEST_P(EveryLayout, RemovedDependencyIsDepMissing) {
 }
 
 TEST_P(EveryLayout, FlagsMismatch) {
-  Scenario s(GetParam());
+  Scenario s = World();
   s.AddPackage("Foo");
   s.WriteEnvironment();
   CompileOptions o;
@@ -194,7 +208,7 @@ TEST_P(EveryLayout, FlagsMismatch) {
 }
 
 TEST_P(EveryLayout, MissingNativeLibrary) {
-  Scenario s(GetParam());
+  Scenario s = World();
   s.AddPackage("Foo");
   s.WriteEnvironment();
   CompileOptions o;
@@ -206,7 +220,7 @@ TEST_P(EveryLayout, MissingNativeLibrary) {
 }
 
 TEST_P(EveryLayout, CorruptCrcs) {
-  Scenario s(GetParam());
+  Scenario s = World();
   s.AddPackage("Foo");
   s.WriteEnvironment();
   auto c = s.Compile("Foo");
@@ -228,7 +242,7 @@ TEST_P(EveryLayout, CorruptCrcs) {
 }
 
 TEST_P(EveryLayout, TruncatedCandidateIsCorruptNotAnError) {
-  Scenario s(GetParam());
+  Scenario s = World();
   s.AddPackage("Foo");
   s.WriteEnvironment();
   auto c = s.Compile("Foo");
@@ -240,7 +254,7 @@ TEST_P(EveryLayout, TruncatedCandidateIsCorruptNotAnError) {
 }
 
 TEST_P(EveryLayout, DifferentJuliaCommit) {
-  Scenario s(GetParam());
+  Scenario s = World();
   s.AddPackage("Foo");
   s.WriteEnvironment();
   CompileOptions o;
@@ -251,7 +265,7 @@ TEST_P(EveryLayout, DifferentJuliaCommit) {
 }
 
 TEST_P(EveryLayout, OnlyAnOlderCandidateIsFresh) {
-  Scenario s(GetParam());
+  Scenario s = World();
   s.AddPackage("Foo");
   s.WriteEnvironment();
   CompileOptions older;
@@ -264,7 +278,7 @@ TEST_P(EveryLayout, OnlyAnOlderCandidateIsFresh) {
   Verdict v = Check(s, "Foo");
   EXPECT_EQ(v.kind, VerdictKind::kFresh) << Describe(v);
   EXPECT_EQ(v.cache, good.ji_path);
-  if (GetParam() == HeaderLayout::kA) {
+  if (Layout() == HeaderLayout::kA) {
     // 1.10: newest first, so the other Julia's cache is tried and rejected.
     EXPECT_EQ(Codes(v), std::vector<std::string>{"incompatible_header"});
   } else {
@@ -275,7 +289,7 @@ TEST_P(EveryLayout, OnlyAnOlderCandidateIsFresh) {
 }
 
 TEST_P(EveryLayout, NoCacheAtAll) {
-  Scenario s(GetParam());
+  Scenario s = World();
   s.AddPackage("Foo");
   s.WriteEnvironment();
   Verdict v = Check(s, "Foo");
@@ -284,10 +298,10 @@ TEST_P(EveryLayout, NoCacheAtAll) {
 }
 
 TEST_P(EveryLayout, Preferences) {
-  Scenario s(GetParam());
+  Scenario s = World();
   s.AddPackage("Foo");
   s.WriteEnvironment();
-  bool blob = GetParam() == HeaderLayout::kBPrime;
+  bool blob = Layout() == HeaderLayout::kBPrime;
   CompileOptions o;
   if (blob) {
     o.preferences_blob = "[" + s.UuidOf("Foo").ToString() + "]\nlevel = 3\n";

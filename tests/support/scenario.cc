@@ -32,8 +32,10 @@ std::string Hex40(const std::string& seed) {
 
 }  // namespace
 
-Scenario::Scenario(HeaderLayout layout, bool pkgimages)
-    : layout_(layout), pkgimages_(pkgimages), julia_version_(DefaultJuliaVersion(layout)) {
+Scenario::Scenario(HeaderLayout layout, bool pkgimages, std::string julia_version)
+    : layout_(layout),
+      pkgimages_(pkgimages),
+      julia_version_(julia_version.empty() ? DefaultJuliaVersion(layout) : std::move(julia_version)) {
   depots_.push_back(dir_.Join("depot"));
   MakeDirsOrDie(depots_.front());
   MakeDirsOrDie(stdlib_dir());

@@ -59,7 +59,8 @@ struct CompiledCache {
 
 class Scenario {
  public:
-  explicit Scenario(HeaderLayout layout, bool pkgimages = true);
+  // julia_version "" = the layout's default (DefaultJuliaVersion).
+  explicit Scenario(HeaderLayout layout, bool pkgimages = true, std::string julia_version = "");
 
   HeaderLayout layout() const { return layout_; }
   const std::string& julia_version() const { return julia_version_; }
