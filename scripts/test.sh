@@ -72,6 +72,8 @@ fi
 if [ -x build/tests/jlcache_c_client ]; then
   step "C client over the ABI" build/tests/jlcache_c_client tests/fixtures/julia-1.10.4/depot-plain/compiled/v1.10/Ay/sULHP_aYN2H.ji
 fi
+step "install, then build against it with pkg-config and find_package" \
+  tests/install/consume.sh build tests/fixtures/julia-1.10.4/depot-plain/compiled/v1.10/Ay/sULHP_aYN2H.ji
 if [ -f tests/capi/ctypes_client.py ]; then
   step "Python ctypes client over the ABI" python3 tests/capi/ctypes_client.py build/libjlcache.so "$ROOT"
 fi
