@@ -45,8 +45,7 @@ struct CapiWorld {
     s.AddPackage("Foo", {"Bar"});
     s.WriteEnvironment();
     for (const char* n : {"Base64x", "Bar", "Foo"}) s.Compile(n);
-    fs::remove(s.dir().Join("julia/bin/julia"));
-    fs::create_symlink(JLCACHE_FAKE_JULIA_PATH, s.dir().Join("julia/bin/julia"));
+    s.InstallJulia(JLCACHE_FAKE_JULIA_PATH);
     plan = s.dir().Join("plan.txt");
     log = s.dir().Join("launches.log");
     // Bar changes: Bar and Foo are stale; the stand-in installs their new caches.

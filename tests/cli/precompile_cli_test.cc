@@ -30,8 +30,7 @@ struct CliWorld {
     s.AddPackage("Foo", {"Bar"});
     s.WriteEnvironment();
     for (const char* n : {"Bar", "Baz", "Foo"}) s.Compile(n);
-    fs::remove(s.dir().Join("julia/bin/julia"));
-    fs::create_symlink(JLCACHE_FAKE_JULIA_PATH, s.dir().Join("julia/bin/julia"));
+    s.InstallJulia(JLCACHE_FAKE_JULIA_PATH);
     plan = s.dir().Join("plan.txt");
     log = s.dir().Join("launches.log");
     profile = s.WriteProfile();

@@ -24,19 +24,9 @@ testing::ProcessResult Cli(const Scenario& s, std::vector<std::string> args) {
   return RunProcess(args, s.CliEnv());
 }
 
-void Build(Scenario& s) {
-  s.AddPackage("Words");
-  s.AddPackage("Greetings", {"Words"});
-  s.AddPackage("Hello", {"Greetings"});
-  s.WriteEnvironment();
-  s.Compile("Words");
-  s.Compile("Greetings");
-  s.Compile("Hello");
-}
-
 TEST(StatusCli, AllFreshExitsZero) {
   Scenario s(HeaderLayout::kB);
-  Build(s);
+  s.AddCompiledChain();
   auto r = Cli(s, {"status"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("3 packages: 3 fresh, 0 stale, 0 unknown"), std::string::npos) << r.out;
@@ -44,7 +34,7 @@ TEST(StatusCli, AllFreshExitsZero) {
 
 TEST(StatusCli, JsonMatchesTheLibraryAndExitsOneWhenStale) {
   Scenario s(HeaderLayout::kB);
-  Build(s);
+  s.AddCompiledChain();
   s.WriteSource("Greetings", "src/impl.jl", "greet() = \"changed\"\n");
   auto r = Cli(s, {"status", "--json"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
@@ -76,7 +66,7 @@ TEST(StatusCli, JsonMatchesTheLibraryAndExitsOneWhenStale) {
 
 TEST(StatusCli, NamedPackagesAndErrors) {
   Scenario s(HeaderLayout::kB);
-  Build(s);
+  s.AddCompiledChain();
   auto r = Cli(s, {"status", "Words", "--json"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   auto json = testing::ParseJson(r.out);
@@ -96,7 +86,7 @@ TEST(StatusCli, NamedPackagesAndErrors) {
 
 TEST(WhyCli, ShowsTheChainThroughDependencies) {
   Scenario s(HeaderLayout::kB);
-  Build(s);
+  s.AddCompiledChain();
   s.WriteSource("Words", "src/impl.jl", "greet() = \"a longer, changed greeting\"\n");
   auto r = Cli(s, {"why", "Hello"});
   EXPECT_EQ(r.exit_code, 1) << r.err;

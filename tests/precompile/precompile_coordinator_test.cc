@@ -77,8 +77,7 @@ class World {
     s_.WriteEnvironment();
     for (int i = 0; i < n; ++i) s_.Compile(Name(i));
     // The profile's julia_bin is <dir>/julia/bin/julia: make it the stand-in.
-    fs::remove(s_.dir().Join("julia/bin/julia"));
-    fs::create_symlink(JLCACHE_FAKE_JULIA_PATH, s_.dir().Join("julia/bin/julia"));
+    s_.InstallJulia(JLCACHE_FAKE_JULIA_PATH);
     plan_ = s_.dir().Join("fake-julia-plan.txt");
     log_ = s_.dir().Join("launches.log");
     staging_ = s_.dir().Join("staging");

@@ -46,17 +46,6 @@ std::string Describe(const Verdict& v) {
   return out;
 }
 
-// A small world: Words <- Greetings <- Hello, all compiled.
-void BuildChain(Scenario& s) {
-  s.AddPackage("Words");
-  s.AddPackage("Greetings", {"Words"});
-  s.AddPackage("Hello", {"Greetings"});
-  s.WriteEnvironment();
-  s.Compile("Words");
-  s.Compile("Greetings");
-  s.Compile("Hello");
-}
-
 // One Julia release per supported line, each with its own layout and rules.
 struct Line {
   HeaderLayout layout;
@@ -84,7 +73,7 @@ INSTANTIATE_TEST_SUITE_P(Lines, EveryLayout,
 
 TEST_P(EveryLayout, FreshWorldIsFresh) {
   Scenario s = World();
-  BuildChain(s);
+  s.AddCompiledChain();
   for (const char* pkg : {"Words", "Greetings", "Hello"}) {
     Verdict v = Check(s, pkg);
     EXPECT_EQ(v.kind, VerdictKind::kFresh) << pkg << " " << Describe(v);
@@ -94,7 +83,7 @@ TEST_P(EveryLayout, FreshWorldIsFresh) {
 
 TEST_P(EveryLayout, EditedSourceMakesItAndItsDependentsStale) {
   Scenario s = World();
-  BuildChain(s);
+  s.AddCompiledChain();
   s.WriteSource("Words", "src/impl.jl", "greet() = \"changed, and longer than before\"\n");
   Verdict words = Check(s, "Words");
   EXPECT_EQ(words.kind, VerdictKind::kStale) << Describe(words);
@@ -112,7 +101,7 @@ TEST_P(EveryLayout, EditedSourceMakesItAndItsDependentsStale) {
 
 TEST_P(EveryLayout, SameSizeEditIsCaught) {
   Scenario s = World();
-  BuildChain(s);
+  s.AddCompiledChain();
   std::string path = s.SourcePath("Words", "src/impl.jl");
   std::string text = testing::ReadFileOrDie(path);
   text[text.size() - 3] ^= 0x01;  // same size, different content
@@ -132,7 +121,7 @@ TEST_P(EveryLayout, SameSizeEditIsCaught) {
 
 TEST_P(EveryLayout, TouchedButUnchanged) {
   Scenario s = World();
-  BuildChain(s);
+  s.AddCompiledChain();
   std::string path = s.SourcePath("Words", "src/impl.jl");
   testing::SetMtimeOrDie(path, 2000000000, 123456789);
   Verdict v = Check(s, "Words");
@@ -337,7 +326,7 @@ TEST_P(EveryLayout, Preferences) {
 
 TEST(ScenarioB, RelocatedDepotStaysFresh) {
   Scenario s(HeaderLayout::kB);
-  BuildChain(s);
+  s.AddCompiledChain();
   std::string moved = s.dir().Join("moved-depot");
   std::filesystem::rename(s.depot(), moved);
   auto session_opts = s.Profile();
@@ -454,7 +443,7 @@ TEST(ScenarioB, StdlibDependencyFromTheBundledDepot) {
 
 TEST(ScenarioB, WholeEnvironmentStatusIsParallelAndConsistent) {
   Scenario s(HeaderLayout::kB);
-  BuildChain(s);
+  s.AddCompiledChain();
   s.WriteSource("Greetings", "src/impl.jl", "greet() = 2\n");
   auto session = s.OpenSession(4);
   auto all = session->Status();
@@ -498,7 +487,7 @@ TEST(ScenarioB, RequiresThatNowResolvesElsewhereIsStale) {
 
 TEST(ScenarioB, UnknownPackageIsAnError) {
   Scenario s(HeaderLayout::kB);
-  BuildChain(s);
+  s.AddCompiledChain();
   auto session = s.OpenSession();
   auto v = session->IsStale("NotThere");
   EXPECT_FALSE(v.ok());
@@ -507,7 +496,7 @@ TEST(ScenarioB, UnknownPackageIsAnError) {
 
 TEST(ScenarioB, WarmCheckUsesTheContentMemo) {
   Scenario s(HeaderLayout::kB);
-  BuildChain(s);
+  s.AddCompiledChain();
   // Make the sources old enough to be trusted by the racy-timestamp guard.
   for (const char* p : {"Words", "Greetings", "Hello"}) {
     testing::SetMtimeOrDie(s.SourcePath(p), 1600000000, 0);

@@ -216,6 +216,22 @@ void Scenario::WriteEnvironment(const std::vector<std::string>& top_level) {
   WriteFileOrDie(JoinPath(project_dir(), "Manifest.toml"), m);
 }
 
+void Scenario::AddCompiledChain() {
+  AddPackage("Words");
+  AddPackage("Greetings", {"Words"});
+  AddPackage("Hello", {"Greetings"});
+  WriteEnvironment();
+  for (const char* n : {"Words", "Greetings", "Hello"}) Compile(n);
+}
+
+void Scenario::InstallJulia(const std::string& program) {
+  std::string julia = dir_.Join("julia/bin/julia");
+  std::error_code ec;
+  std::filesystem::remove(julia, ec);
+  std::filesystem::create_symlink(program, julia, ec);
+  ASSERT_FALSE(ec) << "cannot install " << program << " as " << julia << ": " << ec.message();
+}
+
 void Scenario::WritePreferences(const std::string& toml) {
   WriteFileOrDie(JoinPath(project_dir(), "LocalPreferences.toml"), toml);
 }

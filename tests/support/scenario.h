@@ -90,6 +90,11 @@ class Scenario {
   std::string SourcePath(const std::string& name, const std::string& rel = "") const;
   void WriteSource(const std::string& name, const std::string& rel, const std::string& text);
 
+  // The usual small world: Words <- Greetings <- Hello, written and compiled.
+  void AddCompiledChain();
+  // Makes `program` the world's julia (julia/bin/julia, a symlink).
+  void InstallJulia(const std::string& program);
+
   // Project.toml [deps] (default: every package) and a format-2.0 manifest.
   void WriteEnvironment(const std::vector<std::string>& top_level = {});
   // Writes LocalPreferences.toml next to the project.
