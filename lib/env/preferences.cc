@@ -18,6 +18,43 @@ using env_internal::Resolver;
 
 namespace {
 
+// Deep copies that keep integer format flags. toml++ 3.3's table and array
+// copy constructors rebuild values from non-const nodes and drop the flags,
+// but toml_egal needs them: Julia reads hex/octal/binary literals as UInt64
+// and decimal ones as Int64 (base/toml/parser.jl).
+toml::array CopyArray(const toml::array& a);
+toml::table CopyTable(const toml::table& t);
+
+void InsertCopy(toml::table& out, const toml::key& k, const toml::node& v) {
+  if (const toml::table* t = v.as_table()) {
+    out.insert_or_assign(k, CopyTable(*t));
+  } else if (const toml::array* a = v.as_array()) {
+    out.insert_or_assign(k, CopyArray(*a));
+  } else {
+    out.insert_or_assign(k, v);  // a const value: its copy constructor keeps the flags
+  }
+}
+
+toml::array CopyArray(const toml::array& a) {
+  toml::array out;
+  for (const toml::node& n : a) {
+    if (const toml::table* t = n.as_table()) {
+      out.push_back(CopyTable(*t));
+    } else if (const toml::array* x = n.as_array()) {
+      out.push_back(CopyArray(*x));
+    } else {
+      out.push_back(n);
+    }
+  }
+  return out;
+}
+
+toml::table CopyTable(const toml::table& t) {
+  toml::table out;
+  for (const auto& [k, v] : t) InsertCopy(out, k, v);
+  return out;
+}
+
 // recursive_prefs_merge(base, override): __clear__ first, then every key
 // (including __clear__ itself); tables merge recursively.
 void MergeInto(toml::table& base, const toml::table& over) {
@@ -31,11 +68,11 @@ void MergeInto(toml::table& base, const toml::table& over) {
     toml::table* old_t = base.get_as<toml::table>(k.str());
     const toml::table* new_t = v.as_table();
     if (old_t && new_t) {
-      toml::table merged = *old_t;
+      toml::table merged = CopyTable(*old_t);
       MergeInto(merged, *new_t);
       base.insert_or_assign(k, std::move(merged));
     } else {
-      base.insert_or_assign(k, v);
+      InsertCopy(base, k, v);
     }
   }
 }
@@ -68,7 +105,7 @@ absl::StatusOr<toml::table> Filter(const toml::table& prefs, const std::string& 
   if (!n) return toml::table();
   if (!n->is_table()) return Error(ErrorKind::kInvalidArgument, file, ": preferences of ", pkg_name,
                                    " must be a table");
-  return *n->as_table();
+  return CopyTable(*n->as_table());
 }
 
 // The preference sources of `uuid`, in merge order: for each environment,

@@ -11,8 +11,17 @@ bool TomlEgal(const toml::node& a, const toml::node& b) {
   switch (a.type()) {
     case toml::node_type::string:
       return a.as_string()->get() == b.as_string()->get();
-    case toml::node_type::integer:
-      return a.as_integer()->get() == b.as_integer()->get();
+    case toml::node_type::integer: {
+      // Julia's TOML parser reads decimal literals as Int64 and hex, octal
+      // and binary ones as UInt64 (base/toml/parser.jl), and === tells the
+      // types apart: 255 and 0xff differ, 0xff and 0o377 do not.
+      auto is_unsigned = [](const toml::value<int64_t>& v) {
+        return v.flags() != toml::value_flags::none;
+      };
+      const auto& x = *a.as_integer();
+      const auto& y = *b.as_integer();
+      return x.get() == y.get() && is_unsigned(x) == is_unsigned(y);
+    }
     case toml::node_type::floating_point: {
       double x = a.as_floating_point()->get(), y = b.as_floating_point()->get();
       return std::memcmp(&x, &y, sizeof x) == 0;

@@ -410,17 +410,17 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId
 
   // 11. requires: the names must still resolve to the recorded packages.
   for (const RequiresEntry& r : h.requires_) {
-    if (r.module_index <= 0 || static_cast<size_t>(r.module_index) > h.modules.size())
+    if (r.module_index < 0 || static_cast<size_t>(r.module_index) > h.modules.size())
       return Stale(Reason(ReasonCode::kCorruptCache, "a requires entry names no module", cachefile));
-    const WorklistModule& importer_mod = h.modules[static_cast<size_t>(r.module_index) - 1];
-    PkgId importer{importer_mod.uuid, importer_mod.name};
-    // binunpack turns a zero UUID into PkgId(UUID(0), name), which never
-    // equals what identify_package returns (base/pkgid.jl): always stale.
-    if (!r.imported.uuid)
-      return Stale(Reason(ReasonCode::kDepIdentityChanged,
-                          Cat(importer.name, " => ", r.imported.name,
-                              " was recorded without a UUID, which Julia never matches"),
-                          cachefile, r.imported.name));
+    // n1 == 0 (an import into Main) is PkgId(""), which identify_package
+    // answers at top level (_parse_cache_header, identify_package_env).
+    PkgId importer{std::nullopt, ""};
+    if (r.module_index > 0) {
+      const WorklistModule& importer_mod = h.modules[static_cast<size_t>(r.module_index) - 1];
+      importer = PkgId{importer_mod.uuid, importer_mod.name};
+    }
+    // A zero UUID reads back as PkgId(nothing, name) (the PkgId constructor in
+    // base/pkgid.jl), so it is compared like any other record.
     auto found = env_->Identify(importer, r.imported.name);
     if (!found.ok()) {
       note_unknown(Reason(ReasonCode::kIoError, std::string(Message(found.status())), cachefile,
@@ -429,7 +429,8 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId
     }
     if (!*found || !(**found == r.imported))
       return Stale(Reason(ReasonCode::kDepIdentityChanged,
-                          Cat(importer.name, " => ", r.imported.name, " now resolves to ",
+                          Cat(importer.name.empty() ? std::string("Main") : importer.name, " => ",
+                              r.imported.name, " now resolves to ",
                               *found ? (*found)->ToString() : std::string("nothing"),
                               ", the cache has ", r.imported.ToString()),
                           cachefile, r.imported.ToString()));
