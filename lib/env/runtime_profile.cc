@@ -223,6 +223,12 @@ absl::Status RuntimeProfile::Validate() {
   }
   if (pointer_size != 4 && pointer_size != 8)
     return Error(ErrorKind::kRuntime, source, ": pointer_size must be 4 or 8");
+  // jl_cache_flags sets bit 0 exactly when --pkgimages=yes; a profile that
+  // disagrees with itself could make a plain cache look usable.
+  if (((cache_flags & 1) != 0) != (pkgimages == PkgImagesMode::kYes))
+    return Error(ErrorKind::kRuntime, source, ": cache_flags ", std::to_string(cache_flags),
+                 " disagrees with pkgimages = \"", PkgImagesModeName(pkgimages),
+                 "\": bit 0 of cache_flags is set exactly when pkgimages is \"yes\"");
   bool core = false, base = false, main = false;
   for (const auto& m : sysimage_modules) {
     core |= m.name == "Core";

@@ -153,6 +153,7 @@ TEST_F(CandidatesTest, PkgimagesOffOrForeignHeadersSortByMtimeOnly) {
   EXPECT_EQ(got->files[1].path, c2);
   EXPECT_EQ(got->files[2].path, foreign);
   ASSERT_TRUE(rt.SetString("pkgimages", "no").ok());
+  ASSERT_TRUE(rt.SetInt("cache_flags", 0xa2).ok());
   ASSERT_TRUE(rt.Validate().ok());
   auto env2 = Environment::Create(rt, b.Options({d}));
   got = (*env2)->FindCacheCandidates(PkgId{kFoo, "Foo"});

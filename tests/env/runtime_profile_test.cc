@@ -164,6 +164,9 @@ TEST(RuntimeProfileTest, SettersCheckFormsAndValidateChecksCompleteness) {
   EXPECT_EQ(KindOf(p.Validate()), ErrorKind::kRuntime);  // no sysimage modules
   for (const char* n : {"Core", "Base", "Main"})
     ASSERT_TRUE(p.AddSysimageModule(n, std::nullopt, BuildId{0xfdfcfbfa00000001ULL, 1}).ok());
+  // --pkgimages=existing stores bit 0 as 0: 0xa3 contradicts it.
+  EXPECT_EQ(KindOf(p.Validate()), ErrorKind::kRuntime);
+  ASSERT_TRUE(p.SetInt("cache_flags", 0xa2).ok());
   ASSERT_TRUE(p.Validate().ok());
   EXPECT_TRUE(p.validated());
   EXPECT_TRUE(p.rules.workspaces);

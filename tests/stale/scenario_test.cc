@@ -456,9 +456,9 @@ TEST(ScenarioB, WholeEnvironmentStatusIsParallelAndConsistent) {
   EXPECT_EQ(kinds["Hello"], VerdictKind::kStale);
 }
 
-TEST(ScenarioB, RequiresRecordedWithoutUuidNeverMatches) {
-  // Julia's binunpack yields PkgId(UUID(0), name) for a zero UUID, which
-  // identify_package never returns (base/pkgid.jl, 1.10.4 to 1.14-dev).
+TEST(ScenarioB, RequiresRecordedWithoutUuidDoesNotMatchAPackageWithOne) {
+  // A zero UUID in a requires record is PkgId(nothing, name) (base/pkgid.jl's
+  // constructor); here `Bar` now resolves to a package with a UUID.
   Scenario s(HeaderLayout::kB);
   s.AddPackage("Bar");
   s.AddPackage("Foo", {"Bar"});
