@@ -11,48 +11,106 @@ namespace jlcache {
 
 // The engine's view of the environment: lib/env answers, mapped to "found or
 // not" the way Julia's functions return `nothing`.
+//
+// The engine asks once per dependency *reference* (every candidate lists its
+// whole transitive closure), so answers are remembered for the length of one
+// query. Each public Session call starts a new generation, and an answer is
+// reused only within the generation it was computed in: a call that starts
+// after an edit to a project, manifest or preference file never sees an answer
+// computed before it.
 class Session::EngineEnv : public EngineEnvironment {
  public:
   explicit EngineEnv(const Environment* env) : env_(env) {}
 
+  void BeginQuery() {
+    absl::MutexLock lock(&mu_);
+    ++generation_;
+    located_.clear();
+    identified_.clear();
+    candidates_.clear();
+    preferences_.clear();
+  }
+
   const std::vector<std::string>& Depots() const override { return env_->depots(); }
 
   absl::StatusOr<std::optional<std::string>> Locate(const PkgId& pkg) override {
-    auto located = env_->Locate(pkg);
-    if (located.ok()) return std::optional<std::string>(located->entry_file);
-    if (IsNotFound(located.status())) return std::optional<std::string>();
-    return located.status();
+    return Remember(located_, pkg, [&]() -> absl::StatusOr<std::optional<std::string>> {
+      auto located = env_->Locate(pkg);
+      if (located.ok()) return std::optional<std::string>(located->entry_file);
+      if (IsNotFound(located.status())) return std::optional<std::string>();
+      return located.status();
+    });
   }
 
   absl::StatusOr<std::optional<PkgId>> Identify(const PkgId& where,
                                                 const std::string& name) override {
-    auto id = env_->Identify(where, name);
-    if (id.ok()) return std::optional<PkgId>(*id);
-    if (IsNotFound(id.status())) return std::optional<PkgId>();
-    return id.status();
+    return Remember(identified_, std::make_pair(where, name),
+                    [&]() -> absl::StatusOr<std::optional<PkgId>> {
+                      auto id = env_->Identify(where, name);
+                      if (id.ok()) return std::optional<PkgId>(*id);
+                      if (IsNotFound(id.status())) return std::optional<PkgId>();
+                      return id.status();
+                    });
   }
 
   absl::StatusOr<std::vector<std::string>> CacheCandidates(const PkgId& pkg) override {
-    JLC_ASSIGN_OR_RETURN(jlcache::CacheCandidates found, env_->FindCacheCandidates(pkg));
-    std::vector<std::string> out;
-    out.reserve(found.files.size());
-    for (auto& c : found.files) out.push_back(std::move(c.path));
-    return out;
+    return Remember(candidates_, pkg, [&]() -> absl::StatusOr<std::vector<std::string>> {
+      JLC_ASSIGN_OR_RETURN(jlcache::CacheCandidates found, env_->FindCacheCandidates(pkg));
+      std::vector<std::string> out;
+      out.reserve(found.files.size());
+      for (auto& c : found.files) out.push_back(std::move(c.path));
+      return out;
+    });
   }
 
   std::optional<toml::table> Preferences(const Uuid& uuid) override {
-    auto prefs = env_->Preferences(uuid);
-    if (!prefs.ok()) return std::nullopt;
-    return *std::move(prefs);
+    return Remember(preferences_, uuid, [&]() -> std::optional<toml::table> {
+      auto prefs = env_->Preferences(uuid);
+      if (!prefs.ok()) return std::nullopt;
+      return *std::move(prefs);
+    });
   }
 
  private:
+  template <typename V>
+  struct Entry {
+    uint64_t generation;
+    V value;
+  };
+  template <typename K, typename V>
+  using Memo = absl::flat_hash_map<K, Entry<V>>;
+
+  // Looks up key in memo for the current generation, else computes it
+  // (outside the lock; concurrent duplicates are harmless).
+  template <typename K, typename V, typename F>
+  V Remember(Memo<K, V>& memo, const K& key, F compute) {
+    uint64_t gen;
+    {
+      absl::MutexLock lock(&mu_);
+      gen = generation_;
+      auto it = memo.find(key);
+      if (it != memo.end() && it->second.generation == gen) return it->second.value;
+    }
+    V value = compute();
+    absl::MutexLock lock(&mu_);
+    if (gen == generation_) memo.insert_or_assign(key, Entry<V>{gen, value});
+    return value;
+  }
+
   static bool IsNotFound(const absl::Status& s) {
     ErrorKind k = KindOf(s);
     return k == ErrorKind::kPackageNotFound || k == ErrorKind::kNotInstalled ||
            k == ErrorKind::kManifestMissing || k == ErrorKind::kNotFound;
   }
+
   const Environment* env_;
+  absl::Mutex mu_;
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  Memo<PkgId, absl::StatusOr<std::optional<std::string>>> located_ ABSL_GUARDED_BY(mu_);
+  Memo<std::pair<PkgId, std::string>, absl::StatusOr<std::optional<PkgId>>> identified_
+      ABSL_GUARDED_BY(mu_);
+  Memo<PkgId, absl::StatusOr<std::vector<std::string>>> candidates_ ABSL_GUARDED_BY(mu_);
+  Memo<Uuid, std::optional<toml::table>> preferences_ ABSL_GUARDED_BY(mu_);
 };
 
 absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& profile,
@@ -124,6 +182,11 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& pro
 }
 
 Session::~Session() = default;
+
+void Session::BeginQuery() {
+  engine_env_->BeginQuery();
+  engine_->BeginQuery();
+}
 
 void Session::SetCloneTargetsOracle(std::function<std::optional<bool>(const std::string&)> fn) {
   absl::MutexLock lock(&oracle_mu_);
@@ -233,6 +296,7 @@ absl::StatusOr<std::variant<PkgId, Verdict>> Session::Prepare(std::string_view p
 }
 
 absl::StatusOr<Verdict> Session::IsStale(std::string_view package) {
+  BeginQuery();
   JLC_ASSIGN_OR_RETURN(auto prepared, Prepare(package));
   if (auto* v = std::get_if<Verdict>(&prepared)) return std::move(*v);
   Verdict v = engine_->Check(std::get<PkgId>(prepared));
@@ -260,6 +324,7 @@ absl::StatusOr<std::vector<std::string>> Session::PackageNames() {
 }
 
 absl::StatusOr<std::vector<Verdict>> Session::Status(const std::vector<std::string>& packages) {
+  BeginQuery();
   std::vector<std::string> names = packages;
   if (names.empty()) {
     JLC_ASSIGN_OR_RETURN(names, PackageNames());

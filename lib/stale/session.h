@@ -57,7 +57,9 @@ class Session {
   void AddJuliaFacts(const std::vector<PreferenceHashRecord>& preference_hashes,
                      const std::vector<uint64_t>& accepted_clone_targets);
 
-  void ClearMemo();  // verdicts, headers, TOML; keeps the content-hash memo
+  // Each query already sees the files as they are when it starts; this also
+  // drops parsed headers and TOML, keeping only the content-hash memo.
+  void ClearMemo();
   void ClearContentMemo();
   // Persists the content-hash memo unless no_write (atomic).
   absl::Status SaveContentMemo();
@@ -69,6 +71,8 @@ class Session {
  private:
   Session() = default;
   class EngineEnv;
+  // Every public query sees the files as they are when it starts.
+  void BeginQuery();
   absl::StatusOr<PkgId> Resolve(std::string_view package);
   absl::StatusOr<std::variant<PkgId, Verdict>> Prepare(std::string_view package);
   Verdict Unresolvable(const std::string& name, const absl::Status& why);

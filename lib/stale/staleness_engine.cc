@@ -65,8 +65,15 @@ StalenessEngine::StalenessEngine(const RuntimeProfile& profile, EngineEnvironmen
       oracles_(std::move(oracles)),
       pool_(io_threads) {}
 
+void StalenessEngine::BeginQuery() {
+  absl::MutexLock lock(&mu_);
+  ++generation_;
+  candidates_.clear();
+}
+
 void StalenessEngine::ClearMemo() {
   absl::MutexLock lock(&mu_);
+  ++generation_;
   candidates_.clear();
   headers_.clear();
 }
@@ -263,15 +270,18 @@ std::shared_ptr<const CandidateResult> StalenessEngine::CheckCandidate(const Pkg
                                                                        const std::string& source,
                                                                        const std::string& cachefile) {
   CandidateKey key{expected, want, source, cachefile};
+  uint64_t gen;
   {
     absl::MutexLock lock(&mu_);
+    gen = generation_;
     auto it = candidates_.find(key);
-    if (it != candidates_.end()) return it->second;
+    if (it != candidates_.end() && it->second.generation == gen) return it->second.result;
   }
   auto result = std::make_shared<const CandidateResult>(
       ComputeCandidate(expected, want, source, cachefile));
   absl::MutexLock lock(&mu_);
-  return candidates_.try_emplace(key, std::move(result)).first->second;
+  if (gen == generation_) candidates_.insert_or_assign(key, MemoEntry{gen, result});
+  return result;
 }
 
 CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId want,

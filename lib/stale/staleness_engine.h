@@ -46,6 +46,11 @@ class StalenessEngine {
   std::vector<Verdict> CheckMany(const std::vector<PkgId>& pkgs);
   // The parsed header of a cache file, memoized by path and stat.
   absl::StatusOr<std::shared_ptr<const CacheHeader>> CachedHeader(const std::string& path);
+  // Starts a new query: candidate results are memoized within one query only
+  // (like Julia's stale_cache within one isprecompiled call), since they
+  // depend on files and environment answers that may change between queries.
+  // Parsed headers and content hashes stay: they are keyed by stat.
+  void BeginQuery();
   // Forgets memoized candidate results and parsed headers.
   void ClearMemo();
 
@@ -85,8 +90,12 @@ class StalenessEngine {
   IoPool pool_;
 
   absl::Mutex mu_;
-  absl::flat_hash_map<CandidateKey, std::shared_ptr<const CandidateResult>> candidates_
-      ABSL_GUARDED_BY(mu_);
+  struct MemoEntry {
+    uint64_t generation;
+    std::shared_ptr<const CandidateResult> result;
+  };
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::flat_hash_map<CandidateKey, MemoEntry> candidates_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, ParsedCache> headers_ ABSL_GUARDED_BY(mu_);
   absl::Mutex oracle_mu_;  // callbacks are called one at a time
 };

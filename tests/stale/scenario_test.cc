@@ -485,6 +485,22 @@ TEST(ScenarioB, RequiresThatNowResolvesElsewhereIsStale) {
   EXPECT_EQ(Codes(v), std::vector<std::string>{"dep_identity_changed"}) << Describe(v);
 }
 
+TEST(ScenarioB, ALongLivedSessionSeesEditsWithoutClearingAnything) {
+  // The Julia bindings keep one session for a whole Julia session.
+  Scenario s(HeaderLayout::kB);
+  s.AddCompiledChain();
+  auto session = s.OpenSession();
+  ASSERT_EQ(session->IsStale("Hello")->kind, VerdictKind::kFresh);
+  ASSERT_EQ((*session->Status())[0].kind, VerdictKind::kFresh);
+  s.WriteSource("Words", "src/impl.jl", "greet() = \"edited while the session lived\"\n");
+  EXPECT_EQ(session->IsStale("Hello")->kind, VerdictKind::kStale);
+  EXPECT_EQ(session->IsStale("Words")->kind, VerdictKind::kStale);
+  // And an environment edit: Words leaves the manifest and the project.
+  testing::WriteFileOrDie(s.project_dir() + "/Project.toml", "[deps]\n");
+  testing::WriteFileOrDie(s.project_dir() + "/Manifest.toml", "manifest_format = \"2.0\"\n");
+  EXPECT_EQ(KindOf(session->IsStale("Hello").status()), ErrorKind::kPackageNotFound);
+}
+
 TEST(ScenarioB, UnknownPackageIsAnError) {
   Scenario s(HeaderLayout::kB);
   s.AddCompiledChain();
