@@ -35,7 +35,7 @@ absl::StatusOr<CacheCandidates> Environment::FindCacheCandidates(const PkgId& pk
   CacheCandidates out;
   for (const auto& depot : depots_) {
     const std::string dir = JoinPath(depot, entrypath);
-    JLC_ASSIGN_OR_RETURN(std::optional<FileInfo> st, StatIfExists(dir));
+    JLC_ASSIGN_OR_RETURN(std::optional<FileInfo> st, QueryStat(dir));
     if (!st || !st->is_dir) continue;
     JLC_ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(dir));
     for (const auto& file : names) {

@@ -25,9 +25,72 @@ using env_internal::Resolver;
 struct Environment::Impl {
   CacheHeaderReader reader;
   mutable absl::Mutex mu;
+  // Everything below lives for one query (see BeginQuery).
+  int open_queries ABSL_GUARDED_BY(mu) = 0;
+  uint64_t generation ABSL_GUARDED_BY(mu) = 0;
   // (parent uuid text + '/' + extension name) -> uuid from the ext's caches.
-  mutable absl::flat_hash_map<std::string, std::optional<Uuid>> ext_uuids ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<std::string, std::optional<Uuid>> ext_uuids ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<std::string, absl::StatusOr<std::optional<FileInfo>>> stats ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<std::string, absl::StatusOr<std::shared_ptr<const ParsedToml>>> tomls
+      ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<std::string, std::shared_ptr<const void>> derived ABSL_GUARDED_BY(mu);
+
+  // Runs compute() unless a value for key was computed in this query.
+  template <typename V, typename F>
+  V Remember(absl::flat_hash_map<std::string, V>& memo, const std::string& key, F compute) {
+    uint64_t gen = 0;
+    bool active = false;
+    {
+      absl::MutexLock lock(&mu);
+      active = open_queries > 0;
+      gen = generation;
+      if (active) {
+        auto it = memo.find(key);
+        if (it != memo.end()) return it->second;
+      }
+    }
+    V value = compute();
+    if (active) {
+      absl::MutexLock lock(&mu);
+      if (gen == generation && open_queries > 0) memo.insert_or_assign(key, value);
+    }
+    return value;
+  }
 };
+
+void Environment::BeginQuery() const {
+  absl::MutexLock lock(&impl_->mu);
+  ++impl_->open_queries;
+  ++impl_->generation;
+  impl_->ext_uuids.clear();
+  impl_->stats.clear();
+  impl_->tomls.clear();
+  impl_->derived.clear();
+}
+
+void Environment::EndQuery() const {
+  absl::MutexLock lock(&impl_->mu);
+  if (impl_->open_queries > 0 && --impl_->open_queries == 0) {
+    impl_->ext_uuids.clear();
+    impl_->stats.clear();
+    impl_->tomls.clear();
+    impl_->derived.clear();
+  }
+}
+
+absl::StatusOr<std::optional<FileInfo>> Environment::QueryStat(const std::string& path) const {
+  return impl_->Remember(impl_->stats, path, [&] { return StatIfExists(path); });
+}
+
+std::shared_ptr<const void> Environment::QueryDerived(
+    const std::string& key, const std::function<std::shared_ptr<const void>()>& compute) const {
+  return impl_->Remember(impl_->derived, key, compute);
+}
+
+absl::StatusOr<std::shared_ptr<const ParsedToml>> Environment::QueryToml(
+    const std::string& path) const {
+  return impl_->Remember(impl_->tomls, path, [&] { return toml_->Get(path); });
+}
 
 EnvVars ProcessEnvVars() {
   EnvVars vars;
@@ -328,37 +391,33 @@ absl::StatusOr<LocatedPackage> Environment::LocateByName(std::string_view name) 
 std::optional<Uuid> Environment::ExtensionUuid(const PkgId& parent, std::string_view ext_name) const {
   if (!parent.uuid || !impl_->reader) return std::nullopt;
   const std::string key = Cat(parent.uuid->ToString(), "/", ext_name);
-  {
-    absl::MutexLock lock(&impl_->mu);
-    auto it = impl_->ext_uuids.find(key);
-    if (it != impl_->ext_uuids.end()) return it->second;
-  }
-  std::optional<Uuid> found;
-  bool conflict = false;
-  const std::string rel = JoinPath(JoinPath("compiled", runtime_.version.MajorMinorDir()), ext_name);
-  for (const auto& depot : depots_) {
-    const std::string dir = JoinPath(depot, rel);
-    auto names = ListDir(dir);
-    if (!names.ok()) continue;
-    for (const auto& n : *names) {
-      if (n.size() < 3 || n.compare(n.size() - 3, 3, ".ji") != 0) continue;
-      auto read = impl_->reader(JoinPath(dir, n));
-      if (!read.ok() || (*read)->modules.empty()) continue;
-      const CacheHeader* h = read->get();
-      const WorklistModule& w = h->modules.front();
-      if (w.name != ext_name || !w.uuid) continue;
-      bool requires_parent = false;
-      for (const auto& m : h->required_modules) requires_parent |= m.uuid == parent.uuid;
-      for (const auto& rq : h->requires_) requires_parent |= rq.imported.uuid == parent.uuid;
-      if (!requires_parent) continue;
-      if (found && *found != *w.uuid) conflict = true;
-      found = w.uuid;
+  return impl_->Remember(impl_->ext_uuids, key, [&]() -> std::optional<Uuid> {
+    std::optional<Uuid> found;
+    bool conflict = false;
+    const std::string rel =
+        JoinPath(JoinPath("compiled", runtime_.version.MajorMinorDir()), ext_name);
+    for (const auto& depot : depots_) {
+      const std::string dir = JoinPath(depot, rel);
+      auto names = ListDir(dir);
+      if (!names.ok()) continue;
+      for (const auto& n : *names) {
+        if (n.size() < 3 || n.compare(n.size() - 3, 3, ".ji") != 0) continue;
+        auto read = impl_->reader(JoinPath(dir, n));
+        if (!read.ok() || (*read)->modules.empty()) continue;
+        const CacheHeader* h = read->get();
+        const WorklistModule& w = h->modules.front();
+        if (w.name != ext_name || !w.uuid) continue;
+        bool requires_parent = false;
+        for (const auto& m : h->required_modules) requires_parent |= m.uuid == parent.uuid;
+        for (const auto& rq : h->requires_) requires_parent |= rq.imported.uuid == parent.uuid;
+        if (!requires_parent) continue;
+        if (found && *found != *w.uuid) conflict = true;
+        found = w.uuid;
+      }
     }
-  }
-  if (conflict) found.reset();
-  absl::MutexLock lock(&impl_->mu);
-  impl_->ext_uuids[key] = found;
-  return found;
+    if (conflict) found.reset();
+    return found;
+  });
 }
 
 }  // namespace jlcache

@@ -204,6 +204,22 @@ class Environment {
   // The TOML memo shared by all queries (also useful to the staleness engine).
   TomlCache& toml_cache() const { return *toml_; }
 
+  // Queries. While one is open, every filesystem answer lib/env needs (a
+  // stat, a parsed TOML file, an extension's UUID) is taken once and reused:
+  // one top-level question sees one snapshot and pays one stat per path.
+  // Answers never outlive the query: BeginQuery starts a new generation, and
+  // with no query open nothing is remembered beyond the stat-keyed TOML memo.
+  // The staleness session opens one per isstale/status call.
+  void BeginQuery() const;
+  void EndQuery() const;
+  // For lib/env's resolver: stat and parsed TOML through the query memo.
+  absl::StatusOr<std::optional<FileInfo>> QueryStat(const std::string& path) const;
+  absl::StatusOr<std::shared_ptr<const ParsedToml>> QueryToml(const std::string& path) const;
+  // Any derived value (e.g. an index of a parsed manifest), remembered for the
+  // open query under `key`; computed afresh when no query is open.
+  std::shared_ptr<const void> QueryDerived(const std::string& key,
+                                           const std::function<std::shared_ptr<const void>()>& compute) const;
+
   ~Environment();
 
  private:

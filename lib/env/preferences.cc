@@ -139,7 +139,7 @@ absl::StatusOr<std::vector<Source>> CollectSources(const Environment& env, const
   for (auto it = projects.rbegin(); it != projects.rend(); ++it) {
     JLC_ASSIGN_OR_RETURN(EnvProject ep, r.EnvProjectFile(*it));
     if (ep.kind != EnvKind::kExplicit) continue;
-    JLC_ASSIGN_OR_RETURN(auto project, env.toml_cache().Get(ep.project_file));
+    JLC_ASSIGN_OR_RETURN(auto project, env.QueryToml(ep.project_file));
     JLC_ASSIGN_OR_RETURN(std::optional<std::string> pkg_name,
                          GetUuidName(project->table, uuid, ep.project_file));
     out.push_back(Source{project, pkg_name, true});
@@ -147,9 +147,9 @@ absl::StatusOr<std::vector<Source>> CollectSources(const Environment& env, const
     const std::string dir = DirName(ep.project_file);
     for (std::string_view name : kPreferencesNames) {
       std::string path = JoinPath(dir, name);
-      JLC_ASSIGN_OR_RETURN(std::optional<FileInfo> st, StatIfExists(path));  // isfile
+      JLC_ASSIGN_OR_RETURN(std::optional<FileInfo> st, env.QueryStat(path));  // isfile
       if (!st || !st->is_file) continue;
-      JLC_ASSIGN_OR_RETURN(auto prefs, env.toml_cache().Get(path));
+      JLC_ASSIGN_OR_RETURN(auto prefs, env.QueryToml(path));
       out.push_back(Source{prefs, pkg_name, false});
       break;  // JuliaLocalPreferences.toml hides LocalPreferences.toml
     }

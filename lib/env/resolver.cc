@@ -62,7 +62,7 @@ std::string Resolver::Abs(std::string_view p) const { return AbsPathFrom(env_.op
 // ------------------------------------------------------------ filesystem
 
 bool Resolver::IsFileCS(const std::string& path) {
-  auto st = StatIfExists(path);
+  auto st = env_.QueryStat(path);
   if (!st.ok()) {
     if (q_.swallowed.ok()) q_.swallowed = st.status();
     return false;
@@ -71,17 +71,17 @@ bool Resolver::IsFileCS(const std::string& path) {
 }
 
 absl::StatusOr<bool> Resolver::IsDir(const std::string& path) {
-  JLC_ASSIGN_OR_RETURN(std::optional<FileInfo> st, StatIfExists(path));
+  JLC_ASSIGN_OR_RETURN(std::optional<FileInfo> st, env_.QueryStat(path));
   return st.has_value() && st->is_dir;
 }
 
 absl::StatusOr<bool> Resolver::IsPath(const std::string& path) {
-  JLC_ASSIGN_OR_RETURN(std::optional<FileInfo> st, StatIfExists(path));
+  JLC_ASSIGN_OR_RETURN(std::optional<FileInfo> st, env_.QueryStat(path));
   return st.has_value();
 }
 
 absl::StatusOr<std::shared_ptr<const ParsedToml>> Resolver::Toml(const std::string& path) {
-  return env_.toml_cache().Get(path);
+  return env_.QueryToml(path);
 }
 
 // ------------------------------------------------------------ initdefs.jl
@@ -513,6 +513,29 @@ absl::StatusOr<std::optional<PkgId>> Resolver::ManifestDepsGet(const std::string
 }
 
 // explicit_manifest_deps_get(project_file, where, name)
+std::shared_ptr<const ManifestScanIndex> Resolver::ScanIndexFor(const std::string& manifest_file,
+                                                const std::shared_ptr<const ParsedToml>& parsed,
+                                                const toml::table& deps) {
+  // Keyed by the parsed file's identity, so a re-parsed manifest gets a new index.
+  std::string key = Cat("scan-index:", manifest_file, "@",
+                        std::to_string(reinterpret_cast<uintptr_t>(parsed.get())));
+  auto holder = env_.QueryDerived(key, [&]() -> std::shared_ptr<const void> {
+    auto index = std::make_shared<ManifestScanIndex>();
+    index->keep_alive = parsed;
+    for (const auto& [name, entries_node] : deps) {
+      ManifestScanIndex::Group group{std::string(name.str()), {}};
+      for (const auto& entry_node : *entries_node.as_array()) {
+        const toml::table& entry = *entry_node.as_table();
+        group.entries.push_back({&entry, GetUuid(entry, "uuid", manifest_file),
+                                 GetTable(entry, "extensions") != nullptr});
+      }
+      index->groups.push_back(std::move(group));
+    }
+    return index;
+  });
+  return std::static_pointer_cast<const ManifestScanIndex>(holder);
+}
+
 absl::StatusOr<std::optional<PkgId>> Resolver::ExplicitManifestDepsGet(const std::string& project_file,
                                                                        const PkgId& where,
                                                                        std::string_view name) {
@@ -521,6 +544,12 @@ absl::StatusOr<std::optional<PkgId>> Resolver::ExplicitManifestDepsGet(const std
   JLC_ASSIGN_OR_RETURN(auto m, Toml(*manifest_file));
   JLC_ASSIGN_OR_RETURN(const toml::table* d, ManifestDeps(*m));
   const std::string& mf = *manifest_file;
+  // Julia scans every entry, in order, for each question. Only two kinds of
+  // entry can answer (`where` itself, or a parent whose extensions name
+  // `where`), so the scan runs over a per-manifest index with each UUID
+  // parsed once; the order, and the error an unparsable UUID raises when the
+  // scan reaches it, are Julia's.
+  const std::shared_ptr<const ManifestScanIndex> index = ScanIndexFor(mf, m, *d);
   bool found_where = false;
   bool found_name = false;
   // Looks `name` up in a deps/weakdeps value: a table returns the PkgId, a
@@ -540,13 +569,15 @@ absl::StatusOr<std::optional<PkgId>> Resolver::ExplicitManifestDepsGet(const std
     }
     return TypeError(mf, "deps must be a list of names or a table");
   };
-  for (const auto& [dep_name_key, entries_node] : *d) {
-    const std::string dep_name(dep_name_key.str());
+  for (const ManifestScanIndex::Group& group : index->groups) {
+    const std::string& dep_name = group.name;
     bool stop = false;
-    for (const auto& entry_node : *entries_node.as_array()) {
-      const toml::table& entry = *entry_node.as_table();
-      JLC_ASSIGN_OR_RETURN(std::optional<Uuid> uuid, GetUuid(entry, "uuid", mf));
+    for (const ManifestScanIndex::Entry& indexed : group.entries) {
+      if (!indexed.uuid.ok()) return indexed.uuid.status();
+      const std::optional<Uuid>& uuid = *indexed.uuid;
       if (!uuid) continue;
+      if (!(uuid == where.uuid) && !indexed.has_extensions) continue;  // cannot answer
+      const toml::table& entry = *indexed.table;
       const toml::node* deps = entry.get("deps");
       if (uuid == where.uuid) {
         found_where = true;

@@ -57,9 +57,30 @@ struct PathResult {
   static PathResult Path(std::string p) { return {kPath, std::move(p)}; }
 };
 
+// The dependency table of a manifest, as Julia's explicit_manifest_deps_get
+// scans it: groups by name in table order, each entry's UUID parsed once.
+struct ManifestScanIndex {
+  struct Entry {
+    const toml::table* table;
+    absl::StatusOr<std::optional<Uuid>> uuid;
+    bool has_extensions;
+  };
+  struct Group {
+    std::string name;
+    std::vector<Entry> entries;
+  };
+  std::shared_ptr<const ParsedToml> keep_alive;  // the tables point into it
+  std::vector<Group> groups;
+};
+
 class Resolver {
  public:
   Resolver(const Environment& env, Query& q) : env_(env), rules_(env.rules()), q_(q) {}
+
+  // The scan index of a parsed manifest's dependency table (query-memoized).
+  std::shared_ptr<const ManifestScanIndex> ScanIndexFor(const std::string& manifest_file,
+                                        const std::shared_ptr<const ParsedToml>& parsed,
+                                        const toml::table& deps);
 
   // --- filesystem with Julia's error behaviour
   bool IsFileCS(const std::string& path);                 // isfile_casesensitive (never throws)

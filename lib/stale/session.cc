@@ -4,6 +4,9 @@
 
 #include <algorithm>
 
+#include "absl/cleanup/cleanup.h"
+#include "absl/container/flat_hash_map.h"
+
 #include "core/error.h"
 #include "core/file_io.h"
 
@@ -184,9 +187,12 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& pro
 Session::~Session() = default;
 
 void Session::BeginQuery() {
+  env_->BeginQuery();
   engine_env_->BeginQuery();
   engine_->BeginQuery();
 }
+
+void Session::EndQuery() { env_->EndQuery(); }
 
 void Session::SetCloneTargetsOracle(std::function<std::optional<bool>(const std::string&)> fn) {
   absl::MutexLock lock(&oracle_mu_);
@@ -297,6 +303,7 @@ absl::StatusOr<std::variant<PkgId, Verdict>> Session::Prepare(std::string_view p
 
 absl::StatusOr<Verdict> Session::IsStale(std::string_view package) {
   BeginQuery();
+  absl::Cleanup end = [this] { EndQuery(); };
   JLC_ASSIGN_OR_RETURN(auto prepared, Prepare(package));
   if (auto* v = std::get_if<Verdict>(&prepared)) return std::move(*v);
   Verdict v = engine_->Check(std::get<PkgId>(prepared));
@@ -325,14 +332,26 @@ absl::StatusOr<std::vector<std::string>> Session::PackageNames() {
 
 absl::StatusOr<std::vector<Verdict>> Session::Status(const std::vector<std::string>& packages) {
   BeginQuery();
+  absl::Cleanup end = [this] { EndQuery(); };
   std::vector<std::string> names = packages;
+  // The whole manifest: its entries already carry their PkgIds, so only
+  // extensions need resolving (asking the environment per name would read the
+  // manifest once per package).
+  absl::flat_hash_map<std::string, PkgId> known;
   if (names.empty()) {
     JLC_ASSIGN_OR_RETURN(names, PackageNames());
+    JLC_ASSIGN_OR_RETURN(std::vector<ManifestPackage> pkgs, env_->ManifestPackages());
+    for (const auto& p : pkgs) known.emplace(p.id.name, p.id);
   }
   std::vector<Verdict> out(names.size());
   std::vector<PkgId> to_check;
   std::vector<size_t> slots;
   for (size_t i = 0; i < names.size(); ++i) {
+    if (auto it = known.find(names[i]); it != known.end()) {
+      to_check.push_back(it->second);
+      slots.push_back(i);
+      continue;
+    }
     JLC_ASSIGN_OR_RETURN(auto prepared, Prepare(names[i]));
     if (auto* v = std::get_if<Verdict>(&prepared)) {
       out[i] = std::move(*v);

@@ -73,6 +73,7 @@ class Session {
   class EngineEnv;
   // Every public query sees the files as they are when it starts.
   void BeginQuery();
+  void EndQuery();
   absl::StatusOr<PkgId> Resolve(std::string_view package);
   absl::StatusOr<std::variant<PkgId, Verdict>> Prepare(std::string_view package);
   Verdict Unresolvable(const std::string& name, const absl::Status& why);
