@@ -118,7 +118,7 @@ bool IsDir(const std::string& path) {
   return st.ok() && st->has_value() && (*st)->is_dir;
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path, uint64_t max_bytes) {
+absl::StatusOr<FileBytes> ReadFileBytes(const std::string& path, uint64_t max_bytes) {
   JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(path));
   Fd fd(raw);
   struct stat st;
@@ -126,10 +126,16 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, uint64_t max_bytes
   if (S_ISDIR(st.st_mode)) return Error(ErrorKind::kIo, "is a directory: ", path);
   if (static_cast<uint64_t>(st.st_size) > max_bytes)
     return Error(ErrorKind::kIo, "file too large (", st.st_size, " bytes): ", path);
-  std::string out(static_cast<size_t>(st.st_size), '\0');
-  JLC_ASSIGN_OR_RETURN(size_t n, ReadAt(fd.get(), out.data(), out.size(), 0, path));
-  out.resize(n);
+  FileBytes out;
+  out.data = std::make_unique_for_overwrite<char[]>(static_cast<size_t>(st.st_size));
+  JLC_ASSIGN_OR_RETURN(out.size,
+                       ReadAt(fd.get(), out.data.get(), static_cast<size_t>(st.st_size), 0, path));
   return out;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path, uint64_t max_bytes) {
+  JLC_ASSIGN_OR_RETURN(FileBytes bytes, ReadFileBytes(path, max_bytes));
+  return std::string(bytes.view());
 }
 
 absl::StatusOr<uint32_t> Crc32cOfFilePrefix(const std::string& path, uint64_t len) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,15 @@ bool IsDir(const std::string& path);
 // Whole file, refusing files larger than max_bytes.
 absl::StatusOr<std::string> ReadFile(const std::string& path,
                                      uint64_t max_bytes = uint64_t{1} << 32);
+// A whole file in a buffer that is not zero-filled first (ReadFile's string
+// is): for large files read once and only viewed, such as cache headers.
+struct FileBytes {
+  std::unique_ptr<char[]> data;
+  size_t size = 0;
+  std::string_view view() const { return {data.get(), size}; }
+};
+absl::StatusOr<FileBytes> ReadFileBytes(const std::string& path,
+                                        uint64_t max_bytes = uint64_t{1} << 32);
 // CRC-32C of a whole file, streamed.
 absl::StatusOr<uint32_t> Crc32cOfFile(const std::string& path, uint64_t* size_out = nullptr);
 // CRC-32C of the first `len` bytes of a file.

@@ -464,8 +464,8 @@ absl::StatusOr<std::vector<SourceTextEntry>> ReadSourceTexts(std::string_view by
 }
 
 absl::StatusOr<CacheHeader> ReadCacheHeaderFile(const std::string& path, uint64_t max_bytes) {
-  JLC_ASSIGN_OR_RETURN(std::string bytes, ReadFile(path, max_bytes));
-  absl::StatusOr<CacheHeader> h = ParseCacheHeader(bytes);
+  JLC_ASSIGN_OR_RETURN(FileBytes bytes, ReadFileBytes(path, max_bytes));
+  absl::StatusOr<CacheHeader> h = ParseCacheHeader(bytes.view());
   if (!h.ok()) return MakeError(KindOf(h.status()), Cat(path, ": ", Message(h.status())));
   return h;
 }

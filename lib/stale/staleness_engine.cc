@@ -39,12 +39,6 @@ std::string DescribeMtime(double t) {
   return buf;
 }
 
-bool SameFile(const std::string& a, const std::string& b) {
-  auto sa = StatIfExists(a);
-  auto sb = StatIfExists(b);
-  if (!sa.ok() || !sb.ok() || !sa->has_value() || !sb->has_value()) return false;
-  return (*sa)->dev == (*sb)->dev && (*sa)->ino == (*sb)->ino;
-}
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
@@ -69,12 +63,14 @@ void StalenessEngine::BeginQuery() {
   absl::MutexLock lock(&mu_);
   ++generation_;
   candidates_.clear();
+  stats_.clear();
 }
 
 void StalenessEngine::ClearMemo() {
   absl::MutexLock lock(&mu_);
   ++generation_;
   candidates_.clear();
+  stats_.clear();
   headers_.clear();
 }
 
@@ -84,9 +80,38 @@ const SysimageModule* StalenessEngine::FindSysimageModule(const PkgId& id) const
   return nullptr;
 }
 
+absl::StatusOr<std::optional<FileInfo>> StalenessEngine::Stat(const std::string& path) {
+  uint64_t gen;
+  {
+    absl::MutexLock lock(&mu_);
+    gen = generation_;
+    auto it = stats_.find(path);
+    if (it != stats_.end() && it->second.generation == gen) return it->second.info;
+  }
+  auto info = StatIfExists(path);
+  absl::MutexLock lock(&mu_);
+  if (gen == generation_) stats_.insert_or_assign(path, StatEntry{gen, info});
+  return info;
+}
+
+bool StalenessEngine::IsFileNow(const std::string& path) {
+  auto st = Stat(path);
+  return st.ok() && st->has_value() && (*st)->is_file;
+}
+
+bool StalenessEngine::SameFile(const std::string& a, const std::string& b) {
+  auto sa = Stat(a);
+  auto sb = Stat(b);
+  if (!sa.ok() || !sb.ok() || !sa->has_value() || !sb->has_value()) return false;
+  return (*sa)->dev == (*sb)->dev && (*sa)->ino == (*sb)->ino;
+}
+
 StalenessEngine::ParsedCache StalenessEngine::ReadCache(const std::string& path) {
   ParsedCache out;
-  auto st = StatPath(path);
+  auto found = Stat(path);
+  absl::StatusOr<FileInfo> st = !found.ok()        ? absl::StatusOr<FileInfo>(found.status())
+                                : found->has_value() ? absl::StatusOr<FileInfo>(**found)
+                                                     : absl::StatusOr<FileInfo>(StatPath(path).status());
   if (!st.ok()) {
     out.error = std::string(Message(st.status()));
     return out;
@@ -202,7 +227,7 @@ std::optional<StalenessReason> StalenessEngine::CheckIncludes(const CacheHeader&
     if (StartsWith(f, "@depot/"))
       return Reason(ReasonCode::kUnresolvedDepot,
                     Cat("no depot in DEPOT_PATH contains ", f.substr(7)), cachefile);
-    auto st = StatIfExists(f);
+    auto st = Stat(f);
     if (!st.ok()) {
       *unknown_out = true;
       return Reason(ReasonCode::kIoError, std::string(Message(st.status())), cachefile);
@@ -210,7 +235,7 @@ std::optional<StalenessReason> StalenessEngine::CheckIncludes(const CacheHeader&
     if (!st->has_value()) {
       // A stdlib source moved by the installation is skipped.
       std::optional<std::string> fixed = FixupStdlibPath(f);
-      if (fixed && (!rules.stdlib_skip_requires_rewrite || *fixed != f) && IsFile(*fixed) &&
+      if (fixed && (!rules.stdlib_skip_requires_rewrite || *fixed != f) && IsFileNow(*fixed) &&
           StartsWith(*fixed, profile_.stdlib_dir))
         continue;
       if (!fixed && StartsWith(NormPath(f), "/") && !profile_.stdlib_dir.empty() &&
@@ -293,7 +318,11 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId
 
   // Julia resolves @depot paths while parsing, before any check runs.
   CacheHeader h = *pc.header;
-  if (rules.depot_relocation) ResolveDepotPaths(&h, env_->Depots());
+  if (rules.depot_relocation)
+    ResolveDepotPaths(&h, env_->Depots(), [this](const std::string& p) {
+      auto st = Stat(p);
+      return st.ok() && st->has_value();
+    });
 
   CandidateResult out;
   bool unknown = false;
@@ -343,7 +372,7 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId
                               Hex64(XXH64(h.clone_targets.data(), h.clone_targets.size(), 0)),
                               ") is not known; run `jlcache probe`"),
                           cachefile));
-    if (!IsFile(ocachefile))
+    if (!IsFileNow(ocachefile))
       return Stale(Reason(ReasonCode::kOcachefileMissing, Cat(ocachefile, " is missing"), cachefile));
   }
 
@@ -459,8 +488,11 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId
 
   // 14. The native library's CRC.
   if (!ocachefile.empty()) {
-    auto st = StatPath(ocachefile);
-    absl::StatusOr<uint32_t> crc = st.ok() ? ContentCrc(ocachefile, *st) : st.status();
+    auto st = Stat(ocachefile);
+    absl::StatusOr<uint32_t> crc = !st.ok()            ? absl::StatusOr<uint32_t>(st.status())
+                                   : !st->has_value() ? absl::StatusOr<uint32_t>(
+                                                            StatPath(ocachefile).status())
+                                                      : ContentCrc(ocachefile, **st);
     if (!crc.ok()) {
       note_unknown(Reason(ReasonCode::kIoError, std::string(Message(crc.status())), cachefile));
     } else if (*crc != h.pkgimage_crc) {

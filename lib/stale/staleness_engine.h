@@ -69,6 +69,10 @@ class StalenessEngine {
                                                         const std::string& cachefile);
   CandidateResult ComputeCandidate(const PkgId& expected, BuildId want, const std::string& source,
                                    const std::string& cachefile);
+  // stat(2) once per path per query: one query sees one snapshot of each file.
+  absl::StatusOr<std::optional<FileInfo>> Stat(const std::string& path);
+  bool IsFileNow(const std::string& path);
+  bool SameFile(const std::string& a, const std::string& b);  // Julia's samefile
   // Returns the parsed header (memoized by path and stat).
   ParsedCache ReadCache(const std::string& path);
   // Candidates in Julia's order for this version (from the environment).
@@ -95,6 +99,11 @@ class StalenessEngine {
     std::shared_ptr<const CandidateResult> result;
   };
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  struct StatEntry {
+    uint64_t generation;
+    absl::StatusOr<std::optional<FileInfo>> info;
+  };
+  absl::flat_hash_map<std::string, StatEntry> stats_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<CandidateKey, MemoEntry> candidates_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, ParsedCache> headers_ ABSL_GUARDED_BY(mu_);
   absl::Mutex oracle_mu_;  // callbacks are called one at a time
