@@ -219,11 +219,13 @@ std::optional<bool> StalenessEngine::AcceptsCloneTargets(const std::string& blob
 }
 
 std::optional<StalenessReason> StalenessEngine::CheckIncludes(const CacheHeader& h,
+                                                              const std::vector<std::string>& paths,
                                                               const std::string& cachefile,
                                                               bool* unknown_out) {
   const JuliaRules& rules = profile_.rules;
-  for (const IncludeEntry& inc : h.includes) {
-    const std::string& f = inc.path;
+  for (size_t i = 0; i < h.includes.size(); ++i) {
+    const IncludeEntry& inc = h.includes[i];
+    const std::string& f = paths[i];
     if (StartsWith(f, "@depot/"))
       return Reason(ReasonCode::kUnresolvedDepot,
                     Cat("no depot in DEPOT_PATH contains ", f.substr(7)), cachefile);
@@ -316,13 +318,19 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId
   ParsedCache pc = ReadCache(cachefile);
   if (!pc.header) return Stale(Reason(ReasonCode::kCorruptCache, pc.error, cachefile));
 
-  // Julia resolves @depot paths while parsing, before any check runs.
-  CacheHeader h = *pc.header;
-  if (rules.depot_relocation)
-    ResolveDepotPaths(&h, env_->Depots(), [this](const std::string& p) {
-      auto st = Stat(p);
-      return st.ok() && st->has_value();
-    });
+  const CacheHeader& h = *pc.header;
+  // Julia resolves @depot paths while parsing, before any check runs. The
+  // shared header stays as read; the resolved include paths live beside it.
+  std::vector<std::string> paths;
+  if (rules.depot_relocation) {
+    paths = ResolveDepots(h, env_->Depots(), [this](const std::string& p) {
+              auto st = Stat(p);
+              return st.ok() && st->has_value();
+            }).paths;
+  } else {
+    paths.reserve(h.includes.size());
+    for (const auto& inc : h.includes) paths.push_back(inc.path);
+  }
 
   CandidateResult out;
   bool unknown = false;
@@ -429,7 +437,7 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId
   // 10. Entry file.
   if (h.includes.empty())
     return Stale(Reason(ReasonCode::kCorruptCache, "the cache records no source file", cachefile));
-  const std::string& entry = h.includes.front().path;
+  const std::string& entry = paths.front();
   if (!SameFile(entry, source)) {
     std::optional<std::string> fixed = FixupStdlibPath(entry);
     bool ok = fixed && (!rules.entry_fixup_requires_readable || ::access(fixed->c_str(), R_OK) == 0) &&
@@ -477,7 +485,7 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId
 
   // 12. Include files.
   bool io_unknown = false;
-  if (auto r = CheckIncludes(h, cachefile, &io_unknown)) {
+  if (auto r = CheckIncludes(h, paths, cachefile, &io_unknown)) {
     if (!io_unknown) return Stale(std::move(*r));
     note_unknown(std::move(*r));
   }

@@ -79,8 +79,10 @@ class StalenessEngine {
   std::vector<std::string> OrderedCandidates(const PkgId& pkg, std::vector<StalenessReason>* errors);
   // CRC-32C of a file through the content memo (or of a directory's names).
   absl::StatusOr<uint32_t> ContentCrc(const std::string& path, const FileInfo& info);
-  std::optional<StalenessReason> CheckIncludes(const CacheHeader& h, const std::string& cachefile,
-                                               bool* unknown_out);
+  // paths: the include paths after @depot resolution, parallel to h.includes.
+  std::optional<StalenessReason> CheckIncludes(const CacheHeader& h,
+                                               const std::vector<std::string>& paths,
+                                               const std::string& cachefile, bool* unknown_out);
   std::optional<std::string> FixupStdlibPath(const std::string& path) const;
   const SysimageModule* FindSysimageModule(const PkgId& id) const;
   std::optional<bool> AcceptsCloneTargets(const std::string& blob);
