@@ -46,6 +46,14 @@ std::string Describe(const Verdict& v) {
   return out;
 }
 
+// A world with one package Foo, compiled with `options`, and Foo's verdict.
+Verdict CompileFooAndCheck(Scenario& s, const CompileOptions& options) {
+  s.AddPackage("Foo");
+  s.WriteEnvironment();
+  s.Compile("Foo", options);
+  return Check(s, "Foo");
+}
+
 // One Julia release per supported line, each with its own layout and rules.
 struct Line {
   HeaderLayout layout;
@@ -186,24 +194,18 @@ TEST_P(EveryLayout, RemovedDependencyIsDepMissing) {
 
 TEST_P(EveryLayout, FlagsMismatch) {
   Scenario s = World();
-  s.AddPackage("Foo");
-  s.WriteEnvironment();
   CompileOptions o;
   o.flags = 0x83;  // --inline=no
-  s.Compile("Foo", o);
-  Verdict v = Check(s, "Foo");
+  Verdict v = CompileFooAndCheck(s, o);
   EXPECT_EQ(v.kind, VerdictKind::kStale);
   EXPECT_EQ(Codes(v), std::vector<std::string>{"flags_mismatch"}) << Describe(v);
 }
 
 TEST_P(EveryLayout, MissingNativeLibrary) {
   Scenario s = World();
-  s.AddPackage("Foo");
-  s.WriteEnvironment();
   CompileOptions o;
   o.write_so = false;
-  s.Compile("Foo", o);
-  Verdict v = Check(s, "Foo");
+  Verdict v = CompileFooAndCheck(s, o);
   EXPECT_EQ(v.kind, VerdictKind::kStale);
   EXPECT_EQ(Codes(v), std::vector<std::string>{"ocachefile_missing"}) << Describe(v);
 }
@@ -244,12 +246,9 @@ TEST_P(EveryLayout, TruncatedCandidateIsCorruptNotAnError) {
 
 TEST_P(EveryLayout, DifferentJuliaCommit) {
   Scenario s = World();
-  s.AddPackage("Foo");
-  s.WriteEnvironment();
   CompileOptions o;
   o.git_commit = "0123456789abcdef0123456789abcdef01234567";
-  s.Compile("Foo", o);
-  Verdict v = Check(s, "Foo");
+  Verdict v = CompileFooAndCheck(s, o);
   EXPECT_EQ(Codes(v), std::vector<std::string>{"incompatible_header"}) << Describe(v);
 }
 
