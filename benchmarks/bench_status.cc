@@ -36,8 +36,6 @@
 #include "jlcache.h"
 #include "precompile/precompile_coordinator.h"
 #include "stale/session.h"
-#include "stale/staleness_engine.h"
-#include "whatif_memoized_env.h"
 
 namespace jlcache::bench {
 namespace {
@@ -450,77 +448,6 @@ void BM_PrecompileIfStale_FastPath(benchmark::State& state) {
   WorldCounters(state, *w);
 }
 BENCHMARK(BM_PrecompileIfStale_FastPath)->Arg(300)->MinTime(5)->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
-
-// ------------------------------------------------------------ what-if (experiment)
-
-// The unchanged StalenessEngine over an environment adapter that remembers
-// its answers for one run (whatif_memoized_env.h). Not the product: it shows
-// how much of the distance to the floor per-run memoization alone removes.
-struct WhatIfRig {
-  std::unique_ptr<MemoizedEngineEnv> env;
-  ContentHashMemo memo;
-  std::unique_ptr<StalenessEngine> engine;
-  std::vector<PkgId> ids;
-};
-
-std::unique_ptr<WhatIfRig> MakeWhatIfRig(const GeneratedWorld& w, std::string* error) {
-  auto profile = RuntimeProfile::FromFile(w.profile_path);
-  if (!profile.ok()) {
-    *error = std::string(Message(profile.status()));
-    return nullptr;
-  }
-  EnvironmentOptions eo;
-  eo.env = w.Env();
-  eo.project = w.project_dir;
-  eo.cwd = w.root;
-  eo.no_write = true;
-  auto env = Environment::Create(*profile, eo);
-  if (!env.ok()) {
-    *error = std::string(Message(env.status()));
-    return nullptr;
-  }
-  auto rig = std::make_unique<WhatIfRig>();
-  rig->env = std::make_unique<MemoizedEngineEnv>(*env);
-  auto pkgs = (*env)->ManifestPackages();
-  if (!pkgs.ok()) {
-    *error = std::string(Message(pkgs.status()));
-    return nullptr;
-  }
-  for (const auto& p : *pkgs) rig->ids.push_back(p.id);
-  rig->engine = std::make_unique<StalenessEngine>(*profile, rig->env.get(), &rig->memo,
-                                                  JuliaOracles{}, kThreads);
-  return rig;
-}
-
-void WhatIfStatus(benchmark::State& state, bool cold) {
-  const GeneratedWorld* w = AllWorlds().Get(WorldLayout::kJulia111, static_cast<int>(state.range(0)));
-  if (!w) return state.SkipWithError("cannot generate the world");
-  std::string error;
-  auto rig = MakeWhatIfRig(*w, &error);
-  if (!rig) return state.SkipWithError(error.c_str());
-  const size_t n = w->packages.size();
-  auto run = [&] {
-    return CheckAllFresh(absl::StatusOr<std::vector<Verdict>>(rig->engine->CheckMany(rig->ids)), n);
-  };
-  std::string bad = run();  // fills the content memo
-  if (!bad.empty()) return state.SkipWithError(bad.c_str());
-  Paired(
-      state,
-      [&] {
-        rig->engine->ClearMemo();
-        rig->env->Clear();
-        if (cold) rig->memo.Clear();
-      },
-      run, [&] { return RunIoFloor(*w, cold ? FloorKind::kCold : FloorKind::kWarm, kThreads); });
-  WorldCounters(state, *w);
-}
-
-void BM_WhatIf_MemoizedEnv_Warm(benchmark::State& state) { WhatIfStatus(state, false); }
-void BM_WhatIf_MemoizedEnv_ColdIsh(benchmark::State& state) { WhatIfStatus(state, true); }
-BENCHMARK(BM_WhatIf_MemoizedEnv_Warm)->Arg(400)->MinTime(5)->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_WhatIf_MemoizedEnv_ColdIsh)->Arg(400)->MinTime(5)->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 
 // ------------------------------------------------------------ 8: latency

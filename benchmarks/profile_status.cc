@@ -3,9 +3,9 @@
 // counts per run. Not a benchmark: no statistics, no floor.
 //
 //   profile_status [--packages N] [--layout 1.10|1.11] [--mode warm|cold|reuse]
-//                  [--runs K] [--threads T] [--keep DIR] [--whatif 0|1]
-// --whatif 1 runs the engine over the per-run memoized environment adapter
-// (whatif_memoized_env.h) instead of a Session.
+//                  [--runs K] [--threads T] [--keep DIR] [--by-name 0|1]
+// --by-name 1 passes every package name to Status() (what
+// precompile_if_stale does) instead of none.
 #include <unistd.h>
 
 #include <chrono>
@@ -20,8 +20,6 @@
 #include "env_generator.h"
 #include "io_floor.h"
 #include "stale/session.h"
-#include "stale/staleness_engine.h"
-#include "whatif_memoized_env.h"
 
 using namespace jlcache;
 using namespace jlcache::bench;
@@ -29,7 +27,7 @@ using namespace jlcache::bench;
 int main(int argc, char** argv) {
   int packages = 400, runs = 3, threads = 4;
   std::string mode = "warm", keep;
-  bool whatif = false;
+  bool by_name = false;
   WorldLayout layout = WorldLayout::kJulia111;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string_view a = argv[i];
@@ -39,7 +37,7 @@ int main(int argc, char** argv) {
     else if (a == "--threads") threads = std::atoi(v);
     else if (a == "--mode") mode = v;
     else if (a == "--keep") keep = v;
-    else if (a == "--whatif") whatif = std::atoi(v) != 0;
+    else if (a == "--by-name") by_name = std::atoi(v) != 0;
     else if (a == "--layout") layout = std::string_view(v) == "1.10" ? WorldLayout::kJulia110 : WorldLayout::kJulia111;
     else { std::fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
   }
@@ -68,27 +66,12 @@ int main(int argc, char** argv) {
   so.no_write = true;
   auto s = Session::Open(*profile, so);
   if (!s.ok()) { std::fprintf(stderr, "%s\n", std::string(Message(s.status())).c_str()); return 1; }
-  // The what-if rig: the same engine over a memoizing environment adapter.
-  std::unique_ptr<MemoizedEngineEnv> menv;
-  ContentHashMemo wmemo;
-  std::unique_ptr<StalenessEngine> engine;
-  std::vector<PkgId> ids;
-  if (whatif) {
-    EnvironmentOptions eo;
-    eo.env = w->Env();
-    eo.project = w->project_dir;
-    eo.cwd = w->root;
-    eo.no_write = true;
-    auto env = Environment::Create(*profile, eo);
-    if (!env.ok()) return 1;
-    menv = std::make_unique<MemoizedEngineEnv>(*env);
-    auto pkgs = (*env)->ManifestPackages();
-    if (!pkgs.ok()) return 1;
-    for (const auto& p : *pkgs) ids.push_back(p.id);
-    engine = std::make_unique<StalenessEngine>(*profile, menv.get(), &wmemo, JuliaOracles{}, threads);
-  }
   auto status = [&]() -> absl::StatusOr<std::vector<Verdict>> {
-    if (whatif) return engine->CheckMany(ids);
+    if (by_name) {
+      auto names = (*s)->PackageNames();
+      if (!names.ok()) return names.status();
+      return (*s)->Status(*names);
+    }
     return (*s)->Status();
   };
   auto run = [&](const char* what) {
@@ -105,13 +88,8 @@ int main(int argc, char** argv) {
   };
   run("first");
   for (int k = 0; k < runs; ++k) {
-    if (whatif) {
-      if (mode != "reuse") { engine->ClearMemo(); menv->Clear(); }
-      if (mode == "cold") wmemo.Clear();
-    } else {
-      if (mode == "cold") { (*s)->ClearMemo(); (*s)->ClearContentMemo(); }
-      if (mode == "warm") (*s)->ClearMemo();
-    }
+    if (mode == "cold") { (*s)->ClearMemo(); (*s)->ClearContentMemo(); }
+    if (mode == "warm") (*s)->ClearMemo();
     run(mode.c_str());
   }
   auto t0 = std::chrono::steady_clock::now();
