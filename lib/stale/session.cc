@@ -226,11 +226,23 @@ absl::Status Session::SaveContentMemo() {
   return memo_.Save(*memo_path_);
 }
 
+// The active manifest's packages, read once per query (resolving many names
+// would otherwise rebuild the list for each).
+std::shared_ptr<const absl::StatusOr<std::vector<ManifestPackage>>> Session::QueryManifest() {
+  return std::static_pointer_cast<const absl::StatusOr<std::vector<ManifestPackage>>>(
+      env_->QueryDerived("session:manifest-packages", [this]() -> std::shared_ptr<const void> {
+        return std::make_shared<const absl::StatusOr<std::vector<ManifestPackage>>>(
+            env_->ManifestPackages());
+      }));
+}
+
 absl::StatusOr<PkgId> Session::Resolve(std::string_view package) {
   if (auto uuid = Uuid::Parse(package)) {
     for (const auto& m : profile_.sysimage_modules)
       if (m.uuid == *uuid) return PkgId{m.uuid, m.name};
-    JLC_ASSIGN_OR_RETURN(std::vector<ManifestPackage> pkgs, env_->ManifestPackages());
+    auto manifest = QueryManifest();
+    if (!manifest->ok()) return manifest->status();
+    const std::vector<ManifestPackage>& pkgs = **manifest;
     for (const auto& p : pkgs)
       if (p.id.uuid == *uuid) return p.id;
     return Error(ErrorKind::kPackageNotFound, "no package with UUID ", package,
@@ -241,7 +253,7 @@ absl::StatusOr<PkgId> Session::Resolve(std::string_view package) {
   if (KindOf(id.status()) != ErrorKind::kPackageNotFound) return id.status();
   // Not a top-level name: an indirect dependency in the manifest (unique by
   // name), or an extension, which LocateByName knows.
-  if (auto pkgs = env_->ManifestPackages(); pkgs.ok()) {
+  if (auto pkgs = *QueryManifest(); pkgs.ok()) {
     std::optional<PkgId> found;
     int matches = 0;
     for (const auto& p : *pkgs)
@@ -312,7 +324,9 @@ absl::StatusOr<Verdict> Session::IsStale(std::string_view package) {
 }
 
 absl::StatusOr<std::vector<std::string>> Session::PackageNames() {
-  JLC_ASSIGN_OR_RETURN(std::vector<ManifestPackage> pkgs, env_->ManifestPackages());
+  auto manifest = QueryManifest();
+  if (!manifest->ok()) return manifest->status();
+  const std::vector<ManifestPackage>& pkgs = **manifest;
   std::vector<std::string> all;
   for (const auto& p : pkgs) all.push_back(p.id.name);
   // An extension is loadable when all of its triggers are in the environment.
@@ -340,8 +354,9 @@ absl::StatusOr<std::vector<Verdict>> Session::Status(const std::vector<std::stri
   absl::flat_hash_map<std::string, PkgId> known;
   if (names.empty()) {
     JLC_ASSIGN_OR_RETURN(names, PackageNames());
-    JLC_ASSIGN_OR_RETURN(std::vector<ManifestPackage> pkgs, env_->ManifestPackages());
-    for (const auto& p : pkgs) known.emplace(p.id.name, p.id);
+    auto manifest = QueryManifest();
+    if (!manifest->ok()) return manifest->status();
+    for (const auto& p : **manifest) known.emplace(p.id.name, p.id);
   }
   std::vector<Verdict> out(names.size());
   std::vector<PkgId> to_check;

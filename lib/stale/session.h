@@ -74,6 +74,7 @@ class Session {
   // Every public query sees the files as they are when it starts.
   void BeginQuery();
   void EndQuery();
+  std::shared_ptr<const absl::StatusOr<std::vector<ManifestPackage>>> QueryManifest();
   absl::StatusOr<PkgId> Resolve(std::string_view package);
   absl::StatusOr<std::variant<PkgId, Verdict>> Prepare(std::string_view package);
   Verdict Unresolvable(const std::string& name, const absl::Status& why);
