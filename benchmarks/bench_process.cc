@@ -5,8 +5,10 @@
 //                 [--world DIR]   (an existing gen_env output instead of a new one)
 //
 // Rows: the CLI's start-up alone (`jlcache --version`), status with the
-// persisted content-hash memo (warm), and status with the memo file removed
-// before each run (cold-ish: the OS page cache stays warm).
+// persisted content-hash memo (warm), status with the memo file removed
+// before each run (cold-ish: the OS page cache stays warm), and `jlcache
+// precompile` on the fresh world (the fast path: the world's julia_bin does
+// not exist, so any launch would fail the run).
 // The CLI is spawned with an argv and an explicit environment, never a shell.
 #include <fcntl.h>
 #include <spawn.h>
@@ -134,6 +136,8 @@ int main(int argc, char** argv) {
                                         "PATH=/usr/bin:/bin"};
   const std::vector<std::string> status = {cli, "status", "--runtime", w.profile_path,
                                            "--project=" + w.project_dir};
+  const std::vector<std::string> precompile = {cli, "precompile", "--runtime", w.profile_path,
+                                               "--project=" + w.project_dir};
   const std::string memo = w.depots[0] + "/jlcache/hashmemo-v1.bin";
 
   // The first run fills and persists the memo; it must say "all fresh".
@@ -146,7 +150,7 @@ int main(int argc, char** argv) {
   }
 
   Row startup("startup (jlcache --version)"), warm("status, persisted memo (warm)"),
-      cold("status, memo removed (cold-ish)");
+      cold("status, memo removed (cold-ish)"), fast("precompile, all fresh (fast path)");
   for (int k = 0; k < runs; ++k) {
     Run s = Spawn({cli, "--version"}, env);
     startup.ms.push_back(s.ms);
@@ -155,6 +159,10 @@ int main(int argc, char** argv) {
     Run r = Spawn(status, env);
     warm.ms.push_back(r.ms);
     if (r.exit_code != 0) ++warm.bad_exit, warm.last_exit = r.exit_code;
+
+    Run p = Spawn(precompile, env);
+    fast.ms.push_back(p.ms);
+    if (p.exit_code != 0) ++fast.bad_exit, fast.last_exit = p.exit_code;
 
     ::unlink(memo.c_str());
     Run c = Spawn(status, env);
@@ -168,8 +176,9 @@ int main(int argc, char** argv) {
   Print(startup);
   Print(warm);
   Print(cold);
+  Print(fast);
   if (!tmp.empty()) {
     (void)jlcache::bench::RemoveWorld(tmp);
   }
-  return (warm.bad_exit || cold.bad_exit) ? 1 : 0;
+  return (warm.bad_exit || cold.bad_exit || fast.bad_exit) ? 1 : 0;
 }
