@@ -2,7 +2,7 @@
 # Builds what the benchmarks need and runs all of them (issue 7), writing raw
 # results to benchmarks/results/ and the scaling plot to benchmarks/scaling.png.
 #
-#   benchmarks/run_all.sh            # everything (about 20-40 min on 2 cores)
+#   benchmarks/run_all.sh            # everything (about 10-15 min on 2 cores)
 #   FILTER=Status111 benchmarks/run_all.sh   # only matching bench_status rows
 #   SKIP_LATENCY=1 SKIP_PROCESS=1 benchmarks/run_all.sh
 #
