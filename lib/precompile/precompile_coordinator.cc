@@ -465,11 +465,12 @@ absl::StatusOr<PrecompileReport> PrecompileIfStale(Session& session,
 
   // Fast path: the check and nothing else (no lock, no launch, no write
   // beyond what the check itself does).
+  // An empty request is the whole manifest: Status({}) takes its PkgIds
+  // directly, where naming every package would resolve each name.
+  JLC_ASSIGN_OR_RETURN(std::vector<Verdict> verdicts, session.Status(requested));
   std::vector<std::string> names = requested;
-  if (names.empty()) {
-    JLC_ASSIGN_OR_RETURN(names, session.PackageNames());
-  }
-  JLC_ASSIGN_OR_RETURN(std::vector<Verdict> verdicts, session.Status(names));
+  if (names.empty())
+    for (const auto& v : verdicts) names.push_back(v.package.name);
   PrecompileReport report;
   {
     PrecompileProgress p;
