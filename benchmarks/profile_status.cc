@@ -4,8 +4,13 @@
 //
 //   profile_status [--packages N] [--layout 1.10|1.11] [--mode warm|cold|reuse]
 //                  [--runs K] [--threads T] [--keep DIR] [--by-name 0|1]
+//                  [--stale-fraction F]
 // --by-name 1 passes every package name to Status() (what
 // precompile_if_stale does) instead of none.
+//
+// Exit status 1 when any run's verdicts disagree with the generator (the
+// number of fresh packages must be N minus the packages it made stale), so
+// it doubles as a smoke test of the generator against the engine.
 #include <unistd.h>
 
 #include <chrono>
@@ -14,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/cleanup/cleanup.h"
 #include "core/error.h"
 #include "core/file_io.h"
 #include "env/runtime_profile.h"
@@ -28,6 +34,7 @@ int main(int argc, char** argv) {
   int packages = 400, runs = 3, threads = 4;
   std::string mode = "warm", keep;
   bool by_name = false;
+  double stale_fraction = 0;
   WorldLayout layout = WorldLayout::kJulia111;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string_view a = argv[i];
@@ -38,19 +45,25 @@ int main(int argc, char** argv) {
     else if (a == "--mode") mode = v;
     else if (a == "--keep") keep = v;
     else if (a == "--by-name") by_name = std::atoi(v) != 0;
+    else if (a == "--stale-fraction") stale_fraction = std::atof(v);
     else if (a == "--layout") layout = std::string_view(v) == "1.10" ? WorldLayout::kJulia110 : WorldLayout::kJulia111;
     else { std::fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
   }
-  std::string dir = keep;
+  std::string dir = keep, tmp_parent;
   if (dir.empty()) {
-    char tmpl[] = "/tmp/jlcache-profile-XXXXXX";
-    if (!mkdtemp(tmpl)) return 1;
-    dir = std::string(tmpl) + "/world";
+    const char* base = std::getenv("JLCACHE_BENCH_DIR");
+    tmp_parent = std::string(base && *base ? base : "/tmp") + "/jlcache-profile-XXXXXX";
+    if (!mkdtemp(tmp_parent.data())) return 1;
+    dir = tmp_parent + "/world";
   }
+  absl::Cleanup remove_world = [&] {
+    if (!tmp_parent.empty()) (void)RemoveWorld(tmp_parent);
+  };
   GeneratorOptions o;
   o.out_dir = dir;
   o.packages = packages;
   o.layout = layout;
+  o.stale_fraction = stale_fraction;
   auto w = GenerateWorld(o);
   if (!w.ok()) { std::fprintf(stderr, "%s\n", std::string(Message(w.status())).c_str()); return 1; }
   std::fprintf(stderr, "%s\n", w->Summary().c_str());
@@ -74,6 +87,7 @@ int main(int argc, char** argv) {
     }
     return (*s)->Status();
   };
+  int disagreements = 0;
   auto run = [&](const char* what) {
     // A marker for strace logs: split the trace at "/jlcache-profile-mark-<what>".
     (void)::access((std::string("/jlcache-profile-mark-") + what).c_str(), F_OK);
@@ -83,6 +97,13 @@ int main(int argc, char** argv) {
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     size_t fresh = 0;
     if (v.ok()) for (const auto& x : *v) fresh += x.kind == VerdictKind::kFresh;
+    const size_t expected = w->packages.size() - static_cast<size_t>(w->stale_packages);
+    if (!v.ok() || v->size() != w->packages.size() || fresh != expected) {
+      std::fprintf(stderr, "%s: %zu fresh, the generator expects %zu of %zu%s%s\n", what, fresh,
+                   expected, w->packages.size(), v.ok() ? "" : ": ",
+                   v.ok() ? "" : std::string(Message(v.status())).c_str());
+      disagreements++;
+    }
     std::printf("%-6s %8.2f ms  %8llu stat/open  %zu/%zu fresh\n", what, ms,
                 static_cast<unsigned long long>(IoOperationCount() - ops0), fresh, v.ok() ? v->size() : 0);
   };
@@ -97,6 +118,5 @@ int main(int argc, char** argv) {
   std::printf("floor  %8.2f ms  %8llu stat/open\n",
               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(),
               static_cast<unsigned long long>(fc.operations()));
-  if (keep.empty()) (void)RemoveWorld(w->root);
-  return 0;
+  return disagreements ? 1 : 0;
 }
