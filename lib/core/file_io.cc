@@ -118,6 +118,29 @@ bool IsDir(const std::string& path) {
   return st.ok() && st->has_value() && (*st)->is_dir;
 }
 
+absl::StatusOr<FilePrefix> ReadFilePrefix(const std::string& path, size_t prefix_len,
+                                          size_t suffix_len) {
+  JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(path));
+  Fd fd(raw);
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return ErrnoError(errno, "cannot stat", path);
+  if (S_ISDIR(st.st_mode)) return Error(ErrorKind::kIo, "is a directory: ", path);
+  FilePrefix out;
+  out.file_size = static_cast<uint64_t>(st.st_size);
+  const bool whole = out.file_size <= uint64_t{prefix_len} + suffix_len;
+  out.prefix.resize(whole ? static_cast<size_t>(out.file_size) : prefix_len);
+  JLC_ASSIGN_OR_RETURN(size_t got, ReadAt(fd.get(), out.prefix.data(), out.prefix.size(), 0, path));
+  if (got != out.prefix.size())
+    return Error(ErrorKind::kIo, "file shrank while being read: ", path);
+  if (!whole) {
+    out.suffix.resize(suffix_len);
+    JLC_ASSIGN_OR_RETURN(got, ReadAt(fd.get(), out.suffix.data(), suffix_len,
+                                     out.file_size - suffix_len, path));
+    if (got != suffix_len) return Error(ErrorKind::kIo, "file shrank while being read: ", path);
+  }
+  return out;
+}
+
 absl::StatusOr<FileBytes> ReadFileBytes(const std::string& path, uint64_t max_bytes) {
   JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(path));
   Fd fd(raw);
@@ -170,10 +193,20 @@ absl::StatusOr<uint32_t> Crc32cOfFile(const std::string& path, uint64_t* size_ou
   return crc;
 }
 
-absl::StatusOr<std::vector<std::string>> ListDir(const std::string& path) {
+namespace {
+
+// *missing (when given) is set, and nothing listed, for a path that is
+// missing or not a directory; otherwise that is an error.
+absl::StatusOr<std::vector<std::string>> ReadDirectory(const std::string& path, bool* missing) {
   OnIoOperation();
   DIR* d = ::opendir(path.c_str());
-  if (!d) return ErrnoError(errno, "cannot list", path);
+  if (!d) {
+    if (missing && (errno == ENOENT || errno == ENOTDIR)) {
+      *missing = true;
+      return std::vector<std::string>();
+    }
+    return ErrnoError(errno, "cannot list", path);
+  }
   std::vector<std::string> names;
   errno = 0;
   while (struct dirent* e = ::readdir(d)) {
@@ -185,6 +218,19 @@ absl::StatusOr<std::vector<std::string>> ListDir(const std::string& path) {
   ::closedir(d);
   if (err) return ErrnoError(err, "cannot list", path);
   return names;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> ListDir(const std::string& path) {
+  return ReadDirectory(path, nullptr);
+}
+
+absl::StatusOr<std::optional<std::vector<std::string>>> ListDirIfExists(const std::string& path) {
+  bool missing = false;
+  JLC_ASSIGN_OR_RETURN(std::vector<std::string> names, ReadDirectory(path, &missing));
+  if (missing) return std::optional<std::vector<std::string>>();
+  return std::optional<std::vector<std::string>>(std::move(names));
 }
 
 absl::StatusOr<std::string> RealPath(const std::string& path) {

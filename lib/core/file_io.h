@@ -53,12 +53,26 @@ struct FileBytes {
 };
 absl::StatusOr<FileBytes> ReadFileBytes(const std::string& path,
                                         uint64_t max_bytes = uint64_t{1} << 32);
+// The first bytes of a file and its last `suffix_len`, in two reads: for
+// formats whose header is at the front and whose trailer is at the end.
+// A file no longer than prefix_len + suffix_len is read whole into `prefix`
+// (and `suffix` stays empty).
+struct FilePrefix {
+  std::string prefix;
+  std::string suffix;
+  uint64_t file_size = 0;
+  bool whole() const { return prefix.size() == file_size; }
+};
+absl::StatusOr<FilePrefix> ReadFilePrefix(const std::string& path, size_t prefix_len,
+                                          size_t suffix_len);
 // CRC-32C of a whole file, streamed.
 absl::StatusOr<uint32_t> Crc32cOfFile(const std::string& path, uint64_t* size_out = nullptr);
 // CRC-32C of the first `len` bytes of a file.
 absl::StatusOr<uint32_t> Crc32cOfFilePrefix(const std::string& path, uint64_t len);
 // Entry names (not "." or ".."), unsorted.
 absl::StatusOr<std::vector<std::string>> ListDir(const std::string& path);
+// nullopt when the path does not exist or is not a directory (ENOENT, ENOTDIR).
+absl::StatusOr<std::optional<std::vector<std::string>>> ListDirIfExists(const std::string& path);
 absl::StatusOr<std::string> RealPath(const std::string& path);
 
 // Path helpers (POSIX separators).

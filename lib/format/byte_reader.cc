@@ -40,23 +40,33 @@ absl::Status ByteReader::Truncated(const FieldName& field, uint64_t need) const 
                field.ToString(), " (need ", need, " bytes, ", remaining(), " remain)");
 }
 
+absl::Status ByteReader::Need(uint64_t n, const FieldName& field) const {
+  if (n > remaining()) return Truncated(field, n);
+  if (n > data_.size() || pos_ > data_.size() - n) {
+    if (overrun_) *overrun_ = true;
+    return Error(ErrorKind::kCorruptCache, "offset ", HexOffset(pos_), " reading ",
+                 field.ToString(), " lies beyond the ", data_.size(), " bytes read");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ByteReader::Seek(uint64_t offset, const FieldName& field) {
-  if (offset > data_.size())
+  if (offset > size_)
     return Error(ErrorKind::kCorruptCache, "position ", HexOffset(offset),
-                 " lies beyond the end of the data (", HexOffset(data_.size()), ") at offset ",
+                 " lies beyond the end of the data (", HexOffset(size_), ") at offset ",
                  HexOffset(pos_), " reading ", field.ToString());
   pos_ = static_cast<size_t>(offset);
   return absl::OkStatus();
 }
 
 absl::Status ByteReader::Skip(uint64_t n, const FieldName& field) {
-  if (n > remaining()) return Truncated(field, n);
+  if (n > remaining()) return Truncated(field, n);  // skipped bytes need not be held
   pos_ += static_cast<size_t>(n);
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::string_view> ByteReader::Bytes(uint64_t n, const FieldName& field) {
-  if (n > remaining()) return Truncated(field, n);
+  JLC_RETURN_IF_ERROR(Need(n, field));
   std::string_view out = data_.substr(pos_, static_cast<size_t>(n));
   pos_ += static_cast<size_t>(n);
   return out;
@@ -75,26 +85,26 @@ T LoadLittleEndian(const char* p) {
 }  // namespace
 
 absl::StatusOr<uint8_t> ByteReader::U8(const FieldName& field) {
-  if (remaining() < 1) return Truncated(field, 1);
+  JLC_RETURN_IF_ERROR(Need(1, field));
   return static_cast<uint8_t>(data_[pos_++]);
 }
 
 absl::StatusOr<uint16_t> ByteReader::U16(const FieldName& field) {
-  if (remaining() < 2) return Truncated(field, 2);
+  JLC_RETURN_IF_ERROR(Need(2, field));
   uint16_t v = LoadLittleEndian<uint16_t>(data_.data() + pos_);
   pos_ += 2;
   return v;
 }
 
 absl::StatusOr<uint32_t> ByteReader::U32(const FieldName& field) {
-  if (remaining() < 4) return Truncated(field, 4);
+  JLC_RETURN_IF_ERROR(Need(4, field));
   uint32_t v = LoadLittleEndian<uint32_t>(data_.data() + pos_);
   pos_ += 4;
   return v;
 }
 
 absl::StatusOr<uint64_t> ByteReader::U64(const FieldName& field) {
-  if (remaining() < 8) return Truncated(field, 8);
+  JLC_RETURN_IF_ERROR(Need(8, field));
   uint64_t v = LoadLittleEndian<uint64_t>(data_.data() + pos_);
   pos_ += 8;
   return v;
@@ -118,7 +128,9 @@ absl::StatusOr<double> ByteReader::F64(const FieldName& field) {
 }
 
 absl::StatusOr<std::string_view> ByteReader::CStr(const FieldName& field) {
-  const void* nul = std::memchr(data_.data() + pos_, 0, remaining());
+  const size_t held = pos_ < data_.size() ? data_.size() - pos_ : 0;
+  const void* nul = held ? std::memchr(data_.data() + pos_, 0, held) : nullptr;
+  if (!nul && held < remaining()) return Need(held + 1, field);
   if (!nul)
     return Error(ErrorKind::kCorruptCache, "truncated at offset ", HexOffset(pos_), " reading ",
                  field.ToString(), " (no terminating NUL before the end)");

@@ -35,16 +35,23 @@ std::string HexOffset(uint64_t offset);
 
 class ByteReader {
  public:
-  explicit ByteReader(std::string_view data) : data_(data) {}
+  explicit ByteReader(std::string_view data) : data_(data), size_(data.size()) {}
+  // `data` is the first bytes of a stream of `size` bytes (size >= data.size()).
+  // Bounds are checked against `size`, exactly as over the whole stream; a
+  // read that needs bytes past `data` fails and sets *overrun (shared by
+  // copies of this reader), which tells the caller to supply more bytes.
+  ByteReader(std::string_view data, uint64_t size, bool* overrun)
+      : data_(data), size_(size < data.size() ? data.size() : static_cast<size_t>(size)),
+        overrun_(overrun) {}
 
   size_t pos() const { return pos_; }
-  size_t size() const { return data_.size(); }
-  size_t remaining() const { return data_.size() - pos_; }
-  std::string_view data() const { return data_; }
+  size_t size() const { return size_; }
+  size_t remaining() const { return size_ - pos_; }
   // Restricts reads to [0, end): used to keep the trailer out of reach.
   void Limit(size_t end) {
+    if (end < size_) size_ = end;
     if (end < data_.size()) data_ = data_.substr(0, end);
-    if (pos_ > data_.size()) pos_ = data_.size();
+    if (pos_ > size_) pos_ = size_;
   }
 
   absl::Status Seek(uint64_t offset, const FieldName& field);
@@ -72,7 +79,12 @@ class ByteReader {
 
  private:
   absl::Status Truncated(const FieldName& field, uint64_t need) const;
+  // OK when n bytes are in the stream and held; else Truncated (and the
+  // overrun mark when the stream has them but they were not supplied).
+  absl::Status Need(uint64_t n, const FieldName& field) const;
   std::string_view data_;
+  size_t size_;
+  bool* overrun_ = nullptr;
   size_t pos_ = 0;
 };
 

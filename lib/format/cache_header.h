@@ -91,6 +91,8 @@ struct RequiresEntry {
   friend bool operator==(const RequiresEntry&, const RequiresEntry&) = default;
 };
 
+enum class HeaderExtent : uint8_t { kWholeFile, kHeaderOnly };
+
 struct CacheHeader {
   // Prelude.
   uint16_t format_version = 0;
@@ -124,6 +126,11 @@ struct CacheHeader {
   std::string clone_targets;  // raw blob; empty = no native code
   CloneTargetEncoding clone_target_encoding = CloneTargetEncoding::kNone;
   std::vector<std::string> srctext_files;
+
+  // How much of the file was read. A header-only read (ReadCacheHeaderOnly)
+  // stops before the heap image and source text: srctext_files is empty,
+  // include kinds are unset and crc_ok is not computed.
+  HeaderExtent extent = HeaderExtent::kWholeFile;
 
   // Trailer.
   uint32_t pkgimage_crc = 0;   // crc_so

@@ -75,6 +75,25 @@ DepotResolution ResolveDepots(const CacheHeader& h, const std::vector<std::strin
   return out;
 }
 
+std::optional<std::vector<std::string>> ResolveDepotsUniform(const CacheHeader& h,
+                                                             const std::vector<std::string>& depots,
+                                                             const PathExistsFn& exists) {
+  std::vector<std::string> paths;
+  paths.reserve(h.includes.size());
+  std::optional<std::string> common;
+  for (const IncludeEntry& inc : h.includes) {
+    if (!StartsWith(inc.path, kDepotPrefix)) {
+      paths.push_back(inc.path);
+      continue;
+    }
+    std::optional<std::string> depot = ResolveOne(inc.path, depots, exists);
+    if (!depot || (common && *depot != *common)) return std::nullopt;
+    common = depot;
+    paths.push_back(RestoreDepotPath(inc.path, *depot));
+  }
+  return paths;
+}
+
 void ResolveDepotPaths(CacheHeader* header, const std::vector<std::string>& depots,
                        const PathExistsFn& exists) {
   PathExistsFn fn = exists ? exists : PathExistsFn([](const std::string& p) { return PathExists(p); });

@@ -47,6 +47,16 @@ std::string RestoreDepotPath(const std::string& path, const std::string& depot);
 DepotResolution ResolveDepots(const CacheHeader& header, const std::vector<std::string>& depots,
                               const PathExistsFn& exists);
 
+// Resolves each relocatable include on its own (resolve_depot). When they
+// all land in one and the same depot, Julia's answer does not depend on which
+// of them are include()d sources: every one is restored with that depot, as
+// ResolveDepots would. Then returns the paths (parallel to header.includes);
+// otherwise nullopt, and only ResolveDepots, with the source-text file list,
+// can say. Lets a reader that skipped the source-text section resolve paths.
+std::optional<std::vector<std::string>> ResolveDepotsUniform(const CacheHeader& header,
+                                                             const std::vector<std::string>& depots,
+                                                             const PathExistsFn& exists);
+
 // Rewrites header->includes[i].path in place, as Julia does while parsing.
 // `exists` defaults to the real filesystem (PathExists).
 void ResolveDepotPaths(CacheHeader* header, const std::vector<std::string>& depots,

@@ -20,6 +20,10 @@ namespace {
 constexpr char kMagic[8] = {'\xFB', 'j', 'l', 'i', '\r', '\n', '\x1A', '\n'};
 constexpr size_t kTrailerSize = 8;  // crc_so u32, crc_ji u32
 constexpr uint32_t kJiFlagPkgimage = 1u << 0;
+// Headers are a few KiB (one entry per source file and dependency): read
+// 16 KiB first, then 256 KiB, then the whole file.
+constexpr size_t kHeaderPrefixBytes = 16 * 1024;
+constexpr size_t kHeaderPrefixMaxBytes = 256 * 1024;
 
 // One way to read the body between the worklist and srctextpos.
 struct BodyForm {
@@ -327,12 +331,27 @@ bool IsValidCloneTargets(std::string_view blob, CloneTargetEncoding encoding) {
   return false;
 }
 
-absl::StatusOr<CacheHeader> ParseCacheHeader(std::string_view bytes) {
+namespace {
+
+// What of the file the parser sees: all of it, or a prefix that ends at or
+// before the trailer plus the trailer itself.
+struct ParseInput {
+  std::string_view bytes;    // the whole file, or a prefix of it
+  uint64_t file_size = 0;
+  std::string_view trailer;  // header-only: the file's last kTrailerSize bytes
+  bool whole = true;
+};
+
+// *overrun: a header-only parse needed bytes past the prefix; its outcome
+// (success or error) is then not the whole file's.
+absl::StatusOr<CacheHeader> Parse(const ParseInput& in, bool* overrun) {
+  std::string_view bytes = in.bytes;
   CacheHeader h;
-  h.file_size = bytes.size();
-  ByteReader r(bytes);
+  h.file_size = in.file_size;
+  h.extent = in.whole ? HeaderExtent::kWholeFile : HeaderExtent::kHeaderOnly;
   // The trailer is not part of anything the header points at.
-  if (bytes.size() >= kTrailerSize) r.Limit(bytes.size() - kTrailerSize);
+  ByteReader r = in.whole ? ByteReader(bytes) : ByteReader(bytes, in.file_size - kTrailerSize, overrun);
+  if (in.whole && bytes.size() >= kTrailerSize) r.Limit(bytes.size() - kTrailerSize);
 
   FieldOffsets at;
   JLC_RETURN_IF_ERROR(ReadPrelude(r, h, at));
@@ -427,6 +446,13 @@ absl::StatusOr<CacheHeader> ParseCacheHeader(std::string_view bytes) {
                          Cat("srctextpos ", h.srctextpos, " lies outside [", HexOffset(min_pos),
                              ", ", HexOffset(body_end), "]"));
   }
+  if (!in.whole) {
+    // The prefix was cut before the trailer, so the header ends before it.
+    ByteReader trailer(in.trailer);
+    JLC_ASSIGN_OR_RETURN(h.pkgimage_crc, trailer.U32("crc_so"));
+    JLC_ASSIGN_OR_RETURN(h.file_crc, trailer.U32("crc_ji"));
+    return h;
+  }
   JLC_RETURN_IF_ERROR(ReadSourceText(r, h));
 
   if (bytes.size() < header_end + kTrailerSize)
@@ -443,6 +469,35 @@ absl::StatusOr<CacheHeader> ParseCacheHeader(std::string_view bytes) {
   for (IncludeEntry& inc : h.includes)
     inc.kind = srcfiles.contains(inc.path) ? IncludeKind::kInclude : IncludeKind::kIncludeDependency;
   return h;
+}
+
+}  // namespace
+
+absl::StatusOr<CacheHeader> ParseCacheHeader(std::string_view bytes) {
+  return Parse(ParseInput{bytes, bytes.size(), {}, true}, nullptr);
+}
+
+absl::StatusOr<std::optional<CacheHeader>> ParseCacheHeaderPrefix(std::string_view prefix,
+                                                                  uint64_t file_size,
+                                                                  std::string_view trailer) {
+  if (trailer.size() != kTrailerSize || file_size < prefix.size() + kTrailerSize)
+    return Error(ErrorKind::kInvalidArgument, "a header prefix must end before the ",
+                 kTrailerSize, "-byte trailer");
+  bool overrun = false;
+  absl::StatusOr<CacheHeader> h = Parse(ParseInput{prefix, file_size, trailer, false}, &overrun);
+  if (overrun) return std::optional<CacheHeader>();
+  if (!h.ok()) return h.status();
+  return std::optional<CacheHeader>(*std::move(h));
+}
+
+bool CrcTrailerValid(uint32_t whole_file_crc) {
+  // A CRC followed by its own little-endian bytes always yields the same
+  // residue, and only the right 4 bytes do (appending is a bijection).
+  static const uint32_t residue = [] {
+    const unsigned char zero_crc[4] = {0, 0, 0, 0};  // Crc32c of nothing, LE
+    return Crc32c(zero_crc, sizeof zero_crc, Crc32c(nullptr, 0));
+  }();
+  return whole_file_crc == residue;
 }
 
 absl::StatusOr<std::vector<SourceTextEntry>> ReadSourceTexts(std::string_view bytes,
@@ -468,6 +523,19 @@ absl::StatusOr<CacheHeader> ReadCacheHeaderFile(const std::string& path, uint64_
   absl::StatusOr<CacheHeader> h = ParseCacheHeader(bytes.view());
   if (!h.ok()) return MakeError(KindOf(h.status()), Cat(path, ": ", Message(h.status())));
   return h;
+}
+
+absl::StatusOr<CacheHeader> ReadCacheHeaderOnly(const std::string& path) {
+  for (size_t prefix = kHeaderPrefixBytes; prefix <= kHeaderPrefixMaxBytes; prefix *= 16) {
+    JLC_ASSIGN_OR_RETURN(FilePrefix head, ReadFilePrefix(path, prefix, kTrailerSize));
+    absl::StatusOr<std::optional<CacheHeader>> h =
+        head.whole() ? absl::StatusOr<std::optional<CacheHeader>>(ParseCacheHeader(head.prefix))
+                     : ParseCacheHeaderPrefix(head.prefix, head.file_size, head.suffix);
+    if (!h.ok()) return MakeError(KindOf(h.status()), Cat(path, ": ", Message(h.status())));
+    if (*h) return **std::move(h);
+  }
+  // A header this long: the whole file.
+  return ReadCacheHeaderFile(path);
 }
 
 }  // namespace jlcache

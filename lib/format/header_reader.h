@@ -9,6 +9,7 @@
 // parses (crc_ok = false): callers decide what that means.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,28 @@ absl::StatusOr<CacheHeader> ParseCacheHeader(std::string_view file_bytes);
 // Reads the whole file and parses it. Files over max_bytes are refused.
 absl::StatusOr<CacheHeader> ReadCacheHeaderFile(const std::string& path,
                                                 uint64_t max_bytes = uint64_t{1} << 32);
+
+// Reads only what a staleness check needs: the header (which ends before the
+// heap image and the source text) and the 8-byte trailer. The result has
+// extent kHeaderOnly: srctext_files is empty, include kinds are unset, and
+// crc_ok is not computed (see CrcTrailerValid). A small file is read whole
+// (extent kWholeFile). Errors are worded as ReadCacheHeaderFile's: a header
+// that does not parse from the prefix is re-read from the whole file.
+absl::StatusOr<CacheHeader> ReadCacheHeaderOnly(const std::string& path);
+
+// The pure core of ReadCacheHeaderOnly: `prefix` is the file's first bytes
+// (ending before its trailer), `trailer` its last 8, `file_size` its length.
+// nullopt when the header does not end within the prefix (read more). An
+// error, or a header, is exactly what ParseCacheHeader gives for the header
+// part of the whole file: bounds are checked against the file, not the prefix.
+absl::StatusOr<std::optional<CacheHeader>> ParseCacheHeaderPrefix(std::string_view prefix,
+                                                                  uint64_t file_size,
+                                                                  std::string_view trailer);
+
+// crc_ok from the CRC-32C of the whole file, trailer included (as the
+// content-hash memo stores it): Julia's isvalid_file_crc holds exactly when
+// the whole-file CRC is the CRC-32C residue.
+bool CrcTrailerValid(uint32_t whole_file_crc);
 
 // One file of the source-text section, borrowed from the file's bytes.
 struct SourceTextEntry {

@@ -96,6 +96,49 @@ TEST(DepotResolverTest, OnlyDepotSlashIsRelocatable) {
   EXPECT_EQ(RestoreDepotPath("/a/@depot/x", "/d"), "/a/@depot/x");
 }
 
+// Without the source-text list, one depot for every include is the only
+// case whose answer cannot depend on which includes are include()d.
+TEST(DepotResolverTest, UniformResolutionNeedsNoSourceList) {
+  CacheHeader h = Header({Inc("@depot/p/Foo.jl"), Inc("/abs/x.jl"),
+                          Inc("@depot/p/a.jl"),
+                          Inc("@depot/data/t.txt", IncludeKind::kIncludeDependency)});
+  const std::vector<std::string> depots = {"/d1", "/d2"};
+  auto all_in = [](const std::string& d) {
+    return std::set<std::string>{d + "/p/Foo.jl", d + "/p/a.jl", d + "/data/t.txt"};
+  };
+  auto u = ResolveDepotsUniform(h, depots, Exists(all_in("/d2")));
+  ASSERT_TRUE(u.has_value());
+  EXPECT_EQ(*u, ResolveDepots(h, depots, Exists(all_in("/d2"))).paths);
+  EXPECT_EQ((*u)[1], "/abs/x.jl");
+  // The data file in d1 as well: only the source list can say it is allowed.
+  std::set<std::string> split = all_in("/d2");
+  split.insert("/d1/data/t.txt");
+  EXPECT_FALSE(ResolveDepotsUniform(h, depots, Exists(split)).has_value());
+  // A missing file.
+  std::set<std::string> gone = all_in("/d2");
+  gone.erase("/d2/p/a.jl");
+  EXPECT_FALSE(ResolveDepotsUniform(h, depots, Exists(gone)).has_value());
+
+  // Every existence pattern over the two depots: whenever the uniform answer
+  // is given, it is ResolveDepots' answer for either classification.
+  const std::vector<std::string> rel = {"/p/Foo.jl", "/p/a.jl", "/data/t.txt"};
+  CacheHeader all_src = Header({Inc("@depot/p/Foo.jl"), Inc("/abs/x.jl"), Inc("@depot/p/a.jl"),
+                                Inc("@depot/data/t.txt")});
+  int answered = 0;
+  for (unsigned mask = 0; mask < 64; ++mask) {
+    std::set<std::string> present;
+    for (size_t f = 0; f < rel.size(); ++f)
+      for (size_t d = 0; d < depots.size(); ++d)
+        if (mask & (1u << (f * 2 + d))) present.insert(depots[d] + rel[f]);
+    auto got = ResolveDepotsUniform(h, depots, Exists(present));
+    if (!got) continue;
+    ++answered;
+    EXPECT_EQ(*got, ResolveDepots(h, depots, Exists(present)).paths) << mask;
+    EXPECT_EQ(*got, ResolveDepots(all_src, depots, Exists(present)).paths) << mask;
+  }
+  EXPECT_GT(answered, 1);
+}
+
 TEST(DepotResolverTest, RewritesInPlaceAgainstTheRealFilesystem) {
   testing::TempDir dir;
   const std::string d1 = dir.Join("d1"), d2 = dir.Join("d2");

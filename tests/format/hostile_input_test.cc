@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/crc32c.h"
 #include "core/error.h"
 #include "format/header_reader.h"
 #include "gtest/gtest.h"
@@ -305,6 +306,156 @@ TEST(CrcTest, ADamagedHeapStillParsesButFailsItsCrc) {
   ASSERT_TRUE(h.ok()) << h.status();
   EXPECT_FALSE(h->crc_ok);
   EXPECT_EQ(h->file_crc, w.header.file_crc);
+}
+
+// ---- Header-only reads (ReadCacheHeaderOnly): the staleness engine parses
+// only a file's first bytes and its trailer. Whatever the prefix says must be
+// what the whole file says.
+
+// The part of a whole-file parse that a header-only read fills in.
+CacheHeader HeaderPart(CacheHeader h) {
+  h.srctext_files.clear();
+  for (auto& inc : h.includes) inc.kind = IncludeKind::kInclude;
+  h.crc_ok = false;
+  h.extent = HeaderExtent::kHeaderOnly;
+  return h;
+}
+
+// A prefix parse either asks for more bytes, or agrees with the whole file:
+// the same header, or the same error, or a header where the whole file fails
+// only past its header (the source text or the trailer).
+void ExpectPrefixAgrees(std::string_view bytes, size_t prefix_len, const std::string& what) {
+  if (bytes.size() < prefix_len + 8) return;  // such a file is read whole
+  auto part = ParseCacheHeaderPrefix(bytes.substr(0, prefix_len), bytes.size(),
+                                     bytes.substr(bytes.size() - 8));
+  if (part.ok() && !part->has_value()) return;
+  absl::StatusOr<CacheHeader> whole = ParseCacheHeader(bytes);
+  if (!part.ok()) {
+    ASSERT_FALSE(whole.ok()) << what << ": the prefix fails (" << part.status()
+                             << ") and the whole file parses";
+    EXPECT_EQ(Message(part.status()), Message(whole.status())) << what;
+    return;
+  }
+  if (whole.ok()) {
+    EXPECT_TRUE(**part == HeaderPart(*whole)) << what;
+    return;
+  }
+  std::string_view msg = Message(whole.status());
+  EXPECT_TRUE(msg.find("srctext") != std::string_view::npos ||
+              msg.find("trailer") != std::string_view::npos)
+      << what << ": the prefix gives a header, the whole file fails with: " << msg;
+}
+
+class HeaderOnlyTest : public ::testing::TestWithParam<HeaderLayout> {};
+
+TEST_P(HeaderOnlyTest, PrefixOfEveryLengthAsksForMoreOrAgrees) {
+  const WrittenCache w = BigCache(GetParam());
+  size_t answered = 0;
+  for (size_t n = 0; n + 8 <= w.bytes.size(); ++n) {
+    auto part = ParseCacheHeaderPrefix(std::string_view(w.bytes).substr(0, n), w.bytes.size(),
+                                       std::string_view(w.bytes).substr(w.bytes.size() - 8));
+    ASSERT_TRUE(part.ok()) << "prefix " << n << ": " << part.status();
+    if (!part->has_value()) {
+      EXPECT_EQ(answered, 0u) << "prefix " << n << " asks for more after a shorter one sufficed";
+      continue;
+    }
+    ++answered;
+    ASSERT_TRUE(**part == HeaderPart(w.header)) << "prefix " << n;
+  }
+  EXPECT_GT(answered, 0u);
+}
+
+TEST_P(HeaderOnlyTest, DamagedFilesGiveTheWholeFilesAnswer) {
+  const WrittenCache w = BigCache(GetParam());
+  for (size_t prefix : {size_t{700}, size_t{2048}}) {
+    for (size_t n = 0; n < w.bytes.size(); ++n) {
+      ExpectPrefixAgrees(std::string_view(w.bytes).substr(0, n), prefix,
+                         "prefix " + std::to_string(prefix) + ", cut at " + std::to_string(n));
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+    std::string bytes = w.bytes;
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      bytes[i] = static_cast<char>(bytes[i] ^ 0xFF);
+      ExpectPrefixAgrees(bytes, prefix,
+                         "prefix " + std::to_string(prefix) + ", xor at " + std::to_string(i));
+      bytes[i] = static_cast<char>(bytes[i] ^ 0xFF);
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllLayouts, HeaderOnlyTest, ::testing::ValuesIn(kAllLayouts),
+                         [](const ::testing::TestParamInfo<HeaderLayout>& info) {
+                           std::string n(LayoutName(info.param));
+                           return n == "B'" ? std::string("BPrime") : n;
+                         });
+
+TEST(HeaderOnlyTest, RealCacheAgreesAtEveryPrefix) {
+  const std::string original = testing::ReadFileOrDie(
+      std::string(JLCACHE_SOURCE_DIR) +
+      "/tests/fixtures/julia-1.10.4/depot-plain/compiled/v1.10/Ay/sULHP_aYN2H.ji");
+  for (size_t n = 0; n + 8 <= original.size(); n += 7)
+    ExpectPrefixAgrees(original, n, "prefix " + std::to_string(n));
+}
+
+TEST(HeaderOnlyTest, FilesOfEverySizeReadAsTheirHeader) {
+  testing::TempDir dir;
+  for (size_t sources : {size_t{1}, size_t{40}, size_t{900}}) {
+    // 900 includes with long paths make a header past the first 16 KiB read;
+    // the source text keeps every file longer than the second, 256 KiB, read.
+    testing::PackageCacheSpec spec;
+    spec.layout = HeaderLayout::kB;
+    spec.uuid = *Uuid::Parse("e7a1b3c5-2d4f-4a6b-8c9d-0e1f2a3b4c5d");
+    spec.files.push_back(
+        testing::EntryFile("@depot/packages/Foo/abcde/src/Foo.jl", std::string(300000, 'x')));
+    for (size_t i = 1; i < sources; ++i)
+      spec.files.push_back(testing::IncludedFile(
+          "@depot/packages/Foo/abcde/src/a/rather/deep/directory/file" + std::to_string(i) + ".jl",
+          "y"));
+    spec.required_modules = testing::DefaultSysimageModules();
+    WrittenCache w = testing::MakePackageCache(spec);
+    const std::string path = dir.Join("Foo" + std::to_string(sources) + ".ji");
+    testing::WriteFileOrDie(path, w.bytes);
+    absl::StatusOr<CacheHeader> h = ReadCacheHeaderOnly(path);
+    ASSERT_TRUE(h.ok()) << h.status();
+    EXPECT_EQ(h->extent, HeaderExtent::kHeaderOnly) << sources;
+    EXPECT_TRUE(*h == HeaderPart(w.header)) << sources;
+    if (sources == 900) EXPECT_GT(w.header.srctextpos, 16 * 1024);
+  }
+  // A small file is read whole, CRC and all.
+  testing::PackageCacheSpec small;
+  small.layout = HeaderLayout::kB;
+  WrittenCache w = testing::MakePackageCache(small);
+  ASSERT_LT(w.bytes.size(), 16u * 1024);
+  testing::WriteFileOrDie(dir.Join("small.ji"), w.bytes);
+  absl::StatusOr<CacheHeader> h = ReadCacheHeaderOnly(dir.Join("small.ji"));
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_EQ(h->extent, HeaderExtent::kWholeFile);
+  EXPECT_TRUE(*h == w.header);
+  // Errors name the file, as ReadCacheHeaderFile's do.
+  std::string cut = w.bytes.substr(0, 40);
+  testing::WriteFileOrDie(dir.Join("cut.ji"), cut);
+  h = ReadCacheHeaderOnly(dir.Join("cut.ji"));
+  ASSERT_FALSE(h.ok());
+  EXPECT_EQ(Message(h.status()), Message(ReadCacheHeaderFile(dir.Join("cut.ji")).status()));
+}
+
+TEST(CrcTest, TrailerValidityFromTheWholeFileCrc) {
+  // Julia's isvalid_file_crc: CRC-32C of all but the last 4 bytes equals them.
+  uint32_t seed = 12345;
+  for (size_t len : {size_t{0}, size_t{1}, size_t{7}, size_t{64}, size_t{4099}}) {
+    std::string m(len, '\0');
+    for (char& c : m) c = static_cast<char>((seed = seed * 1103515245u + 12345u) >> 16);
+    const uint32_t crc = Crc32cStr(m);
+    std::string file = m;
+    for (int k = 0; k < 4; ++k) file.push_back(static_cast<char>((crc >> (8 * k)) & 0xff));
+    EXPECT_TRUE(CrcTrailerValid(Crc32cStr(file))) << len;
+    for (size_t i = 0; i < file.size(); i += 3) {
+      std::string bad = file;
+      bad[i] = static_cast<char>(bad[i] ^ 0x10);
+      EXPECT_FALSE(CrcTrailerValid(Crc32cStr(bad))) << len << " flip at " << i;
+    }
+  }
 }
 
 }  // namespace
