@@ -272,8 +272,12 @@ absl::StatusOr<ProjectId> Resolver::ProjectFileNameUuid(const std::string& proje
   return id;
 }
 
-// get_deps(raw_manifest) with is_v1_format_manifest.
+// get_deps(raw_manifest) with is_v1_format_manifest; checked once per parse.
 absl::StatusOr<const toml::table*> Resolver::ManifestDeps(const ParsedToml& manifest) {
+  return manifest.ManifestDeps([&] { return CheckedManifestDeps(manifest); });
+}
+
+absl::StatusOr<const toml::table*> Resolver::CheckedManifestDeps(const ParsedToml& manifest) {
   static const toml::table kEmpty;
   const toml::table& raw = manifest.table;
   bool v1 = true;

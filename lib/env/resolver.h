@@ -101,6 +101,7 @@ class Resolver {
   // The dependency table of a parsed manifest (get_deps), or an error when
   // it is not a table of arrays of tables.
   absl::StatusOr<const toml::table*> ManifestDeps(const ParsedToml& manifest);
+  static absl::StatusOr<const toml::table*> CheckedManifestDeps(const ParsedToml& manifest);
 
   // --- identify
   absl::StatusOr<std::optional<std::pair<PkgId, std::string>>> IdentifyPackageEnv(std::string_view name);

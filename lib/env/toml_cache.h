@@ -10,6 +10,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/base/call_once.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "core/file_io.h"
@@ -21,6 +22,22 @@ struct ParsedToml {
   FileInfo stat;              // the stat the parse belongs to
   std::string content;        // raw bytes (for digests)
   toml::table table;
+
+  // A value derived from `table` alone, computed once per parse however
+  // often it is asked for (a manifest's checked [deps] table is asked for
+  // by every lookup). Always called with the same compute for a given use.
+  template <typename F>
+  const absl::StatusOr<const toml::table*>& ManifestDeps(F compute) const {
+    absl::call_once(derived_->once, [&] { derived_->manifest_deps = compute(); });
+    return derived_->manifest_deps;
+  }
+
+ private:
+  struct Derived {
+    absl::once_flag once;
+    absl::StatusOr<const toml::table*> manifest_deps = nullptr;
+  };
+  std::shared_ptr<Derived> derived_ = std::make_shared<Derived>();
 };
 
 // Thread-safe. An entry is reused while (dev, ino, size, mtime ns, ctime ns)
