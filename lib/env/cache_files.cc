@@ -34,32 +34,26 @@ absl::StatusOr<CacheCandidates> Environment::FindCacheCandidates(const PkgId& pk
   const std::string exact = pkg.name + ".ji";
   CacheCandidates out;
   for (const auto& depot : depots_) {
+    // isdir(dir) || continue; readdir(dir): a missing directory is skipped.
     const std::string dir = JoinPath(depot, entrypath);
-    JLC_ASSIGN_OR_RETURN(std::optional<FileInfo> st, QueryStat(dir));
-    if (!st || !st->is_dir) continue;
-    JLC_ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(dir));
-    for (const auto& file : names) {
+    JLC_ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> names, ListDirIfExists(dir));
+    if (!names) continue;
+    for (const auto& file : *names) {
       bool match = pkg.uuid ? (file.size() >= prefix.size() + 3 && file.rfind(prefix, 0) == 0 &&
                                file.compare(file.size() - 3, 3, ".ji") == 0)
                             : file == exact;
       if (!match) continue;
       std::string path = JoinPath(dir, file);
-      if (!IsFileCaseSensitive(path)) continue;
-      out.files.push_back(CacheCandidate{path, 0, std::nullopt});
+      // isfile_casesensitive, then mtime: one stat, shared with the query.
+      JLC_ASSIGN_OR_RETURN(std::optional<FileInfo> st, QueryStat(path));
+      if (!st || !st->is_file) continue;
+      out.files.push_back(CacheCandidate{path, st->JuliaMtime(), std::nullopt});
     }
   }
-  if (out.files.size() <= 1) {
-    for (auto& c : out.files) {
-      JLC_ASSIGN_OR_RETURN(FileInfo fi, StatPath(c.path));
-      c.mtime = fi.JuliaMtime();
-    }
-    return out;
-  }
+  if (out.files.size() <= 1) return out;
   const bool by_pkgimage = rules().candidate_order == CandidateOrder::kPkgimageThenMtime;
   const bool pkgimages_on = runtime_.pkgimages != PkgImagesMode::kNo;
   for (auto& c : out.files) {
-    JLC_ASSIGN_OR_RETURN(FileInfo fi, StatPath(c.path));
-    c.mtime = fi.JuliaMtime();
     if (!by_pkgimage) continue;
     if (!pkgimages_on) {
       c.pkgimage = false;

@@ -6,10 +6,9 @@
 #include <climits>
 #include <cstdlib>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "core/error.h"
 #include "core/file_io.h"
+#include "core/query_memo.h"
 #include "env/env_paths.h"
 #include "env/resolver.h"
 #include "format/header_reader.h"
@@ -24,72 +23,40 @@ using env_internal::Resolver;
 
 struct Environment::Impl {
   CacheHeaderReader reader;
-  mutable absl::Mutex mu;
   // Everything below lives for one query (see BeginQuery).
-  int open_queries ABSL_GUARDED_BY(mu) = 0;
-  uint64_t generation ABSL_GUARDED_BY(mu) = 0;
   // (parent uuid text + '/' + extension name) -> uuid from the ext's caches.
-  absl::flat_hash_map<std::string, std::optional<Uuid>> ext_uuids ABSL_GUARDED_BY(mu);
-  absl::flat_hash_map<std::string, absl::StatusOr<std::optional<FileInfo>>> stats ABSL_GUARDED_BY(mu);
-  absl::flat_hash_map<std::string, absl::StatusOr<std::shared_ptr<const ParsedToml>>> tomls
-      ABSL_GUARDED_BY(mu);
-  absl::flat_hash_map<std::string, std::shared_ptr<const void>> derived ABSL_GUARDED_BY(mu);
-
-  // Runs compute() unless a value for key was computed in this query.
-  template <typename V, typename F>
-  V Remember(absl::flat_hash_map<std::string, V>& memo, const std::string& key, F compute) {
-    uint64_t gen = 0;
-    bool active = false;
-    {
-      absl::MutexLock lock(&mu);
-      active = open_queries > 0;
-      gen = generation;
-      if (active) {
-        auto it = memo.find(key);
-        if (it != memo.end()) return it->second;
-      }
-    }
-    V value = compute();
-    if (active) {
-      absl::MutexLock lock(&mu);
-      if (gen == generation && open_queries > 0) memo.insert_or_assign(key, value);
-    }
-    return value;
-  }
+  QueryMemo<std::string, std::optional<Uuid>> ext_uuids;
+  QueryMemo<std::string, absl::StatusOr<std::optional<FileInfo>>> stats;
+  QueryMemo<std::string, absl::StatusOr<std::shared_ptr<const ParsedToml>>> tomls;
+  QueryMemo<std::string, std::shared_ptr<const void>> derived;
 };
 
 void Environment::BeginQuery() const {
-  absl::MutexLock lock(&impl_->mu);
-  ++impl_->open_queries;
-  ++impl_->generation;
-  impl_->ext_uuids.clear();
-  impl_->stats.clear();
-  impl_->tomls.clear();
-  impl_->derived.clear();
+  impl_->ext_uuids.Begin();
+  impl_->stats.Begin();
+  impl_->tomls.Begin();
+  impl_->derived.Begin();
 }
 
 void Environment::EndQuery() const {
-  absl::MutexLock lock(&impl_->mu);
-  if (impl_->open_queries > 0 && --impl_->open_queries == 0) {
-    impl_->ext_uuids.clear();
-    impl_->stats.clear();
-    impl_->tomls.clear();
-    impl_->derived.clear();
-  }
+  impl_->ext_uuids.End();
+  impl_->stats.End();
+  impl_->tomls.End();
+  impl_->derived.End();
 }
 
 absl::StatusOr<std::optional<FileInfo>> Environment::QueryStat(const std::string& path) const {
-  return impl_->Remember(impl_->stats, path, [&] { return StatIfExists(path); });
+  return impl_->stats.Get(path, [&] { return StatIfExists(path); });
 }
 
 std::shared_ptr<const void> Environment::QueryDerived(
     const std::string& key, const std::function<std::shared_ptr<const void>()>& compute) const {
-  return impl_->Remember(impl_->derived, key, compute);
+  return impl_->derived.Get(key, compute);
 }
 
 absl::StatusOr<std::shared_ptr<const ParsedToml>> Environment::QueryToml(
     const std::string& path) const {
-  return impl_->Remember(impl_->tomls, path, [&] { return toml_->Get(path); });
+  return impl_->tomls.Get(path, [&] { return toml_->Get(path); });
 }
 
 EnvVars ProcessEnvVars() {
@@ -105,7 +72,8 @@ EnvVars ProcessEnvVars() {
 
 CacheHeaderReader DefaultCacheHeaderReader() {
   return [](const std::string& path) -> absl::StatusOr<std::shared_ptr<const CacheHeader>> {
-    JLC_ASSIGN_OR_RETURN(CacheHeader h, ReadCacheHeaderFile(path));
+    // Candidate order and extension UUIDs need only the header.
+    JLC_ASSIGN_OR_RETURN(CacheHeader h, ReadCacheHeaderOnly(path));
     return std::make_shared<const CacheHeader>(std::move(h));
   };
 }
@@ -391,7 +359,7 @@ absl::StatusOr<LocatedPackage> Environment::LocateByName(std::string_view name) 
 std::optional<Uuid> Environment::ExtensionUuid(const PkgId& parent, std::string_view ext_name) const {
   if (!parent.uuid || !impl_->reader) return std::nullopt;
   const std::string key = Cat(parent.uuid->ToString(), "/", ext_name);
-  return impl_->Remember(impl_->ext_uuids, key, [&]() -> std::optional<Uuid> {
+  return impl_->ext_uuids.Get(key, [&]() -> std::optional<Uuid> {
     std::optional<Uuid> found;
     bool conflict = false;
     const std::string rel =

@@ -5,11 +5,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/file_io.h"
 #include "core/uuid.h"
 #include "env/runtime_profile.h"
 #include "stale/preferences_check.h"
@@ -21,6 +23,9 @@ class EngineEnvironment {
  public:
   virtual ~EngineEnvironment() = default;
   virtual const std::vector<std::string>& Depots() const = 0;
+  // stat(2), once per path per query: one query sees one snapshot of each
+  // file, shared with the environment's own lookups. nullopt: no such file.
+  virtual absl::StatusOr<std::optional<FileInfo>> Stat(const std::string& path) = 0;
   // locate_package: the entry file, nullopt when Julia finds none.
   virtual absl::StatusOr<std::optional<std::string>> Locate(const PkgId& pkg) = 0;
   // identify_package(where, name); nullopt for "not found".
@@ -28,9 +33,10 @@ class EngineEnvironment {
                                                         const std::string& name) = 0;
   // Candidate cache files in Julia's order for this version
   // (find_all_in_cache_path; the first usable one is chosen).
-  virtual absl::StatusOr<std::vector<std::string>> CacheCandidates(const PkgId& pkg) = 0;
-  // get_preferences(uuid) in this environment; nullopt when it cannot be read.
-  virtual std::optional<toml::table> Preferences(const Uuid& uuid) = 0;
+  using CandidateList = std::shared_ptr<const std::vector<std::string>>;
+  virtual absl::StatusOr<CandidateList> CacheCandidates(const PkgId& pkg) = 0;
+  // get_preferences(uuid) in this environment; null when it cannot be read.
+  virtual std::shared_ptr<const toml::table> Preferences(const Uuid& uuid) = 0;
 };
 
 // Answers only Julia itself can give, from the bindings' callbacks or from

@@ -60,7 +60,7 @@ PreferenceOutcome CheckPreferencesHash(const std::optional<Uuid>& uuid,
   // A package without a UUID hashes to 0, and so does an empty name list.
   bool any_set = false;
   if (uuid && !names.empty()) {
-    std::optional<toml::table> prefs = current(*uuid);
+    std::shared_ptr<const toml::table> prefs = current(*uuid);
     if (!prefs) return {PreferenceOutcome::kUnknown, "the preference files cannot be read"};
     for (const auto& n : names)
       if (prefs->contains(n)) any_set = true;
@@ -99,7 +99,7 @@ PreferenceOutcome CheckPreferencesBlob(const std::string& blob, const CurrentPre
     auto uuid = Uuid::Parse(uuid_key.str());
     if (!keys || !uuid)
       return {PreferenceOutcome::kStale, Cat("unexpected entry '", uuid_key.str(), "' in the preferences blob")};
-    std::optional<toml::table> now = current(*uuid);
+    std::shared_ptr<const toml::table> now = current(*uuid);
     if (!now) return {PreferenceOutcome::kUnknown, "the preference files cannot be read"};
     for (const auto& [k, v] : *keys) {
       const toml::node* cur = now->get(k.str());
@@ -117,7 +117,7 @@ PreferenceOutcome CheckPreferencesBlob(const std::string& blob, const CurrentPre
       const toml::array* keys = value.as_array();
       if (!uuid || !keys)
         return {PreferenceOutcome::kStale, "unexpected 'unset' entry in the preferences blob"};
-      std::optional<toml::table> now = current(*uuid);
+      std::shared_ptr<const toml::table> now = current(*uuid);
       if (!now) return {PreferenceOutcome::kUnknown, "the preference files cannot be read"};
       for (const auto& k : *keys) {
         const auto* name = k.as_string();

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,9 +20,11 @@ struct PreferenceOutcome {
 };
 
 // The merged preferences of a package as get_preferences(uuid) returns them
-// in the checking environment (empty when none are set); nullopt when the
-// preference files cannot be read, which makes the outcome unknown.
-using CurrentPreferencesFn = std::function<std::optional<toml::table>(const Uuid&)>;
+// in the checking environment (empty when none are set); null when the
+// preference files cannot be read, which makes the outcome unknown. Shared,
+// never copied: toml++ drops a value's format flags (0xff vs 255, which Julia
+// tells apart) when a table is copied.
+using CurrentPreferencesFn = std::function<std::shared_ptr<const toml::table>(const Uuid&)>;
 // Julia's get_preferences_hash(uuid, names), when something can compute it
 // exactly (the bindings' callback, or a probe record whose sources still match).
 using PreferencesHashFn =

@@ -6,6 +6,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_map.h"
+#include "core/query_memo.h"
 
 #include "core/error.h"
 #include "core/file_io.h"
@@ -16,28 +17,34 @@ namespace jlcache {
 // not" the way Julia's functions return `nothing`.
 //
 // The engine asks once per dependency *reference* (every candidate lists its
-// whole transitive closure), so answers are remembered for the length of one
-// query. Each public Session call starts a new generation, and an answer is
-// reused only within the generation it was computed in: a call that starts
-// after an edit to a project, manifest or preference file never sees an answer
-// computed before it.
+// whole transitive closure), so answers are remembered for one query
+// (core/query_memo.h): a call that starts after an edit to a project,
+// manifest or preference file never sees an answer computed before it.
 class Session::EngineEnv : public EngineEnvironment {
  public:
   explicit EngineEnv(const Environment* env) : env_(env) {}
 
   void BeginQuery() {
-    absl::MutexLock lock(&mu_);
-    ++generation_;
-    located_.clear();
-    identified_.clear();
-    candidates_.clear();
-    preferences_.clear();
+    located_.Begin();
+    identified_.Begin();
+    candidates_.Begin();
+    preferences_.Begin();
+  }
+  void EndQuery() {
+    located_.End();
+    identified_.End();
+    candidates_.End();
+    preferences_.End();
   }
 
   const std::vector<std::string>& Depots() const override { return env_->depots(); }
 
+  absl::StatusOr<std::optional<FileInfo>> Stat(const std::string& path) override {
+    return env_->QueryStat(path);
+  }
+
   absl::StatusOr<std::optional<std::string>> Locate(const PkgId& pkg) override {
-    return Remember(located_, pkg, [&]() -> absl::StatusOr<std::optional<std::string>> {
+    return located_.Get(pkg, [&]() -> absl::StatusOr<std::optional<std::string>> {
       auto located = env_->Locate(pkg);
       if (located.ok()) return std::optional<std::string>(located->entry_file);
       if (IsNotFound(located.status())) return std::optional<std::string>();
@@ -47,59 +54,34 @@ class Session::EngineEnv : public EngineEnvironment {
 
   absl::StatusOr<std::optional<PkgId>> Identify(const PkgId& where,
                                                 const std::string& name) override {
-    return Remember(identified_, std::make_pair(where, name),
-                    [&]() -> absl::StatusOr<std::optional<PkgId>> {
-                      auto id = env_->Identify(where, name);
-                      if (id.ok()) return std::optional<PkgId>(*id);
-                      if (IsNotFound(id.status())) return std::optional<PkgId>();
-                      return id.status();
-                    });
+    return identified_.Get(std::make_pair(where, name),
+                           [&]() -> absl::StatusOr<std::optional<PkgId>> {
+                             auto id = env_->Identify(where, name);
+                             if (id.ok()) return std::optional<PkgId>(*id);
+                             if (IsNotFound(id.status())) return std::optional<PkgId>();
+                             return id.status();
+                           });
   }
 
-  absl::StatusOr<std::vector<std::string>> CacheCandidates(const PkgId& pkg) override {
-    return Remember(candidates_, pkg, [&]() -> absl::StatusOr<std::vector<std::string>> {
+  absl::StatusOr<CandidateList> CacheCandidates(const PkgId& pkg) override {
+    return candidates_.Get(pkg, [&]() -> absl::StatusOr<CandidateList> {
       JLC_ASSIGN_OR_RETURN(jlcache::CacheCandidates found, env_->FindCacheCandidates(pkg));
-      std::vector<std::string> out;
-      out.reserve(found.files.size());
-      for (auto& c : found.files) out.push_back(std::move(c.path));
-      return out;
+      auto out = std::make_shared<std::vector<std::string>>();
+      out->reserve(found.files.size());
+      for (auto& c : found.files) out->push_back(std::move(c.path));
+      return CandidateList(std::move(out));
     });
   }
 
-  std::optional<toml::table> Preferences(const Uuid& uuid) override {
-    return Remember(preferences_, uuid, [&]() -> std::optional<toml::table> {
+  std::shared_ptr<const toml::table> Preferences(const Uuid& uuid) override {
+    return preferences_.Get(uuid, [&]() -> std::shared_ptr<const toml::table> {
       auto prefs = env_->Preferences(uuid);
-      if (!prefs.ok()) return std::nullopt;
-      return *std::move(prefs);
+      if (!prefs.ok()) return nullptr;
+      return std::make_shared<const toml::table>(*std::move(prefs));
     });
   }
 
  private:
-  template <typename V>
-  struct Entry {
-    uint64_t generation;
-    V value;
-  };
-  template <typename K, typename V>
-  using Memo = absl::flat_hash_map<K, Entry<V>>;
-
-  // Looks up key in memo for the current generation, else computes it
-  // (outside the lock; concurrent duplicates are harmless).
-  template <typename K, typename V, typename F>
-  V Remember(Memo<K, V>& memo, const K& key, F compute) {
-    uint64_t gen;
-    {
-      absl::MutexLock lock(&mu_);
-      gen = generation_;
-      auto it = memo.find(key);
-      if (it != memo.end() && it->second.generation == gen) return it->second.value;
-    }
-    V value = compute();
-    absl::MutexLock lock(&mu_);
-    if (gen == generation_) memo.insert_or_assign(key, Entry<V>{gen, value});
-    return value;
-  }
-
   static bool IsNotFound(const absl::Status& s) {
     ErrorKind k = KindOf(s);
     return k == ErrorKind::kPackageNotFound || k == ErrorKind::kNotInstalled ||
@@ -107,13 +89,10 @@ class Session::EngineEnv : public EngineEnvironment {
   }
 
   const Environment* env_;
-  absl::Mutex mu_;
-  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
-  Memo<PkgId, absl::StatusOr<std::optional<std::string>>> located_ ABSL_GUARDED_BY(mu_);
-  Memo<std::pair<PkgId, std::string>, absl::StatusOr<std::optional<PkgId>>> identified_
-      ABSL_GUARDED_BY(mu_);
-  Memo<PkgId, absl::StatusOr<std::vector<std::string>>> candidates_ ABSL_GUARDED_BY(mu_);
-  Memo<Uuid, std::optional<toml::table>> preferences_ ABSL_GUARDED_BY(mu_);
+  QueryMemo<PkgId, absl::StatusOr<std::optional<std::string>>> located_;
+  QueryMemo<std::pair<PkgId, std::string>, absl::StatusOr<std::optional<PkgId>>> identified_;
+  QueryMemo<PkgId, absl::StatusOr<CandidateList>> candidates_;
+  QueryMemo<Uuid, std::shared_ptr<const toml::table>> preferences_;
 };
 
 absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& profile,
@@ -192,7 +171,11 @@ void Session::BeginQuery() {
   engine_->BeginQuery();
 }
 
-void Session::EndQuery() { env_->EndQuery(); }
+void Session::EndQuery() {
+  engine_->EndQuery();
+  engine_env_->EndQuery();
+  env_->EndQuery();
+}
 
 void Session::SetCloneTargetsOracle(std::function<std::optional<bool>(const std::string&)> fn) {
   absl::MutexLock lock(&oracle_mu_);

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "absl/base/call_once.h"
+
 #include "core/crc32c.h"
 #include "core/error.h"
 #include "core/file_io.h"
@@ -59,19 +61,67 @@ StalenessEngine::StalenessEngine(const RuntimeProfile& profile, EngineEnvironmen
       oracles_(std::move(oracles)),
       pool_(io_threads) {}
 
-void StalenessEngine::BeginQuery() {
-  absl::MutexLock lock(&mu_);
-  ++generation_;
-  candidates_.clear();
-  stats_.clear();
-}
+struct StalenessEngine::PackageState {
+  struct Slot {
+    absl::once_flag once;
+    std::shared_ptr<const CandidateResult> result;
+  };
+  PkgId pkg;
+  absl::StatusOr<std::optional<std::string>> source;  // locate_package
+  std::vector<StalenessReason> errors;                // the candidates could not be listed
+  EngineEnvironment::CandidateList candidates;        // never null
+  std::unique_ptr<Slot[]> slots;                      // parallel to *candidates
+};
+
+void StalenessEngine::BeginQuery() { states_.Begin(); }
+
+void StalenessEngine::EndQuery() { states_.End(); }
 
 void StalenessEngine::ClearMemo() {
   absl::MutexLock lock(&mu_);
-  ++generation_;
-  candidates_.clear();
-  stats_.clear();
   headers_.clear();
+}
+
+std::shared_ptr<StalenessEngine::PackageState> StalenessEngine::StateOf(const PkgId& pkg) {
+  return states_.Get(pkg, [&] {
+    auto st = std::make_shared<PackageState>();
+    st->pkg = pkg;
+    st->source = env_->Locate(pkg);
+    auto listed = env_->CacheCandidates(pkg);
+    if (listed.ok() && *listed) {
+      st->candidates = *std::move(listed);
+    } else {
+      if (!listed.ok())
+        st->errors.push_back(Reason(ReasonCode::kIoError, std::string(Message(listed.status())), ""));
+      st->candidates = std::make_shared<const std::vector<std::string>>();
+    }
+    st->slots = std::make_unique<PackageState::Slot[]>(st->candidates->size());
+    return st;
+  });
+}
+
+std::shared_ptr<const CandidateResult> StalenessEngine::CandidateOf(PackageState& st, size_t i) {
+  PackageState::Slot& slot = st.slots[i];
+  absl::call_once(slot.once, [&] {
+    const std::string& cachefile = (*st.candidates)[i];
+    // Only asked for located packages (the caller checks): a dependency is
+    // one of its dependent's located required modules.
+    const std::string source = st.source.ok() && *st.source ? **st.source : std::string();
+    slot.result = std::make_shared<const CandidateResult>(ComputeCandidate(st.pkg, source, cachefile));
+  });
+  return slot.result;
+}
+
+std::shared_ptr<const CandidateResult> StalenessEngine::ForBuild(
+    std::shared_ptr<const CandidateResult> base, const PkgId& pkg, BuildId want,
+    const std::string& cachefile) const {
+  // Check 7 comes before everything the base result recorded after it.
+  if (want == BuildId{} || !base->build_id_checked || base->build_id == want) return base;
+  return std::make_shared<const CandidateResult>(
+      Stale(Reason(ReasonCode::kBuildidMismatch,
+                   Cat("the cache has build ", base->build_id.ToString(), ", ", want.ToString(),
+                       " is wanted"),
+                   cachefile, pkg.ToString())));
 }
 
 const SysimageModule* StalenessEngine::FindSysimageModule(const PkgId& id) const {
@@ -81,17 +131,43 @@ const SysimageModule* StalenessEngine::FindSysimageModule(const PkgId& id) const
 }
 
 absl::StatusOr<std::optional<FileInfo>> StalenessEngine::Stat(const std::string& path) {
-  uint64_t gen;
-  {
-    absl::MutexLock lock(&mu_);
-    gen = generation_;
-    auto it = stats_.find(path);
-    if (it != stats_.end() && it->second.generation == gen) return it->second.info;
+  return env_->Stat(path);
+}
+
+bool StalenessEngine::DepotPathExists(const std::string& path) {
+  // <depot>/packages/<Name>/<slug>/...: ask for the package directory first.
+  for (const std::string& depot : env_->Depots()) {
+    if (path.size() <= depot.size() + 1 || path.compare(0, depot.size(), depot) != 0 ||
+        path[depot.size()] != '/')
+      continue;
+    size_t cut = depot.size();
+    for (int level = 0; level < 3 && cut != std::string::npos; ++level)
+      cut = path.find('/', cut + 1);
+    if (cut == std::string::npos) break;
+    auto dir = Stat(path.substr(0, cut));
+    if (dir.ok() && !dir->has_value()) return false;  // ENOENT/ENOTDIR: nothing below exists
+    break;
   }
-  auto info = StatIfExists(path);
-  absl::MutexLock lock(&mu_);
-  if (gen == generation_) stats_.insert_or_assign(path, StatEntry{gen, info});
-  return info;
+  auto st = Stat(path);
+  return st.ok() && st->has_value();
+}
+
+absl::StatusOr<std::vector<std::string>> StalenessEngine::ResolvedIncludePaths(
+    const CacheHeader& h, const std::string& cachefile) {
+  const auto exists = [this](const std::string& p) { return DepotPathExists(p); };
+  if (!profile_.rules.depot_relocation) {
+    std::vector<std::string> paths;
+    paths.reserve(h.includes.size());
+    for (const auto& inc : h.includes) paths.push_back(inc.path);
+    return paths;
+  }
+  if (auto uniform = ResolveDepotsUniform(h, env_->Depots(), exists)) return *std::move(uniform);
+  // Some include lies in another depot, or in none: Julia's answer depends on
+  // which includes are include()d sources, which only the source-text section
+  // at the end of the file says.
+  if (h.extent == HeaderExtent::kWholeFile) return ResolveDepots(h, env_->Depots(), exists).paths;
+  JLC_ASSIGN_OR_RETURN(CacheHeader whole, ReadCacheHeaderFile(cachefile));
+  return ResolveDepots(whole, env_->Depots(), exists).paths;
 }
 
 bool StalenessEngine::IsFileNow(const std::string& path) {
@@ -128,7 +204,7 @@ StalenessEngine::ParsedCache StalenessEngine::ReadCache(const std::string& path)
         it->second.info.ctime_nsec == out.info.ctime_nsec)
       return it->second;
   }
-  auto header = ReadCacheHeaderFile(path);
+  auto header = ReadCacheHeaderOnly(path);
   if (!header.ok()) {
     out.error = std::string(Message(header.status()));
   } else {
@@ -144,16 +220,6 @@ absl::StatusOr<std::shared_ptr<const CacheHeader>> StalenessEngine::CachedHeader
   ParsedCache pc = ReadCache(path);
   if (!pc.header) return Error(ErrorKind::kCorruptCache, pc.error);
   return pc.header;
-}
-
-std::vector<std::string> StalenessEngine::OrderedCandidates(const PkgId& pkg,
-                                                            std::vector<StalenessReason>* errors) {
-  auto listed = env_->CacheCandidates(pkg);
-  if (!listed.ok()) {
-    errors->push_back(Reason(ReasonCode::kIoError, std::string(Message(listed.status())), ""));
-    return {};
-  }
-  return *std::move(listed);
 }
 
 absl::StatusOr<uint32_t> StalenessEngine::ContentCrc(const std::string& path, const FileInfo& info) {
@@ -292,46 +358,13 @@ std::optional<StalenessReason> StalenessEngine::CheckIncludes(const CacheHeader&
   return std::nullopt;
 }
 
-std::shared_ptr<const CandidateResult> StalenessEngine::CheckCandidate(const PkgId& expected,
-                                                                       BuildId want,
-                                                                       const std::string& source,
-                                                                       const std::string& cachefile) {
-  CandidateKey key{expected, want, source, cachefile};
-  uint64_t gen;
-  {
-    absl::MutexLock lock(&mu_);
-    gen = generation_;
-    auto it = candidates_.find(key);
-    if (it != candidates_.end() && it->second.generation == gen) return it->second.result;
-  }
-  auto result = std::make_shared<const CandidateResult>(
-      ComputeCandidate(expected, want, source, cachefile));
-  absl::MutexLock lock(&mu_);
-  if (gen == generation_) candidates_.insert_or_assign(key, MemoEntry{gen, result});
-  return result;
-}
-
-CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId want,
-                                                  const std::string& source,
+CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, const std::string& source,
                                                   const std::string& cachefile) {
   const JuliaRules& rules = profile_.rules;
   ParsedCache pc = ReadCache(cachefile);
   if (!pc.header) return Stale(Reason(ReasonCode::kCorruptCache, pc.error, cachefile));
 
   const CacheHeader& h = *pc.header;
-  // Julia resolves @depot paths while parsing, before any check runs. The
-  // shared header stays as read; the resolved include paths live beside it.
-  std::vector<std::string> paths;
-  if (rules.depot_relocation) {
-    paths = ResolveDepots(h, env_->Depots(), [this](const std::string& p) {
-              auto st = Stat(p);
-              return st.ok() && st->has_value();
-            }).paths;
-  } else {
-    paths.reserve(h.includes.size());
-    for (const auto& inc : h.includes) paths.push_back(inc.path);
-  }
-
   CandidateResult out;
   bool unknown = false;
   auto note_unknown = [&](StalenessReason r) {
@@ -339,20 +372,27 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId
     r.unknown = true;
     out.reasons.push_back(std::move(r));
   };
+  // A definite failure; past check 7 it keeps the build id (see ForBuild).
+  auto fail = [&](StalenessReason r) {
+    CandidateResult f = Stale(std::move(r));
+    f.build_id = out.build_id;
+    f.build_id_checked = out.build_id_checked;
+    return f;
+  };
 
   // 1. Header prelude.
   if (std::string mismatch = PreludeMismatch(h); !mismatch.empty())
-    return Stale(Reason(ReasonCode::kIncompatibleHeader,
+    return fail(Reason(ReasonCode::kIncompatibleHeader,
                         Cat("written by another Julia: ", mismatch), cachefile));
 
   // 2. Empty worklist.
   if (h.modules.empty())
-    return Stale(Reason(ReasonCode::kEmptyWorklist, "the cache defines no module", cachefile));
+    return fail(Reason(ReasonCode::kEmptyWorklist, "the cache defines no module", cachefile));
 
   // 3. Cache flags.
   if (!CacheFlagsMatch(rules.flag_rule, profile_.cache_flags, h.flags.byte,
                        (profile_.pkgimages == PkgImagesMode::kExisting)))
-    return Stale(Reason(ReasonCode::kFlagsMismatch,
+    return fail(Reason(ReasonCode::kFlagsMismatch,
                         Cat("cache flags ", Hex8(h.flags.byte), " do not serve ",
                             Hex8(profile_.cache_flags)),
                         cachefile));
@@ -368,11 +408,11 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId
   if (h.has_native_code()) {
     ocachefile = NativeLibraryPath(cachefile);
     if (!(profile_.pkgimages != PkgImagesMode::kNo))
-      return Stale(Reason(ReasonCode::kPkgimagesDisabled,
+      return fail(Reason(ReasonCode::kPkgimagesDisabled,
                           "a pkgimage cache, and the process runs with --pkgimages=no", cachefile));
     std::optional<bool> accepted = AcceptsCloneTargets(h.clone_targets);
     if (accepted && !*accepted)
-      return Stale(Reason(ReasonCode::kCpuTarget,
+      return fail(Reason(ReasonCode::kCpuTarget,
                           "the native code's CPU targets do not fit this machine", cachefile));
     if (!accepted)
       note_unknown(Reason(ReasonCode::kCloneTargetsUnverifiable,
@@ -381,24 +421,20 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId
                               ") is not known; run `jlcache probe`"),
                           cachefile));
     if (!IsFileNow(ocachefile))
-      return Stale(Reason(ReasonCode::kOcachefileMissing, Cat(ocachefile, " is missing"), cachefile));
+      return fail(Reason(ReasonCode::kOcachefileMissing, Cat(ocachefile, " is missing"), cachefile));
   }
 
   // 6. PkgId.
   const WorklistModule& root = h.modules.front();
   PkgId cached_id{root.uuid, root.name};
   if (!(cached_id == expected))
-    return Stale(Reason(ReasonCode::kPkgidMismatch,
+    return fail(Reason(ReasonCode::kPkgidMismatch,
                         Cat("the cache is for ", cached_id.ToString(), ", not ", expected.ToString()),
                         cachefile));
 
-  // 7. Build id.
+  // 7. Build id: compared by each reference that wants one (ForBuild).
   out.build_id = h.PackageBuildId();
-  if (!(want == BuildId{}) && !(out.build_id == want))
-    return Stale(Reason(ReasonCode::kBuildidMismatch,
-                        Cat("the cache has build ", out.build_id.ToString(), ", ",
-                            want.ToString(), " is wanted"),
-                        cachefile, expected.ToString()));
+  out.build_id_checked = true;
 
   // 8. Required modules, as a fresh process sees them: only sysimage modules
   // are loaded.
@@ -408,7 +444,7 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId
     if (const SysimageModule* m = FindSysimageModule(id)) {
       if (m->build_id == req.build_id) continue;
       if (id.name == "Core" && !id.uuid)
-        return Stale(Reason(ReasonCode::kWrongJulia,
+        return fail(Reason(ReasonCode::kWrongJulia,
                             Cat("built against Core ", req.build_id.ToString(),
                                 "; this Julia's Core is ", m->build_id.ToString()),
                             cachefile, "Core"));
@@ -428,7 +464,7 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId
       continue;
     }
     if (!*located)
-      return Stale(Reason(ReasonCode::kDepMissing,
+      return fail(Reason(ReasonCode::kDepMissing,
                           Cat("dependency ", id.ToString(), " cannot be located"), cachefile,
                           id.ToString()));
     out.dependencies.push_back({id, req.build_id, **located});
@@ -436,7 +472,13 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId
 
   // 10. Entry file.
   if (h.includes.empty())
-    return Stale(Reason(ReasonCode::kCorruptCache, "the cache records no source file", cachefile));
+    return fail(Reason(ReasonCode::kCorruptCache, "the cache records no source file", cachefile));
+  // Julia resolves @depot paths while parsing; the result only matters from
+  // here on. The shared header stays as read.
+  absl::StatusOr<std::vector<std::string>> resolved = ResolvedIncludePaths(h, cachefile);
+  if (!resolved.ok())
+    return fail(Reason(ReasonCode::kCorruptCache, std::string(Message(resolved.status())), cachefile));
+  const std::vector<std::string>& paths = *resolved;
   const std::string& entry = paths.front();
   if (!SameFile(entry, source)) {
     std::optional<std::string> fixed = FixupStdlibPath(entry);
@@ -449,7 +491,7 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId
                                 "needs build_stdlib_dir in the runtime profile"),
                             cachefile));
       } else {
-        return Stale(Reason(ReasonCode::kSourcePathChanged,
+        return fail(Reason(ReasonCode::kSourcePathChanged,
                             Cat("the cache is for ", entry, ", not ", source), cachefile));
       }
     }
@@ -458,7 +500,7 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId
   // 11. requires: the names must still resolve to the recorded packages.
   for (const RequiresEntry& r : h.requires_) {
     if (r.module_index < 0 || static_cast<size_t>(r.module_index) > h.modules.size())
-      return Stale(Reason(ReasonCode::kCorruptCache, "a requires entry names no module", cachefile));
+      return fail(Reason(ReasonCode::kCorruptCache, "a requires entry names no module", cachefile));
     // n1 == 0 (an import into Main) is PkgId(""), which identify_package
     // answers at top level (_parse_cache_header, identify_package_env).
     PkgId importer{std::nullopt, ""};
@@ -475,7 +517,7 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId
       continue;
     }
     if (!*found || !(**found == r.imported))
-      return Stale(Reason(ReasonCode::kDepIdentityChanged,
+      return fail(Reason(ReasonCode::kDepIdentityChanged,
                           Cat(importer.name.empty() ? std::string("Main") : importer.name, " => ",
                               r.imported.name, " now resolves to ",
                               *found ? (*found)->ToString() : std::string("nothing"),
@@ -486,13 +528,21 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId
   // 12. Include files.
   bool io_unknown = false;
   if (auto r = CheckIncludes(h, paths, cachefile, &io_unknown)) {
-    if (!io_unknown) return Stale(std::move(*r));
+    if (!io_unknown) return fail(std::move(*r));
     note_unknown(std::move(*r));
   }
 
-  // 13. The .ji's own CRC.
-  if (!h.crc_ok)
-    return Stale(Reason(ReasonCode::kChecksumInvalid, "the cache file fails its CRC-32C", cachefile));
+  // 13. The .ji's own CRC; a header-only read takes it through the content memo.
+  std::optional<bool> crc_ok;
+  if (h.extent == HeaderExtent::kWholeFile) {
+    crc_ok = h.crc_ok;
+  } else if (auto crc = ContentCrc(cachefile, pc.info); crc.ok()) {
+    crc_ok = CrcTrailerValid(*crc);
+  } else {
+    note_unknown(Reason(ReasonCode::kIoError, std::string(Message(crc.status())), cachefile));
+  }
+  if (crc_ok && !*crc_ok)
+    return fail(Reason(ReasonCode::kChecksumInvalid, "the cache file fails its CRC-32C", cachefile));
 
   // 14. The native library's CRC.
   if (!ocachefile.empty()) {
@@ -504,7 +554,7 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId
     if (!crc.ok()) {
       note_unknown(Reason(ReasonCode::kIoError, std::string(Message(crc.status())), cachefile));
     } else if (*crc != h.pkgimage_crc) {
-      return Stale(Reason(ReasonCode::kOcacheChecksumInvalid,
+      return fail(Reason(ReasonCode::kOcacheChecksumInvalid,
                           Cat(ocachefile, " has CRC ", Hex32(*crc), ", the cache expects ",
                               Hex32(h.pkgimage_crc)),
                           cachefile));
@@ -527,7 +577,7 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, BuildId
                                  h.preferences_hash.value_or(0), current, hash_fn);
   }
   if (prefs.kind == PreferenceOutcome::kStale)
-    return Stale(Reason(ReasonCode::kPreferencesChanged, prefs.detail, cachefile));
+    return fail(Reason(ReasonCode::kPreferencesChanged, prefs.detail, cachefile));
   if (prefs.kind == PreferenceOutcome::kUnknown)
     note_unknown(Reason(ReasonCode::kPreferencesUnverifiable, prefs.detail, cachefile));
 
@@ -543,31 +593,30 @@ Verdict StalenessEngine::Check(const PkgId& pkg) {
     v.note = "in the system image; no cache is needed";
     return v;
   }
-  auto located = env_->Locate(pkg);
-  if (!located.ok()) {
+  std::shared_ptr<PackageState> state = StateOf(pkg);
+  if (!state->source.ok()) {
     v.kind = VerdictKind::kUnknown;
-    v.reasons.push_back(Reason(ReasonCode::kIoError, std::string(Message(located.status())), ""));
+    v.reasons.push_back(Reason(ReasonCode::kIoError, std::string(Message(state->source.status())), ""));
     return v;
   }
-  if (!*located) {
+  if (!*state->source) {
     v.kind = VerdictKind::kStale;
     v.reasons.push_back(Reason(ReasonCode::kNotInstalled,
                                Cat("the source of ", pkg.ToString(), " cannot be located"), ""));
     return v;
   }
-  const std::string& source = **located;
-  std::vector<StalenessReason> errors;
-  std::vector<std::string> candidates = OrderedCandidates(pkg, &errors);
-  bool any_unknown = !errors.empty();
-  v.reasons = std::move(errors);
+  const std::vector<std::string>& candidates = *state->candidates;
+  bool any_unknown = !state->errors.empty();
+  v.reasons = state->errors;
   if (candidates.empty() && v.reasons.empty()) {
     v.kind = VerdictKind::kStale;
     v.reasons.push_back(Reason(ReasonCode::kNoCache, Cat("no cache file for ", pkg.name), ""));
     return v;
   }
 
-  for (const std::string& cf : candidates) {
-    auto r = CheckCandidate(pkg, BuildId{}, source, cf);
+  for (size_t c = 0; c < candidates.size(); ++c) {
+    const std::string& cf = candidates[c];
+    auto r = CandidateOf(*state, c);
     if (r->kind == VerdictKind::kStale) {
       v.reasons.insert(v.reasons.end(), r->reasons.begin(), r->reasons.end());
       continue;
@@ -577,20 +626,21 @@ Verdict StalenessEngine::Check(const PkgId& pkg) {
     bool cand_stale = false;
     // Dependency rule: some usable cache with exactly the recorded build id.
     std::vector<std::optional<StalenessReason>> dep_problems(r->dependencies.size());
-    std::vector<bool> dep_unknown(r->dependencies.size(), false);
+    std::vector<char> dep_unknown(r->dependencies.size(), 0);
     pool_.ParallelFor(r->dependencies.size(), [&](size_t i) {
       const auto& dep = r->dependencies[i];
+      std::shared_ptr<PackageState> ds = StateOf(dep.pkg);
       std::vector<StalenessReason> why;
-      std::vector<StalenessReason> dep_errors;
-      bool some_unknown = false;
-      for (const std::string& g : OrderedCandidates(dep.pkg, &dep_errors)) {
-        auto dr = CheckCandidate(dep.pkg, dep.build_id, dep.source, g);
-        if (dr->kind == VerdictKind::kFresh) return;
-        if (dr->kind == VerdictKind::kUnknown) some_unknown = true;
-        why.insert(why.end(), dr->reasons.begin(), dr->reasons.end());
+      bool some_unknown = !ds->errors.empty();
+      if (ds->source.ok() && *ds->source) {
+        for (size_t g = 0; g < ds->candidates->size(); ++g) {
+          auto dr = ForBuild(CandidateOf(*ds, g), dep.pkg, dep.build_id, (*ds->candidates)[g]);
+          if (dr->kind == VerdictKind::kFresh) return;
+          if (dr->kind == VerdictKind::kUnknown) some_unknown = true;
+          why.insert(why.end(), dr->reasons.begin(), dr->reasons.end());
+        }
       }
-      if (!dep_errors.empty()) some_unknown = true;
-      why.insert(why.end(), dep_errors.begin(), dep_errors.end());
+      why.insert(why.end(), ds->errors.begin(), ds->errors.end());
       StalenessReason reason = Reason(
           ReasonCode::kDepStale,
           Cat("dependency ", dep.pkg.name, " has no usable cache with build ",

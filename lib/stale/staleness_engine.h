@@ -10,11 +10,11 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "core/query_memo.h"
 #include "format/cache_header.h"
 #include "stale/content_hash_memo.h"
 #include "stale/engine_inputs.h"
@@ -34,6 +34,10 @@ struct CandidateResult {
   };
   std::vector<Dependency> dependencies;  // non-sysimage required modules
   BuildId build_id;                      // the cache's own
+  // Checks 1-6 passed, so build_id is known and check 7 (the wanted build
+  // id) comes before anything recorded here. Results are computed without a
+  // wanted build id and shared by every reference to the candidate.
+  bool build_id_checked = false;
 };
 
 class StalenessEngine {
@@ -51,6 +55,7 @@ class StalenessEngine {
   // depend on files and environment answers that may change between queries.
   // Parsed headers and content hashes stay: they are keyed by stat.
   void BeginQuery();
+  void EndQuery();
   // Forgets memoized candidate results and parsed headers.
   void ClearMemo();
 
@@ -62,21 +67,32 @@ class StalenessEngine {
     std::shared_ptr<const CacheHeader> header;  // null when unreadable
     std::string error;                          // why unreadable
   };
-  using CandidateKey = std::tuple<PkgId, BuildId, std::string, std::string>;
+  // What one query knows of one package: its entry file and its candidates
+  // in Julia's order, each checked once, when first needed (by the package
+  // itself or by a dependent's dependency rule).
+  struct PackageState;
 
-  std::shared_ptr<const CandidateResult> CheckCandidate(const PkgId& expected, BuildId want,
-                                                        const std::string& source,
-                                                        const std::string& cachefile);
-  CandidateResult ComputeCandidate(const PkgId& expected, BuildId want, const std::string& source,
+  std::shared_ptr<PackageState> StateOf(const PkgId& pkg);
+  std::shared_ptr<const CandidateResult> CandidateOf(PackageState& state, size_t i);
+  // The result as a reference that wants build id `want` sees it.
+  std::shared_ptr<const CandidateResult> ForBuild(std::shared_ptr<const CandidateResult> base,
+                                                  const PkgId& pkg, BuildId want,
+                                                  const std::string& cachefile) const;
+  CandidateResult ComputeCandidate(const PkgId& expected, const std::string& source,
                                    const std::string& cachefile);
-  // stat(2) once per path per query: one query sees one snapshot of each file.
+  // stat(2) through the environment: one snapshot per path per query.
   absl::StatusOr<std::optional<FileInfo>> Stat(const std::string& path);
   bool IsFileNow(const std::string& path);
   bool SameFile(const std::string& a, const std::string& b);  // Julia's samefile
+  // Julia's ispath, with one shortcut: a path below a missing directory of a
+  // depot is missing, so a depot that lacks a package is asked once, not once
+  // per source file.
+  bool DepotPathExists(const std::string& path);
+  // The include paths after @depot resolution, parallel to h.includes.
+  absl::StatusOr<std::vector<std::string>> ResolvedIncludePaths(const CacheHeader& h,
+                                                                const std::string& cachefile);
   // Returns the parsed header (memoized by path and stat).
   ParsedCache ReadCache(const std::string& path);
-  // Candidates in Julia's order for this version (from the environment).
-  std::vector<std::string> OrderedCandidates(const PkgId& pkg, std::vector<StalenessReason>* errors);
   // CRC-32C of a file through the content memo (or of a directory's names).
   absl::StatusOr<uint32_t> ContentCrc(const std::string& path, const FileInfo& info);
   // paths: the include paths after @depot resolution, parallel to h.includes.
@@ -95,18 +111,8 @@ class StalenessEngine {
   JuliaOracles oracles_;
   IoPool pool_;
 
+  QueryMemo<PkgId, std::shared_ptr<PackageState>> states_;
   absl::Mutex mu_;
-  struct MemoEntry {
-    uint64_t generation;
-    std::shared_ptr<const CandidateResult> result;
-  };
-  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
-  struct StatEntry {
-    uint64_t generation;
-    absl::StatusOr<std::optional<FileInfo>> info;
-  };
-  absl::flat_hash_map<std::string, StatEntry> stats_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<CandidateKey, MemoEntry> candidates_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, ParsedCache> headers_ ABSL_GUARDED_BY(mu_);
   absl::Mutex oracle_mu_;  // callbacks are called one at a time
 };

@@ -141,5 +141,30 @@ TEST(ReviewPreferences, BlobHexValueRewrittenAsDecimalIsStale) {
   EXPECT_EQ(v.kind, VerdictKind::kStale) << Describe(v);
 }
 
+// Two candidates of Foo consult Foo's preferences in one query, so the second
+// gets the query's remembered table. It must still tell 0xff from 255: a
+// toml++ table copy drops integer format flags, which once made this fresh.
+TEST(ReviewPreferences, RememberedPreferencesKeepIntegerFormat) {
+  Scenario s(HeaderLayout::kBPrime, true, "1.13.0-rc1");
+  s.AddPackage("Foo");
+  s.WriteEnvironment();
+  const std::string uuid = s.UuidOf("Foo").ToString();
+  CompileOptions older;
+  older.preferences_blob = "[" + uuid + "]\nmask = 255\n";
+  older.cache_mtime = 1.7e9;
+  s.Compile("Foo", older);
+  CompileOptions newer;
+  newer.preferences_blob = "[" + uuid + "]\nmask = 1\n";
+  newer.cache_mtime = 1.7e9 + 100;
+  s.Compile("Foo", newer);
+  s.WritePreferences("[Foo]\nmask = 0xff\n");
+  auto v = s.OpenSession()->IsStale("Foo");
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->kind, VerdictKind::kStale) << Describe(*v);
+  int preference_reasons = 0;
+  for (const auto& r : v->reasons) preference_reasons += r.code == ReasonCode::kPreferencesChanged;
+  EXPECT_EQ(preference_reasons, 2) << Describe(*v);
+}
+
 }  // namespace
 }  // namespace jlcache

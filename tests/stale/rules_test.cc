@@ -60,7 +60,9 @@ TEST(MtimeRule, ExactAndEveryTolerance) {
   EXPECT_EQ(CompareMtime(1700000000.0000004, 1700000000.0000009), MtimeMatch::kStale);
 }
 
-std::optional<toml::table> Table(const char* text) { return toml::parse(text); }
+std::shared_ptr<const toml::table> Table(const char* text) {
+  return std::make_shared<const toml::table>(toml::parse(text));
+}
 
 TEST(PreferencesHash, ForcedOutcomesNeedNoJulia) {
   Uuid u = *Uuid::Parse("01234567-89ab-cdef-fedc-ba9876543210");
@@ -77,7 +79,7 @@ TEST(PreferencesHash, ForcedOutcomesNeedNoJulia) {
   };
   EXPECT_EQ(CheckPreferencesHash(u, {"level"}, 42, set, oracle).kind, PreferenceOutcome::kFresh);
   EXPECT_EQ(CheckPreferencesHash(u, {"level"}, 43, set, oracle).kind, PreferenceOutcome::kStale);
-  auto unreadable = [](const Uuid&) { return std::optional<toml::table>(); };
+  auto unreadable = [](const Uuid&) { return std::shared_ptr<const toml::table>(); };
   EXPECT_EQ(CheckPreferencesHash(u, {"level"}, 0, unreadable, oracle).kind,
             PreferenceOutcome::kUnknown);
 }

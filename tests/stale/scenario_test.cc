@@ -341,6 +341,52 @@ TEST(ScenarioB, RelocatedDepotStaysFresh) {
   EXPECT_EQ(v->cache->rfind(moved, 0), 0u);
 }
 
+// Foo lives in a second, shared depot, so its @depot paths are first looked
+// for in the user's depot. Its .ji is longer than the engine's first header
+// read; the engine reads the rest (the source-text list) only when the
+// includes do not all resolve to one depot, as when a file is gone.
+class SplitDepots : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    shared_ = s_.AddDepot();
+    s_.AddPackage("Foo", {}, shared_);
+    s_.WriteEnvironment();
+    s_.WriteSource("Foo", "src/impl.jl", "# " + std::string(20000, 'x') + "\n");
+    s_.WriteSource("Foo", "data/table.txt", "1 2 3\n");
+    CompileOptions o;
+    o.include_dependencies = {"data/table.txt"};
+    const std::string ji = s_.Compile("Foo", o).ji_path;
+    auto st = StatPath(ji);
+    ASSERT_TRUE(st.ok());
+    ASSERT_GT(st->size, 16u * 1024 + 8) << "the header-only read would read the whole file";
+  }
+  Scenario s_{HeaderLayout::kB};
+  std::string shared_;
+};
+
+TEST_F(SplitDepots, FreshWhenEverythingIsInTheSharedDepot) {
+  Verdict v = Check(s_, "Foo");
+  EXPECT_EQ(v.kind, VerdictKind::kFresh) << Describe(v);
+}
+
+TEST_F(SplitDepots, AMissingSourceFollowsTheOtherSourcesDepot) {
+  // An include()d file that resolves nowhere is restored with the depot of
+  // the other sources, and then found missing (parse_cache_header).
+  std::filesystem::remove(s_.SourcePath("Foo", "src/impl.jl"));
+  Verdict v = Check(s_, "Foo");
+  EXPECT_EQ(v.kind, VerdictKind::kStale) << Describe(v);
+  EXPECT_EQ(Codes(v), std::vector<std::string>{"file_missing"}) << Describe(v);
+}
+
+TEST_F(SplitDepots, AMissingIncludeDependencyStaysUnresolved) {
+  // include_dependency files resolve one by one (julia#52161): it keeps its
+  // @depot tag. Only the source-text list tells the two cases apart.
+  std::filesystem::remove(s_.SourcePath("Foo", "data/table.txt"));
+  Verdict v = Check(s_, "Foo");
+  EXPECT_EQ(v.kind, VerdictKind::kStale) << Describe(v);
+  EXPECT_EQ(Codes(v), std::vector<std::string>{"unresolved_depot"}) << Describe(v);
+}
+
 TEST(ScenarioB, IncludeDependencyTrackedByMtimeAndByContent) {
   Scenario s(HeaderLayout::kB);
   s.AddPackage("Foo");

@@ -1,0 +1,70 @@
+// Answers remembered for the length of one query.
+//
+// Every public question (one status, one isstale) is a query: it must see the
+// files as they are when it starts, never an answer computed before an edit.
+// Within one query the same stat, TOML file or environment lookup is asked
+// thousands of times (each candidate lists its whole transitive closure), so
+// answers are remembered until the query ends.
+//
+// Begin() opens a query (queries may nest; a nested Begin also starts a new
+// generation) and End() closes one; when the last one closes, everything is
+// forgotten. Outside any query nothing is remembered. An answer computed in
+// an older generation is never stored, so a slow computation that straddles a
+// Begin() cannot leak into the next query. Thread-safe; compute() runs
+// outside the lock, so two threads may compute the same key at once (both
+// answers are equal within a query, and the first stored one wins).
+#pragma once
+
+#include <cstdint>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+
+namespace jlcache {
+
+template <typename K, typename V>
+class QueryMemo {
+ public:
+  void Begin() {
+    absl::MutexLock lock(&mu_);
+    ++open_;
+    ++generation_;
+    map_.clear();
+  }
+
+  void End() {
+    absl::MutexLock lock(&mu_);
+    if (open_ > 0 && --open_ == 0) map_.clear();
+  }
+
+  // The remembered answer for key, or compute()'s (remembered when a query is open).
+  template <typename Key, typename F>
+  V Get(const Key& key, F&& compute) {
+    uint64_t gen;
+    {
+      absl::MutexLock lock(&mu_);
+      if (open_ == 0) {
+        gen = 0;
+      } else {
+        gen = generation_;
+        auto it = map_.find(key);
+        if (it != map_.end()) return it->second;
+      }
+    }
+    V value = std::forward<F>(compute)();
+    if (gen != 0) {
+      absl::MutexLock lock(&mu_);
+      if (gen == generation_ && open_ > 0) return map_.try_emplace(K(key), value).first->second;
+    }
+    return value;
+  }
+
+ private:
+  absl::Mutex mu_;
+  int open_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::flat_hash_map<K, V> map_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace jlcache
