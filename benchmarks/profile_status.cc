@@ -11,6 +11,7 @@
 // Exit status 1 when any run's verdicts disagree with the generator (the
 // number of fresh packages must be N minus the packages it made stale), so
 // it doubles as a smoke test of the generator against the engine.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -88,13 +89,22 @@ int main(int argc, char** argv) {
     return (*s)->Status();
   };
   int disagreements = 0;
+  // CPU seconds of the whole process (every thread), user and system.
+  auto cpu = [] {
+    struct rusage ru;
+    ::getrusage(RUSAGE_SELF, &ru);
+    auto sec = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+    return std::pair<double, double>(sec(ru.ru_utime), sec(ru.ru_stime));
+  };
   auto run = [&](const char* what) {
     // A marker for strace logs: split the trace at "/jlcache-profile-mark-<what>".
     (void)::access((std::string("/jlcache-profile-mark-") + what).c_str(), F_OK);
     uint64_t ops0 = IoOperationCount();
+    auto cpu0 = cpu();
     auto t0 = std::chrono::steady_clock::now();
     auto v = status();
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    auto cpu1 = cpu();
     size_t fresh = 0;
     if (v.ok()) for (const auto& x : *v) fresh += x.kind == VerdictKind::kFresh;
     const size_t expected = w->packages.size() - static_cast<size_t>(w->stale_packages);
@@ -104,8 +114,9 @@ int main(int argc, char** argv) {
                    v.ok() ? "" : std::string(Message(v.status())).c_str());
       disagreements++;
     }
-    std::printf("%-6s %8.2f ms  %8llu stat/open  %zu/%zu fresh\n", what, ms,
-                static_cast<unsigned long long>(IoOperationCount() - ops0), fresh, v.ok() ? v->size() : 0);
+    std::printf("%-6s %8.2f ms  %8llu stat/open  %zu/%zu fresh  cpu user %.1f sys %.1f ms\n", what, ms,
+                static_cast<unsigned long long>(IoOperationCount() - ops0), fresh, v.ok() ? v->size() : 0,
+                (cpu1.first - cpu0.first) * 1e3, (cpu1.second - cpu0.second) * 1e3);
   };
   run("first");
   for (int k = 0; k < runs; ++k) {
@@ -114,10 +125,13 @@ int main(int argc, char** argv) {
     run(mode.c_str());
   }
   (void)::access("/jlcache-profile-mark-floor", F_OK);
+  auto cpu0 = cpu();
   auto t0 = std::chrono::steady_clock::now();
   FloorCounts fc = RunIoFloor(*w, mode == "cold" ? FloorKind::kCold : FloorKind::kWarm, threads);
-  std::printf("floor  %8.2f ms  %8llu stat/open\n",
+  auto cpu1 = cpu();
+  std::printf("floor  %8.2f ms  %8llu stat/open               cpu user %.1f sys %.1f ms\n",
               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(),
-              static_cast<unsigned long long>(fc.operations()));
+              static_cast<unsigned long long>(fc.operations()),
+              (cpu1.first - cpu0.first) * 1e3, (cpu1.second - cpu0.second) * 1e3);
   return disagreements ? 1 : 0;
 }

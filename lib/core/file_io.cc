@@ -161,35 +161,43 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, uint64_t max_bytes
   return std::string(bytes.view());
 }
 
-absl::StatusOr<uint32_t> Crc32cOfFilePrefix(const std::string& path, uint64_t len) {
+namespace {
+
+// CRC-32C of a file's first `limit` bytes (fewer at its end), streamed
+// through a buffer that is not zero-filled: a cold status hashes thousands
+// of small files.
+absl::StatusOr<uint32_t> Crc32cOfFileUpTo(const std::string& path, uint64_t limit,
+                                          uint64_t* read_out) {
   JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(path));
   Fd fd(raw);
-  std::string buf(1 << 16, '\0');
+  constexpr size_t kChunk = size_t{1} << 16;
+  auto buf = std::make_unique_for_overwrite<char[]>(kChunk);
   uint32_t crc = 0;
   uint64_t off = 0;
-  while (off < len) {
-    size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), len - off));
-    JLC_ASSIGN_OR_RETURN(size_t n, ReadAt(fd.get(), buf.data(), want, off, path));
-    if (n == 0) return Error(ErrorKind::kIo, "file shrank while reading: ", path);
-    crc = Crc32c(buf.data(), n, crc);
+  while (off < limit) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(kChunk, limit - off));
+    JLC_ASSIGN_OR_RETURN(size_t n, ReadAt(fd.get(), buf.get(), want, off, path));
+    if (n == 0) break;
+    crc = Crc32c(buf.get(), n, crc);
     off += n;
   }
+  *read_out = off;
+  return crc;
+}
+
+}  // namespace
+
+absl::StatusOr<uint32_t> Crc32cOfFilePrefix(const std::string& path, uint64_t len) {
+  uint64_t read = 0;
+  JLC_ASSIGN_OR_RETURN(uint32_t crc, Crc32cOfFileUpTo(path, len, &read));
+  if (read < len) return Error(ErrorKind::kIo, "file shrank while reading: ", path);
   return crc;
 }
 
 absl::StatusOr<uint32_t> Crc32cOfFile(const std::string& path, uint64_t* size_out) {
-  JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(path));
-  Fd fd(raw);
-  std::string buf(1 << 16, '\0');
-  uint32_t crc = 0;
-  uint64_t off = 0;
-  for (;;) {
-    JLC_ASSIGN_OR_RETURN(size_t n, ReadAt(fd.get(), buf.data(), buf.size(), off, path));
-    if (n == 0) break;
-    crc = Crc32c(buf.data(), n, crc);
-    off += n;
-  }
-  if (size_out) *size_out = off;
+  uint64_t read = 0;
+  JLC_ASSIGN_OR_RETURN(uint32_t crc, Crc32cOfFileUpTo(path, UINT64_MAX, &read));
+  if (size_out) *size_out = read;
   return crc;
 }
 
