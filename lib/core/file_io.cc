@@ -128,9 +128,10 @@ absl::StatusOr<FilePrefix> ReadFilePrefix(const std::string& path, size_t prefix
   FilePrefix out;
   out.file_size = static_cast<uint64_t>(st.st_size);
   const bool whole = out.file_size <= uint64_t{prefix_len} + suffix_len;
-  out.prefix.resize(whole ? static_cast<size_t>(out.file_size) : prefix_len);
-  JLC_ASSIGN_OR_RETURN(size_t got, ReadAt(fd.get(), out.prefix.data(), out.prefix.size(), 0, path));
-  if (got != out.prefix.size())
+  out.prefix.size = whole ? static_cast<size_t>(out.file_size) : prefix_len;
+  out.prefix.data = std::make_unique_for_overwrite<char[]>(out.prefix.size);
+  JLC_ASSIGN_OR_RETURN(size_t got, ReadAt(fd.get(), out.prefix.data.get(), out.prefix.size, 0, path));
+  if (got != out.prefix.size)
     return Error(ErrorKind::kIo, "file shrank while being read: ", path);
   if (!whole) {
     out.suffix.resize(suffix_len);

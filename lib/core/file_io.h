@@ -58,10 +58,10 @@ absl::StatusOr<FileBytes> ReadFileBytes(const std::string& path,
 // A file no longer than prefix_len + suffix_len is read whole into `prefix`
 // (and `suffix` stays empty).
 struct FilePrefix {
-  std::string prefix;
+  FileBytes prefix;  // not zero-filled first
   std::string suffix;
   uint64_t file_size = 0;
-  bool whole() const { return prefix.size() == file_size; }
+  bool whole() const { return prefix.size == file_size; }
 };
 absl::StatusOr<FilePrefix> ReadFilePrefix(const std::string& path, size_t prefix_len,
                                           size_t suffix_len);

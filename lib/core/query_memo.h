@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "absl/synchronization/mutex.h"
 
 namespace jlcache {
@@ -27,44 +28,54 @@ template <typename K, typename V>
 class QueryMemo {
  public:
   void Begin() {
-    absl::MutexLock lock(&mu_);
-    ++open_;
-    ++generation_;
-    map_.clear();
+    for (Shard& s : shards_) {
+      absl::MutexLock lock(&s.mu);
+      ++s.open;
+      ++s.generation;
+      s.map.clear();
+    }
   }
 
   void End() {
-    absl::MutexLock lock(&mu_);
-    if (open_ > 0 && --open_ == 0) map_.clear();
+    for (Shard& s : shards_) {
+      absl::MutexLock lock(&s.mu);
+      if (s.open > 0 && --s.open == 0) s.map.clear();
+    }
   }
 
   // The remembered answer for key, or compute()'s (remembered when a query is open).
   template <typename Key, typename F>
   V Get(const Key& key, F&& compute) {
+    Shard& s = shards_[absl::Hash<Key>{}(key) % kShards];
     uint64_t gen;
     {
-      absl::MutexLock lock(&mu_);
-      if (open_ == 0) {
+      absl::MutexLock lock(&s.mu);
+      if (s.open == 0) {
         gen = 0;
       } else {
-        gen = generation_;
-        auto it = map_.find(key);
-        if (it != map_.end()) return it->second;
+        gen = s.generation;
+        auto it = s.map.find(key);
+        if (it != s.map.end()) return it->second;
       }
     }
     V value = std::forward<F>(compute)();
     if (gen != 0) {
-      absl::MutexLock lock(&mu_);
-      if (gen == generation_ && open_ > 0) return map_.try_emplace(K(key), value).first->second;
+      absl::MutexLock lock(&s.mu);
+      if (gen == s.generation && s.open > 0) return s.map.try_emplace(K(key), value).first->second;
     }
     return value;
   }
 
  private:
-  absl::Mutex mu_;
-  int open_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
-  absl::flat_hash_map<K, V> map_ ABSL_GUARDED_BY(mu_);
+  // The I/O pool's threads ask at once; one lock would serialize them.
+  static constexpr size_t kShards = 16;
+  struct Shard {
+    absl::Mutex mu;
+    int open ABSL_GUARDED_BY(mu) = 0;
+    uint64_t generation ABSL_GUARDED_BY(mu) = 0;
+    absl::flat_hash_map<K, V> map ABSL_GUARDED_BY(mu);
+  };
+  Shard shards_[kShards];
 };
 
 }  // namespace jlcache

@@ -4,6 +4,7 @@
 #include "env/resolver.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "core/error.h"
 #include "core/file_io.h"
@@ -165,7 +166,30 @@ absl::StatusOr<std::optional<std::string>> Resolver::ActiveProject(bool search_l
 }
 
 // load_path()
+template <typename T, typename F>
+absl::StatusOr<T> Resolver::QueryRemembered(const std::string& key, F compute) {
+  struct Entry {
+    absl::StatusOr<T> value;
+    absl::Status swallowed;
+  };
+  auto holder = env_.QueryDerived(key, [&]() -> std::shared_ptr<const void> {
+    absl::Status outer = std::exchange(q_.swallowed, absl::OkStatus());
+    auto entry = std::make_shared<const Entry>(Entry{compute(), q_.swallowed});
+    q_.swallowed = std::move(outer);
+    return entry;
+  });
+  const Entry& e = *std::static_pointer_cast<const Entry>(holder);
+  if (q_.swallowed.ok() && !e.swallowed.ok()) q_.swallowed = e.swallowed;
+  return e.value;
+}
+
 absl::StatusOr<std::vector<std::string>> Resolver::LoadPath() {
+  // Every identify and locate starts here; the answer only changes between queries.
+  return QueryRemembered<std::vector<std::string>>("resolver:load-path",
+                                                   [&] { return ComputeLoadPath(); });
+}
+
+absl::StatusOr<std::vector<std::string>> Resolver::ComputeLoadPath() {
   std::vector<std::string> paths;
   for (const auto& entry : env_.load_path()) {
     JLC_ASSIGN_OR_RETURN(std::optional<std::string> p, LoadPathExpand(entry));
@@ -233,6 +257,13 @@ absl::StatusOr<std::optional<std::string>> Resolver::BaseProject(const std::stri
 
 // project_file_manifest_path(project_file)
 absl::StatusOr<std::optional<std::string>> Resolver::ProjectFileManifestPath(
+    const std::string& project_file) {
+  return QueryRemembered<std::optional<std::string>>(
+      Cat("resolver:manifest-path:", project_file),
+      [&] { return ComputeProjectFileManifestPath(project_file); });
+}
+
+absl::StatusOr<std::optional<std::string>> Resolver::ComputeProjectFileManifestPath(
     const std::string& project_file) {
   if (++q_.depth > kMaxDepth) return Error(ErrorKind::kInternal, "workspace nesting too deep");
   struct Unwind {

@@ -91,11 +91,12 @@ class Resolver {
   // --- initdefs.jl
   absl::StatusOr<std::optional<std::string>> LoadPathExpand(std::string_view entry);
   absl::StatusOr<std::optional<std::string>> ActiveProject(bool search_load_path);
-  absl::StatusOr<std::vector<std::string>> LoadPath();  // load_path()
+  absl::StatusOr<std::vector<std::string>> LoadPath();  // load_path(), once per query
 
   // --- environments and manifests
   absl::StatusOr<EnvProject> EnvProjectFile(const std::string& env);
   absl::StatusOr<std::optional<std::string>> BaseProject(const std::string& project_file);
+  // project_file_manifest_path, once per project file per query.
   absl::StatusOr<std::optional<std::string>> ProjectFileManifestPath(const std::string& project_file);
   absl::StatusOr<ProjectId> ProjectFileNameUuid(const std::string& project_file, std::string_view name);
   // The dependency table of a parsed manifest (get_deps), or an error when
@@ -112,6 +113,13 @@ class Resolver {
   absl::StatusOr<bool> IsStdlib(const PkgId& pkg);
 
  private:
+  absl::StatusOr<std::vector<std::string>> ComputeLoadPath();
+  absl::StatusOr<std::optional<std::string>> ComputeProjectFileManifestPath(const std::string& project_file);
+  // compute() remembered for the open query under `key`, with the stat error
+  // it swallowed (see Query), which every later caller's record receives too.
+  template <typename T, typename F>
+  absl::StatusOr<T> QueryRemembered(const std::string& key, F compute);
+
   absl::StatusOr<std::optional<PkgId>> ProjectDepsGet(const std::string& env, std::string_view name);
   absl::StatusOr<std::optional<Uuid>> ExplicitProjectDepsGet(const std::string& project_file,
                                                              std::string_view name,

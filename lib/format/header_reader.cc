@@ -21,9 +21,9 @@ constexpr char kMagic[8] = {'\xFB', 'j', 'l', 'i', '\r', '\n', '\x1A', '\n'};
 constexpr size_t kTrailerSize = 8;  // crc_so u32, crc_ji u32
 constexpr uint32_t kJiFlagPkgimage = 1u << 0;
 // Headers are a few KiB (one entry per source file and dependency): read
-// 16 KiB first, then 256 KiB, then the whole file.
-constexpr size_t kHeaderPrefixBytes = 16 * 1024;
-constexpr size_t kHeaderPrefixMaxBytes = 256 * 1024;
+// 8 KiB first, then 128 KiB, then the whole file.
+constexpr size_t kHeaderPrefixBytes = 8 * 1024;
+constexpr size_t kHeaderPrefixMaxBytes = 128 * 1024;
 
 // One way to read the body between the worklist and srctextpos.
 struct BodyForm {
@@ -529,8 +529,8 @@ absl::StatusOr<CacheHeader> ReadCacheHeaderOnly(const std::string& path) {
   for (size_t prefix = kHeaderPrefixBytes; prefix <= kHeaderPrefixMaxBytes; prefix *= 16) {
     JLC_ASSIGN_OR_RETURN(FilePrefix head, ReadFilePrefix(path, prefix, kTrailerSize));
     absl::StatusOr<std::optional<CacheHeader>> h =
-        head.whole() ? absl::StatusOr<std::optional<CacheHeader>>(ParseCacheHeader(head.prefix))
-                     : ParseCacheHeaderPrefix(head.prefix, head.file_size, head.suffix);
+        head.whole() ? absl::StatusOr<std::optional<CacheHeader>>(ParseCacheHeader(head.prefix.view()))
+                     : ParseCacheHeaderPrefix(head.prefix.view(), head.file_size, head.suffix);
     if (!h.ok()) return MakeError(KindOf(h.status()), Cat(path, ": ", Message(h.status())));
     if (*h) return **std::move(h);
   }

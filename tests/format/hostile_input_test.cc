@@ -401,8 +401,8 @@ TEST(HeaderOnlyTest, RealCacheAgreesAtEveryPrefix) {
 TEST(HeaderOnlyTest, FilesOfEverySizeReadAsTheirHeader) {
   testing::TempDir dir;
   for (size_t sources : {size_t{1}, size_t{40}, size_t{900}}) {
-    // 900 includes with long paths make a header past the first 16 KiB read;
-    // the source text keeps every file longer than the second, 256 KiB, read.
+    // 900 includes with long paths make a header past the first 8 KiB read;
+    // the source text keeps every file longer than the second, 128 KiB, read.
     testing::PackageCacheSpec spec;
     spec.layout = HeaderLayout::kB;
     spec.uuid = *Uuid::Parse("e7a1b3c5-2d4f-4a6b-8c9d-0e1f2a3b4c5d");
@@ -420,13 +420,15 @@ TEST(HeaderOnlyTest, FilesOfEverySizeReadAsTheirHeader) {
     ASSERT_TRUE(h.ok()) << h.status();
     EXPECT_EQ(h->extent, HeaderExtent::kHeaderOnly) << sources;
     EXPECT_TRUE(*h == HeaderPart(w.header)) << sources;
-    if (sources == 900) EXPECT_GT(w.header.srctextpos, 16 * 1024);
+    if (sources == 900) {
+      EXPECT_GT(w.header.srctextpos, 8 * 1024);
+    }
   }
   // A small file is read whole, CRC and all.
   testing::PackageCacheSpec small;
   small.layout = HeaderLayout::kB;
   WrittenCache w = testing::MakePackageCache(small);
-  ASSERT_LT(w.bytes.size(), 16u * 1024);
+  ASSERT_LT(w.bytes.size(), 8u * 1024);
   testing::WriteFileOrDie(dir.Join("small.ji"), w.bytes);
   absl::StatusOr<CacheHeader> h = ReadCacheHeaderOnly(dir.Join("small.ji"));
   ASSERT_TRUE(h.ok()) << h.status();
