@@ -2,7 +2,7 @@
 // times, for profilers (perf, callgrind, strace), printing time and stat/open
 // counts per run. Not a benchmark: no statistics, no floor.
 //
-//   profile_status [--packages N] [--layout 1.10|1.11] [--mode warm|cold|reuse]
+//   profile_status [--packages N] [--layout 1.10|1.11] [--mode warm|recheck|cold|reuse]
 //                  [--runs K] [--threads T] [--keep DIR] [--by-name 0|1]
 //                  [--stale-fraction F]
 // --by-name 1 passes every package name to Status() (what
@@ -122,6 +122,10 @@ int main(int argc, char** argv) {
   for (int k = 0; k < runs; ++k) {
     if (mode == "cold") { (*s)->ClearMemo(); (*s)->ClearContentMemo(); }
     if (mode == "warm") (*s)->ClearMemo();
+    if (mode == "recheck") {
+      (*s)->ClearMemo();
+      (*s)->ClearRememberedAnswers();
+    }
     run(mode.c_str());
   }
   (void)::access("/jlcache-profile-mark-floor", F_OK);

@@ -15,6 +15,7 @@
 
 #include "core/crc32c.h"
 #include "core/error.h"
+#include "core/file_journal.h"
 
 namespace jlcache {
 namespace {
@@ -59,13 +60,44 @@ class Fd {
   int fd_;
 };
 
-absl::StatusOr<int> OpenForRead(const std::string& path) {
+// Tells the thread's file journal (if any) what a stat of path found:
+// st, or the errno of a failure.
+void Journal(const std::string& path, const struct stat* st, int err) {
+  FileJournal* j = CurrentFileJournal();
+  if (!j) return;
+  if (st) {
+    j->Record(path, FileSignature::Of(*st));
+  } else if (err == ENOENT || err == ENOTDIR) {
+    j->Record(path, FileSignature{});
+  } else {
+    j->Taint(Cat(path, ": errno ", err));
+  }
+}
+
+// st_out (optional) receives fstat of the open file; the file journal gets
+// it either way.
+absl::StatusOr<int> OpenForRead(const std::string& path, struct stat* st_out) {
   OnIoOperation();
   int fd;
   do {
     fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   } while (fd < 0 && errno == EINTR);
-  if (fd < 0) return ErrnoError(errno, "cannot open", path);
+  if (fd < 0) {
+    const int err = errno;
+    Journal(path, nullptr, err);
+    return ErrnoError(err, "cannot open", path);
+  }
+  if (st_out || CurrentFileJournal()) {
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      const int err = errno;
+      ::close(fd);
+      Journal(path, nullptr, err == ENOENT ? EIO : err);
+      return ErrnoError(err, "cannot stat", path);
+    }
+    Journal(path, &st, 0);
+    if (st_out) *st_out = st;
+  }
   return fd;
 }
 
@@ -89,7 +121,12 @@ absl::StatusOr<size_t> ReadAt(int fd, char* buf, size_t len, uint64_t off, const
 absl::StatusOr<FileInfo> StatPath(const std::string& path) {
   OnIoOperation();
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return ErrnoError(errno, "cannot stat", path);
+  if (::stat(path.c_str(), &st) != 0) {
+    const int err = errno;
+    Journal(path, nullptr, err);
+    return ErrnoError(err, "cannot stat", path);
+  }
+  Journal(path, &st, 0);
   return FromStat(st);
 }
 
@@ -97,10 +134,20 @@ absl::StatusOr<std::optional<FileInfo>> StatIfExists(const std::string& path) {
   OnIoOperation();
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT || errno == ENOTDIR) return std::optional<FileInfo>();
-    return ErrnoError(errno, "cannot stat", path);
+    const int err = errno;
+    Journal(path, nullptr, err);
+    if (err == ENOENT || err == ENOTDIR) return std::optional<FileInfo>();
+    return ErrnoError(err, "cannot stat", path);
   }
+  Journal(path, &st, 0);
   return std::optional<FileInfo>(FromStat(st));
+}
+
+bool IsReadable(const std::string& path) {
+  // Permissions along the whole path decide; a file journal cannot vouch for them.
+  if (FileJournal* j = CurrentFileJournal()) j->Taint(Cat("access(", path, ")"));
+  OnIoOperation();
+  return ::access(path.c_str(), R_OK) == 0;
 }
 
 bool PathExists(const std::string& path) {
@@ -120,10 +167,9 @@ bool IsDir(const std::string& path) {
 
 absl::StatusOr<FilePrefix> ReadFilePrefix(const std::string& path, size_t prefix_len,
                                           size_t suffix_len) {
-  JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(path));
-  Fd fd(raw);
   struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return ErrnoError(errno, "cannot stat", path);
+  JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(path, &st));
+  Fd fd(raw);
   if (S_ISDIR(st.st_mode)) return Error(ErrorKind::kIo, "is a directory: ", path);
   FilePrefix out;
   out.file_size = static_cast<uint64_t>(st.st_size);
@@ -143,10 +189,9 @@ absl::StatusOr<FilePrefix> ReadFilePrefix(const std::string& path, size_t prefix
 }
 
 absl::StatusOr<FileBytes> ReadFileBytes(const std::string& path, uint64_t max_bytes) {
-  JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(path));
-  Fd fd(raw);
   struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return ErrnoError(errno, "cannot stat", path);
+  JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(path, &st));
+  Fd fd(raw);
   if (S_ISDIR(st.st_mode)) return Error(ErrorKind::kIo, "is a directory: ", path);
   if (static_cast<uint64_t>(st.st_size) > max_bytes)
     return Error(ErrorKind::kIo, "file too large (", st.st_size, " bytes): ", path);
@@ -169,7 +214,7 @@ namespace {
 // of small files.
 absl::StatusOr<uint32_t> Crc32cOfFileUpTo(const std::string& path, uint64_t limit,
                                           uint64_t* read_out) {
-  JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(path));
+  JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(path, nullptr));
   Fd fd(raw);
   constexpr size_t kChunk = size_t{1} << 16;
   auto buf = std::make_unique_for_overwrite<char[]>(kChunk);
@@ -210,11 +255,22 @@ absl::StatusOr<std::vector<std::string>> ReadDirectory(const std::string& path, 
   OnIoOperation();
   DIR* d = ::opendir(path.c_str());
   if (!d) {
-    if (missing && (errno == ENOENT || errno == ENOTDIR)) {
+    const int err = errno;
+    Journal(path, nullptr, err);
+    if (missing && (err == ENOENT || err == ENOTDIR)) {
       *missing = true;
       return std::vector<std::string>();
     }
-    return ErrnoError(errno, "cannot list", path);
+    return ErrnoError(err, "cannot list", path);
+  }
+  if (CurrentFileJournal()) {
+    // A directory's mtime and ctime change whenever an entry comes or goes.
+    struct stat st;
+    if (::fstat(dirfd(d), &st) == 0) {
+      Journal(path, &st, 0);
+    } else {
+      Journal(path, nullptr, EIO);
+    }
   }
   std::vector<std::string> names;
   errno = 0;
@@ -242,7 +298,38 @@ absl::StatusOr<std::optional<std::vector<std::string>>> ListDirIfExists(const st
   return std::optional<std::vector<std::string>>(std::move(names));
 }
 
+absl::Status WriteFileAtomically(const std::string& path, std::string_view contents) {
+  const std::string dir = DirName(path);
+  if (!dir.empty() && ::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+    return ErrnoError(errno, "cannot create", dir);
+  // mkstemp: ranks on many hosts may share a pid, never a temporary name.
+  std::string tmp = JoinPath(dir, "." + std::string(BaseName(path)) + "-XXXXXX");
+  int fd = ::mkstemp(tmp.data());
+  if (fd < 0) return ErrnoError(errno, "cannot create a file in", dir);
+  ::fchmod(fd, 0644);
+  size_t done = 0;
+  while (done < contents.size()) {
+    ssize_t w = ::write(fd, contents.data() + done, contents.size() - done);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return ErrnoError(err, "cannot write", tmp);
+    }
+    done += static_cast<size_t>(w);
+  }
+  ::fsync(fd);
+  if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return ErrnoError(err, "cannot replace", path);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> RealPath(const std::string& path) {
+  if (FileJournal* j = CurrentFileJournal()) j->Taint(Cat("realpath(", path, ")"));
   OnIoOperation();
   char buf[PATH_MAX];
   if (!::realpath(path.c_str(), buf)) return ErrnoError(errno, "cannot resolve", path);

@@ -38,6 +38,7 @@ absl::StatusOr<FileInfo> StatPath(const std::string& path);
 // Like StatPath but returns nullopt instead of NotFound.
 absl::StatusOr<std::optional<FileInfo>> StatIfExists(const std::string& path);
 bool PathExists(const std::string& path);  // Julia's ispath
+bool IsReadable(const std::string& path);  // access(R_OK)
 bool IsFile(const std::string& path);
 bool IsDir(const std::string& path);
 
@@ -69,6 +70,10 @@ absl::StatusOr<FilePrefix> ReadFilePrefix(const std::string& path, size_t prefix
 absl::StatusOr<uint32_t> Crc32cOfFile(const std::string& path, uint64_t* size_out = nullptr);
 // CRC-32C of the first `len` bytes of a file.
 absl::StatusOr<uint32_t> Crc32cOfFilePrefix(const std::string& path, uint64_t len);
+// Replaces path with contents atomically (a temporary file in the same
+// directory, then rename), creating the parent directory if needed. Readers
+// see the old file or the new one, never a torn one.
+absl::Status WriteFileAtomically(const std::string& path, std::string_view contents);
 // Entry names (not "." or ".."), unsorted.
 absl::StatusOr<std::vector<std::string>> ListDir(const std::string& path);
 // nullopt when the path does not exist or is not a directory (ENOENT, ENOTDIR).

@@ -54,36 +54,6 @@ absl::StatusOr<int64_t> ParseInt(std::string_view s, std::string_view what) {
   return v;
 }
 
-// Writes `text` to `path` atomically: a temp file in the same directory,
-// fsync'ed, then renamed over the target.
-absl::Status WriteFileAtomically(const std::string& path, std::string_view text) {
-  std::string dir = DirName(path);
-  std::string tmpl = JoinPath(dir, ".probe-XXXXXX");
-  int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) return ErrnoError(errno, "cannot create a file in", dir);
-  ::fchmod(fd, 0644);
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmpl.c_str());
-      return ErrnoError(err, "cannot write", tmpl);
-    }
-    done += static_cast<size_t>(n);
-  }
-  ::fsync(fd);
-  ::close(fd);
-  if (::rename(tmpl.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmpl.c_str());
-    return ErrnoError(err, "cannot rename to", path);
-  }
-  return absl::OkStatus();
-}
-
 absl::Status MakeDirs(const std::string& dir) {
   if (dir.empty() || IsDir(dir)) return absl::OkStatus();
   JLC_RETURN_IF_ERROR(MakeDirs(DirName(dir)));

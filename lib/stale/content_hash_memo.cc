@@ -122,30 +122,7 @@ absl::Status ContentHashMemo::Save(const std::string& path) const {
       out.append(reinterpret_cast<const char*>(rec), kRecord);
     }
   }
-  std::string dir = DirName(path);
-  if (!dir.empty() && ::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
-    return ErrnoError(errno, "cannot create", dir);
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoError(errno, "cannot create", tmp);
-  size_t done = 0;
-  while (done < out.size()) {
-    ssize_t w = ::write(fd, out.data() + done, out.size() - done);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return ErrnoError(err, "cannot write", tmp);
-    }
-    done += static_cast<size_t>(w);
-  }
-  if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    return ErrnoError(err, "cannot replace", path);
-  }
-  return absl::OkStatus();
+  return WriteFileAtomically(path, out);
 }
 
 }  // namespace jlcache

@@ -124,10 +124,15 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& pro
     s->memo_path_ = JoinPath(s->env_->depots().front(), "jlcache/hashmemo-v1.bin");
   }
   // A memo that cannot be read is only a slower start, never a wrong verdict.
-  if (s->memo_path_) (void)s->memo_.Load(*s->memo_path_);
+  if (s->memo_path_) {
+    (void)s->memo_.Load(*s->memo_path_);
+    s->status_memo_path_ = JoinPath(DirName(*s->memo_path_), "status-v1.bin");
+    (void)s->status_memo_.Load(*s->status_memo_path_);
+  }
 
   JuliaOracles oracles;
   oracles.accepts_clone_targets = [self](const std::string& blob) -> std::optional<bool> {
+    ++self->oracle_uses_;
     absl::MutexLock lock(&self->oracle_mu_);
     if (self->clone_oracle_) {
       if (auto accepted = self->clone_oracle_(blob)) return accepted;
@@ -139,6 +144,7 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& pro
   };
   oracles.preferences_hash = [self](const Uuid& u, const std::vector<std::string>& names)
       -> std::optional<uint64_t> {
+    ++self->oracle_uses_;
     std::vector<PreferenceHashRecord> learned;
     {
       absl::MutexLock lock(&self->oracle_mu_);
@@ -202,11 +208,18 @@ void Session::ClearMemo() {
   env_->toml_cache().Clear();
 }
 
-void Session::ClearContentMemo() { memo_.Clear(); }
+void Session::ClearContentMemo() {
+  memo_.Clear();
+  status_memo_.Clear();
+}
+
+void Session::ClearRememberedAnswers() { status_memo_.Clear(); }
 
 absl::Status Session::SaveContentMemo() {
-  if (options_.no_write || !memo_path_ || !memo_.dirty()) return absl::OkStatus();
-  return memo_.Save(*memo_path_);
+  if (options_.no_write || !memo_path_) return absl::OkStatus();
+  absl::Status s = memo_.dirty() ? memo_.Save(*memo_path_) : absl::OkStatus();
+  if (status_memo_path_ && status_memo_.dirty()) s.Update(status_memo_.Save(*status_memo_path_));
+  return s;
 }
 
 // The active manifest's packages, read once per query (resolving many names
@@ -327,7 +340,53 @@ absl::StatusOr<std::vector<std::string>> Session::PackageNames() {
   return all;
 }
 
+uint64_t Session::StatusKey(const std::vector<std::string>& packages) const {
+  // The runtime, the environment's settings (everything lib/env takes from
+  // the process environment is in them) and the question.
+  std::string k = "jlcache status v1";
+  auto add = [&k](std::string_view part) {
+    k += '\0';
+    k += std::to_string(part.size());
+    k += ':';
+    k += part;
+  };
+  add(profile_.ToToml());
+  for (const auto& d : env_->depots()) add(d);
+  add("load_path");
+  for (const auto& e : env_->load_path()) add(e);
+  add(env_->active_project().value_or("<none>"));
+  add(env_->active_project_setting().value_or("<none>"));
+  const EnvironmentOptions& o = env_->options();
+  add(o.project.value_or("<none>"));
+  add(o.cwd);
+  add(o.home);
+  add(o.program_file.value_or("<none>"));
+  add("packages");
+  for (const auto& p : packages) add(p);
+  return XXH64(k.data(), k.size(), 0);
+}
+
 absl::StatusOr<std::vector<Verdict>> Session::Status(const std::vector<std::string>& packages) {
+  const uint64_t key = StatusKey(packages);
+  if (auto remembered = status_memo_.Lookup(key, engine_->pool())) {
+    ++remembered_answers_;
+    return *std::move(remembered);
+  }
+  FileJournal journal;
+  const int64_t started = NowRealtimeNs();
+  const uint64_t oracle_uses = oracle_uses_.load();
+  absl::StatusOr<std::vector<Verdict>> out;
+  {
+    FileJournalScope scope(&journal);
+    out = CheckStatus(packages);
+  }
+  if (out.ok() && oracle_uses_.load() == oracle_uses)
+    (void)status_memo_.Insert(key, journal, started, *out);
+  (void)SaveContentMemo();
+  return out;
+}
+
+absl::StatusOr<std::vector<Verdict>> Session::CheckStatus(const std::vector<std::string>& packages) {
   BeginQuery();
   absl::Cleanup end = [this] { EndQuery(); };
   std::vector<std::string> names = packages;
@@ -360,7 +419,6 @@ absl::StatusOr<std::vector<Verdict>> Session::Status(const std::vector<std::stri
   }
   std::vector<Verdict> checked = engine_->CheckMany(to_check);
   for (size_t k = 0; k < slots.size(); ++k) out[slots[k]] = std::move(checked[k]);
-  (void)SaveContentMemo();
   return out;
 }
 

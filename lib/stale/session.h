@@ -3,6 +3,7 @@
 // content-hash memo). Thread-safe: every method may be called concurrently.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -16,6 +17,7 @@
 #include "env/runtime_profile.h"
 #include "stale/content_hash_memo.h"
 #include "stale/staleness_engine.h"
+#include "stale/status_memo.h"
 #include "stale/verdict.h"
 
 namespace jlcache {
@@ -58,15 +60,22 @@ class Session {
                      const std::vector<uint64_t>& accepted_clone_targets);
 
   // Each query already sees the files as they are when it starts; this also
-  // drops parsed headers and TOML, keeping only the content-hash memo.
+  // drops parsed headers and TOML, keeping the persisted memos (file hashes
+  // and remembered answers), which are keyed by stat.
   void ClearMemo();
+  // Forgets the persisted memos too: file hashes and remembered answers.
   void ClearContentMemo();
-  // Persists the content-hash memo unless no_write (atomic).
+  // Forgets remembered answers only (the next status checks everything).
+  void ClearRememberedAnswers();
+  // Persists both memos unless no_write (atomic).
   absl::Status SaveContentMemo();
 
   const Environment& environment() const { return *env_; }
   const RuntimeProfile& profile() const { return profile_; }
   std::optional<std::string> memo_path() const { return memo_path_; }
+  // Status() calls answered from a remembered answer (stat'ing only), for
+  // tests and benchmarks.
+  uint64_t remembered_answers() const { return remembered_answers_.load(); }
 
  private:
   Session() = default;
@@ -78,6 +87,9 @@ class Session {
   absl::StatusOr<PkgId> Resolve(std::string_view package);
   absl::StatusOr<std::variant<PkgId, Verdict>> Prepare(std::string_view package);
   Verdict Unresolvable(const std::string& name, const absl::Status& why);
+  absl::StatusOr<std::vector<Verdict>> CheckStatus(const std::vector<std::string>& packages);
+  // Everything besides the files that a status answer depends on.
+  uint64_t StatusKey(const std::vector<std::string>& packages) const;
 
   RuntimeProfile profile_;
   SessionOptions options_;
@@ -85,6 +97,13 @@ class Session {
   std::unique_ptr<EngineEnv> engine_env_;
   ContentHashMemo memo_;
   std::optional<std::string> memo_path_;
+  StatusMemo status_memo_;
+  std::optional<std::string> status_memo_path_;
+  std::atomic<uint64_t> remembered_answers_{0};
+  // Counts consultations of a callback or a learned fact: not file-system
+  // state, so an answer during which it moved is not remembered (a
+  // concurrent query's consultation counts too; that only costs a miss).
+  std::atomic<uint64_t> oracle_uses_{0};
   absl::Mutex oracle_mu_;
   std::function<std::optional<bool>(const std::string&)> clone_oracle_ ABSL_GUARDED_BY(oracle_mu_);
   PreferencesHashFn prefs_oracle_ ABSL_GUARDED_BY(oracle_mu_);

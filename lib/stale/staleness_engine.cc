@@ -482,7 +482,7 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, const s
   const std::string& entry = paths.front();
   if (!SameFile(entry, source)) {
     std::optional<std::string> fixed = FixupStdlibPath(entry);
-    bool ok = fixed && (!rules.entry_fixup_requires_readable || ::access(fixed->c_str(), R_OK) == 0) &&
+    bool ok = fixed && (!rules.entry_fixup_requires_readable || IsReadable(*fixed)) &&
               SameFile(*fixed, source);
     if (!ok) {
       if (!fixed && !profile_.stdlib_dir.empty() && StartsWith(source, profile_.stdlib_dir)) {

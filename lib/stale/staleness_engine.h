@@ -60,6 +60,7 @@ class StalenessEngine {
   void ClearMemo();
 
   const RuntimeProfile& profile() const { return profile_; }
+  IoPool& pool() { return pool_; }
 
  private:
   struct ParsedCache {

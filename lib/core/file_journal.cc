@@ -1,0 +1,84 @@
+#include "core/file_journal.h"
+
+#include <algorithm>
+#include <cerrno>
+
+#include "core/file_io.h"
+
+namespace jlcache {
+namespace {
+thread_local FileJournal* t_journal = nullptr;
+}  // namespace
+
+FileSignature FileSignature::Of(const struct stat& st) {
+  FileSignature s;
+  s.present = true;
+  s.dev = st.st_dev;
+  s.ino = st.st_ino;
+  s.size = static_cast<uint64_t>(st.st_size);
+  s.mode = st.st_mode;
+  s.mtime_sec = st.st_mtim.tv_sec;
+  s.mtime_nsec = st.st_mtim.tv_nsec;
+  s.ctime_sec = st.st_ctim.tv_sec;
+  s.ctime_nsec = st.st_ctim.tv_nsec;
+  return s;
+}
+
+std::optional<FileSignature> FileSignature::Now(const std::string& path) {
+  // Through file_io, so the stat is counted (and delayed, in latency builds).
+  auto st = StatIfExists(path);
+  if (!st.ok()) return std::nullopt;
+  if (!st->has_value()) return FileSignature{};
+  const FileInfo& f = **st;
+  FileSignature s;
+  s.present = true;
+  s.dev = f.dev;
+  s.ino = f.ino;
+  s.size = f.size;
+  s.mode = f.mode;
+  s.mtime_sec = f.mtime_sec;
+  s.mtime_nsec = f.mtime_nsec;
+  s.ctime_sec = f.ctime_sec;
+  s.ctime_nsec = f.ctime_nsec;
+  return s;
+}
+
+void FileJournal::Record(std::string_view path, const FileSignature& signature) {
+  absl::MutexLock lock(&mu_);
+  auto [it, inserted] = seen_.try_emplace(std::string(path), signature);
+  if (!inserted && !(it->second == signature) && taint_.empty())
+    taint_ = std::string(path) + " changed while it was being read";
+}
+
+void FileJournal::Taint(std::string_view why) {
+  absl::MutexLock lock(&mu_);
+  if (taint_.empty()) taint_ = std::string(why);
+}
+
+bool FileJournal::tainted() const {
+  absl::MutexLock lock(&mu_);
+  return !taint_.empty();
+}
+
+std::string FileJournal::taint_reason() const {
+  absl::MutexLock lock(&mu_);
+  return taint_;
+}
+
+std::vector<std::pair<std::string, FileSignature>> FileJournal::Entries() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::pair<std::string, FileSignature>> out(seen_.begin(), seen_.end());
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
+FileJournal* CurrentFileJournal() { return t_journal; }
+
+FileJournalScope::FileJournalScope(FileJournal* journal) : previous_(t_journal) {
+  t_journal = journal;
+}
+
+FileJournalScope::~FileJournalScope() { t_journal = previous_; }
+
+}  // namespace jlcache

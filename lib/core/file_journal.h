@@ -1,0 +1,72 @@
+// What one query read from the file system: every path it stat'ed, opened or
+// listed, with the identity it had (dev, inode, size, mode, mtime, ctime) or
+// its absence. A later query can then tell with one stat per path whether
+// anything it would read has changed (see stale/status_memo.h).
+//
+// lib/core/file_io reports to the journal of the calling thread (set with
+// FileJournalScope; the I/O pool carries it to its workers), so nothing read
+// through file_io escapes it. Whatever file_io cannot record exactly (an
+// error other than "missing", a realpath, a permission check) taints the
+// journal, and a tainted journal is never trusted.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+
+namespace jlcache {
+
+struct FileSignature {
+  bool present = false;  // false: ENOENT or ENOTDIR
+  uint64_t dev = 0, ino = 0, size = 0;
+  uint32_t mode = 0;
+  int64_t mtime_sec = 0, mtime_nsec = 0, ctime_sec = 0, ctime_nsec = 0;
+
+  static FileSignature Of(const struct stat& st);
+  // stat(2) of path now; nullopt when that fails other than by absence.
+  static std::optional<FileSignature> Now(const std::string& path);
+  friend bool operator==(const FileSignature&, const FileSignature&) = default;
+};
+
+class FileJournal {
+ public:
+  // A second, different observation of one path (it changed during the
+  // query) taints the journal.
+  void Record(std::string_view path, const FileSignature& signature);
+  void Taint(std::string_view why);
+
+  bool tainted() const;
+  std::string taint_reason() const;
+  // Every path once, sorted.
+  std::vector<std::pair<std::string, FileSignature>> Entries() const;
+
+ private:
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, FileSignature> seen_ ABSL_GUARDED_BY(mu_);
+  std::string taint_ ABSL_GUARDED_BY(mu_);
+};
+
+// The journal file_io reports to on this thread, or null.
+FileJournal* CurrentFileJournal();
+
+// Makes `journal` (may be null) the calling thread's until destroyed.
+class FileJournalScope {
+ public:
+  explicit FileJournalScope(FileJournal* journal);
+  ~FileJournalScope();
+  FileJournalScope(const FileJournalScope&) = delete;
+  FileJournalScope& operator=(const FileJournalScope&) = delete;
+
+ private:
+  FileJournal* previous_;
+};
+
+}  // namespace jlcache

@@ -1,0 +1,295 @@
+#include "stale/status_memo.h"
+
+#include <xxhash.h>
+
+#include <atomic>
+#include <cstring>
+#include <string_view>
+
+#include "core/error.h"
+#include "core/file_io.h"
+
+namespace jlcache {
+namespace {
+
+constexpr char kMagic[8] = {'J', 'L', 'C', 'S', 'T', 'A', 'T', '1'};
+constexpr int kMaxReasonDepth = 16;
+
+int64_t Ns(int64_t sec, int64_t nsec) { return sec * 1'000'000'000 + nsec; }
+
+class Out {
+ public:
+  void U8(uint8_t v) { s_.push_back(static_cast<char>(v)); }
+  void U32(uint32_t v) { s_.append(reinterpret_cast<const char*>(&v), 4); }
+  void U64(uint64_t v) { s_.append(reinterpret_cast<const char*>(&v), 8); }
+  void I64(int64_t v) { U64(static_cast<uint64_t>(v)); }
+  void Str(std::string_view v) {
+    U32(static_cast<uint32_t>(v.size()));
+    s_.append(v);
+  }
+  void OptStr(const std::optional<std::string>& v) {
+    U8(v.has_value());
+    if (v) Str(*v);
+  }
+  std::string& bytes() { return s_; }
+
+ private:
+  std::string s_;
+};
+
+// Bounds-checked; any short read leaves ok() false and yields zeros.
+class In {
+ public:
+  explicit In(std::string_view b) : b_(b) {}
+  bool ok() const { return ok_; }
+  bool done() const { return pos_ == b_.size(); }
+  uint64_t Raw(size_t n) {
+    uint64_t v = 0;
+    if (!ok_ || b_.size() - pos_ < n) {
+      ok_ = false;
+      return 0;
+    }
+    std::memcpy(&v, b_.data() + pos_, n);
+    pos_ += n;
+    return v;
+  }
+  uint8_t U8() { return static_cast<uint8_t>(Raw(1)); }
+  uint32_t U32() { return static_cast<uint32_t>(Raw(4)); }
+  uint64_t U64() { return Raw(8); }
+  int64_t I64() { return static_cast<int64_t>(Raw(8)); }
+  std::string Str() {
+    uint32_t n = U32();
+    if (!ok_ || b_.size() - pos_ < n) {
+      ok_ = false;
+      return {};
+    }
+    std::string v(b_.substr(pos_, n));
+    pos_ += n;
+    return v;
+  }
+  std::optional<std::string> OptStr() {
+    if (!U8()) return std::nullopt;
+    return Str();
+  }
+  // A count of items that each take at least min_bytes: refuses hostile counts.
+  uint32_t Count(size_t min_bytes) {
+    uint32_t n = U32();
+    if (ok_ && uint64_t{n} * min_bytes > b_.size() - pos_) ok_ = false;
+    return ok_ ? n : 0;
+  }
+  void Fail() { ok_ = false; }
+
+ private:
+  std::string_view b_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+void PutReason(Out& o, const StalenessReason& r) {
+  o.U32(static_cast<uint32_t>(r.code));
+  o.Str(r.detail);
+  o.OptStr(r.cache);
+  o.OptStr(r.dependency);
+  o.U8(r.unknown);
+  o.U32(static_cast<uint32_t>(r.because.size()));
+  for (const auto& b : r.because) PutReason(o, b);
+}
+
+StalenessReason GetReason(In& in, int depth) {
+  StalenessReason r;
+  uint32_t code = in.U32();
+  if (code > static_cast<uint32_t>(ReasonCode::kIoError) || depth > kMaxReasonDepth) in.Fail();
+  r.code = static_cast<ReasonCode>(in.ok() ? code : 0);
+  r.detail = in.Str();
+  r.cache = in.OptStr();
+  r.dependency = in.OptStr();
+  r.unknown = in.U8() != 0;
+  uint32_t n = in.Count(4 + 4 + 1 + 1 + 1 + 4);
+  for (uint32_t i = 0; i < n && in.ok(); ++i) r.because.push_back(GetReason(in, depth + 1));
+  return r;
+}
+
+void PutVerdict(Out& o, const Verdict& v) {
+  o.Str(v.package.name);
+  o.U8(v.package.uuid.has_value());
+  if (v.package.uuid) {
+    o.U64(v.package.uuid->hi);
+    o.U64(v.package.uuid->lo);
+  }
+  o.U32(static_cast<uint32_t>(v.kind));
+  o.OptStr(v.cache);
+  o.OptStr(v.note);
+  o.U32(static_cast<uint32_t>(v.reasons.size()));
+  for (const auto& r : v.reasons) PutReason(o, r);
+}
+
+Verdict GetVerdict(In& in) {
+  Verdict v;
+  v.package.name = in.Str();
+  if (in.U8()) {
+    Uuid u;
+    u.hi = in.U64();
+    u.lo = in.U64();
+    v.package.uuid = u;
+  }
+  // Only fresh answers are ever kept.
+  if (in.U32() != static_cast<uint32_t>(VerdictKind::kFresh)) in.Fail();
+  v.kind = VerdictKind::kFresh;
+  v.cache = in.OptStr();
+  v.note = in.OptStr();
+  uint32_t n = in.Count(4 + 4 + 1 + 1 + 1 + 4);
+  for (uint32_t i = 0; i < n && in.ok(); ++i) v.reasons.push_back(GetReason(in, 0));
+  return v;
+}
+
+}  // namespace
+
+std::optional<std::vector<Verdict>> StatusMemo::Lookup(uint64_t key, IoPool& pool) {
+  std::vector<std::pair<std::string, FileSignature>> files;
+  std::vector<Verdict> verdicts;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = entries_.find(key);
+    if (it == entries_.end()) return std::nullopt;
+    files = it->second.files;
+    verdicts = it->second.verdicts;
+  }
+  // Every path stat'ed again, in blocks on the pool; the first change stops it.
+  constexpr size_t kBlock = 64;
+  std::atomic<bool> changed{false};
+  pool.ParallelFor((files.size() + kBlock - 1) / kBlock, [&](size_t b) {
+    for (size_t i = b * kBlock; i < std::min(files.size(), (b + 1) * kBlock); ++i) {
+      if (changed.load(std::memory_order_relaxed)) return;
+      std::optional<FileSignature> now = FileSignature::Now(files[i].first);
+      if (!now || !(*now == files[i].second)) changed = true;
+    }
+  });
+  if (changed) {
+    absl::MutexLock lock(&mu_);
+    if (entries_.erase(key)) dirty_ = true;
+    return std::nullopt;
+  }
+  return verdicts;
+}
+
+bool StatusMemo::Insert(uint64_t key, const FileJournal& journal, int64_t started_ns,
+                        const std::vector<Verdict>& verdicts) {
+  if (journal.tainted()) return false;
+  for (const auto& v : verdicts)
+    if (v.kind != VerdictKind::kFresh) return false;
+  Entry e;
+  e.started_ns = started_ns;
+  e.files = journal.Entries();
+  if (e.files.empty()) return false;
+  for (const auto& [path, sig] : e.files) {
+    if (!sig.present) continue;
+    int64_t newest = std::max(Ns(sig.mtime_sec, sig.mtime_nsec), Ns(sig.ctime_sec, sig.ctime_nsec));
+    if (started_ns - newest <= kRacyWindowNs) return false;
+  }
+  e.verdicts = verdicts;
+  absl::MutexLock lock(&mu_);
+  if (entries_.size() >= kMaxAnswers && !entries_.contains(key)) {
+    auto oldest = entries_.begin();
+    for (auto it = entries_.begin(); it != entries_.end(); ++it)
+      if (it->second.started_ns < oldest->second.started_ns) oldest = it;
+    entries_.erase(oldest);
+  }
+  entries_.insert_or_assign(key, std::move(e));
+  dirty_ = true;
+  return true;
+}
+
+void StatusMemo::Clear() {
+  absl::MutexLock lock(&mu_);
+  dirty_ = dirty_ || !entries_.empty();
+  entries_.clear();
+}
+
+size_t StatusMemo::size() const {
+  absl::MutexLock lock(&mu_);
+  return entries_.size();
+}
+
+bool StatusMemo::dirty() const {
+  absl::MutexLock lock(&mu_);
+  return dirty_;
+}
+
+absl::Status StatusMemo::Save(const std::string& path) const {
+  Out o;
+  o.bytes().append(kMagic, sizeof kMagic);
+  {
+    absl::MutexLock lock(&mu_);
+    o.U32(static_cast<uint32_t>(entries_.size()));
+    for (const auto& [key, e] : entries_) {
+      o.U64(key);
+      o.I64(e.started_ns);
+      o.U32(static_cast<uint32_t>(e.files.size()));
+      for (const auto& [p, s] : e.files) {
+        o.Str(p);
+        o.U8(s.present);
+        o.U64(s.dev);
+        o.U64(s.ino);
+        o.U64(s.size);
+        o.U32(s.mode);
+        o.I64(s.mtime_sec);
+        o.I64(s.mtime_nsec);
+        o.I64(s.ctime_sec);
+        o.I64(s.ctime_nsec);
+      }
+      o.U32(static_cast<uint32_t>(e.verdicts.size()));
+      for (const auto& v : e.verdicts) PutVerdict(o, v);
+    }
+  }
+  std::string& b = o.bytes();
+  const uint64_t sum = XXH64(b.data(), b.size(), 0);
+  b.append(reinterpret_cast<const char*>(&sum), 8);
+  return WriteFileAtomically(path, b);
+}
+
+absl::Status StatusMemo::Load(const std::string& path) {
+  auto bytes = ReadFile(path, uint64_t{256} << 20);
+  if (!bytes.ok()) {
+    if (KindOf(bytes.status()) == ErrorKind::kNotFound) return absl::OkStatus();
+    return bytes.status();
+  }
+  std::string_view b = *bytes;
+  if (b.size() < sizeof kMagic + 8 || std::memcmp(b.data(), kMagic, sizeof kMagic) != 0)
+    return absl::OkStatus();  // not ours
+  uint64_t sum;
+  std::memcpy(&sum, b.data() + b.size() - 8, 8);
+  b.remove_suffix(8);
+  if (XXH64(b.data(), b.size(), 0) != sum) return absl::OkStatus();  // torn or damaged
+  In in(b.substr(sizeof kMagic));
+  absl::flat_hash_map<uint64_t, Entry> loaded;
+  const uint32_t n = in.Count(8 + 8 + 4 + 4);
+  for (uint32_t k = 0; k < n && in.ok(); ++k) {
+    const uint64_t key = in.U64();
+    Entry e;
+    e.started_ns = in.I64();
+    const uint32_t files = in.Count(4 + 1 + 3 * 8 + 4 + 4 * 8);
+    for (uint32_t i = 0; i < files && in.ok(); ++i) {
+      std::string p = in.Str();
+      FileSignature s;
+      s.present = in.U8() != 0;
+      s.dev = in.U64();
+      s.ino = in.U64();
+      s.size = in.U64();
+      s.mode = in.U32();
+      s.mtime_sec = in.I64();
+      s.mtime_nsec = in.I64();
+      s.ctime_sec = in.I64();
+      s.ctime_nsec = in.I64();
+      e.files.emplace_back(std::move(p), s);
+    }
+    const uint32_t verdicts = in.Count(4 + 1 + 4 + 1 + 1 + 4);
+    for (uint32_t i = 0; i < verdicts && in.ok(); ++i) e.verdicts.push_back(GetVerdict(in));
+    if (in.ok()) loaded.insert_or_assign(key, std::move(e));
+  }
+  if (!in.ok() || !in.done()) return absl::OkStatus();  // checksummed yet malformed: ignore it whole
+  absl::MutexLock lock(&mu_);
+  for (auto& [key, e] : loaded) entries_.try_emplace(key, std::move(e));
+  return absl::OkStatus();
+}
+
+}  // namespace jlcache

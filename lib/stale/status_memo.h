@@ -1,0 +1,62 @@
+// Remembered answers: a whole status answer kept with the file journal of
+// the query that computed it (core/file_journal.h), and given again while
+// every journaled path still stats the same. Nothing the answer was read
+// from has changed then (the same trust the content-hash memo places in
+// dev, inode, size, mtime and ctime), so neither has the answer; a warm
+// status costs one stat per file, with no header or TOML read.
+//
+// Only answers that are fresh throughout, from an untainted journal, are
+// kept: the common question "may every rank load now?" A file whose mtime or
+// ctime lies within kRacyWindowNs of the query's start makes the answer
+// untrusted (a same-tick write would change no stat field). Persisted next to
+// the content-hash memo (XXH64-checked, written atomically), so a new process
+// answers from it too. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "core/file_journal.h"
+#include "stale/io_pool.h"
+#include "stale/verdict.h"
+
+namespace jlcache {
+
+class StatusMemo {
+ public:
+  static constexpr int64_t kRacyWindowNs = 2'000'000'000;
+  static constexpr size_t kMaxAnswers = 8;
+
+  // The answer kept under key, if every journaled path still has its
+  // signature (stat'ed on the pool); a stale entry is dropped.
+  std::optional<std::vector<Verdict>> Lookup(uint64_t key, IoPool& pool);
+  // Keeps the answer when it may be trusted (see above); returns whether it was.
+  bool Insert(uint64_t key, const FileJournal& journal, int64_t started_ns,
+              const std::vector<Verdict>& verdicts);
+  void Clear();
+  size_t size() const;
+
+  // Merges a saved file (a missing, foreign or damaged one adds nothing).
+  absl::Status Load(const std::string& path);
+  absl::Status Save(const std::string& path) const;
+  bool dirty() const;
+
+ private:
+  struct Entry {
+    int64_t started_ns = 0;
+    std::vector<std::pair<std::string, FileSignature>> files;
+    std::vector<Verdict> verdicts;
+  };
+
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<uint64_t, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  bool dirty_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace jlcache
