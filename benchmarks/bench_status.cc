@@ -216,55 +216,43 @@ void Paired(benchmark::State& state, const std::function<void()>& prepare,
 
 // ------------------------------------------------------------ 1-3, 7: status vs floor
 
-// Cold-ish: verdicts, headers, TOML and the content-hash memo are cleared;
-// the OS page cache stays warm.
-void StatusColdIsh(benchmark::State& state, WorldLayout layout) {
+// One session asked again and again; `clear` runs before each question.
+void StatusRow(benchmark::State& state, WorldLayout layout, FloorKind floor,
+               const std::function<void(Session&)>& clear) {
   const GeneratedWorld* w = nullptr;
   auto s = Prepare(state, layout, static_cast<int>(state.range(0)), &w);
   if (!s) return;
   const size_t n = w->packages.size();
   Paired(
-      state,
-      [&] {
-        s->ClearMemo();
-        s->ClearContentMemo();
-      },
-      [&] { return CheckAllFresh(s->Status(), n); },
-      [&] { return RunIoFloor(*w, FloorKind::kCold, kThreads); });
+      state, [&] { clear(*s); }, [&] { return CheckAllFresh(s->Status(), n); },
+      [&] { return RunIoFloor(*w, floor, kThreads); });
   WorldCounters(state, *w);
+}
+
+// Cold-ish: the memos are cleared (headers, TOML, per-query answers, the
+// remembered answer and the content-hash memo); the OS page cache stays warm.
+void StatusColdIsh(benchmark::State& state, WorldLayout layout) {
+  StatusRow(state, layout, FloorKind::kCold, [](Session& s) {
+    s.ClearMemo();
+    s.ClearContentMemo();
+  });
 }
 
 // Warm: memo hit. The in-process caches (headers, TOML, per-query answers)
 // are cleared; the persisted memos are kept: the remembered answer, checked
 // by one stat per file it was read from, and the content-hash memo.
 void StatusWarm(benchmark::State& state, WorldLayout layout) {
-  const GeneratedWorld* w = nullptr;
-  auto s = Prepare(state, layout, static_cast<int>(state.range(0)), &w);
-  if (!s) return;
-  const size_t n = w->packages.size();
-  Paired(
-      state, [&] { s->ClearMemo(); }, [&] { return CheckAllFresh(s->Status(), n); },
-      [&] { return RunIoFloor(*w, FloorKind::kWarm, kThreads); });
-  WorldCounters(state, *w);
+  StatusRow(state, layout, FloorKind::kWarm, [](Session& s) { s.ClearMemo(); });
 }
 
 // Warm re-check: as Warm, without the remembered answer, so every file is
 // stat'ed, every header read and the manifest parsed again (the content-hash
 // memo still spares reading sources): what a changed environment costs.
 void StatusWarmRecheck(benchmark::State& state, WorldLayout layout) {
-  const GeneratedWorld* w = nullptr;
-  auto s = Prepare(state, layout, static_cast<int>(state.range(0)), &w);
-  if (!s) return;
-  const size_t n = w->packages.size();
-  Paired(
-      state,
-      [&] {
-        s->ClearMemo();
-        s->ClearRememberedAnswers();
-      },
-      [&] { return CheckAllFresh(s->Status(), n); },
-      [&] { return RunIoFloor(*w, FloorKind::kWarm, kThreads); });
-  WorldCounters(state, *w);
+  StatusRow(state, layout, FloorKind::kWarm, [](Session& s) {
+    s.ClearMemo();
+    s.ClearRememberedAnswers();
+  });
 }
 
 // Warm, as a new process sees it: open a session (loading the persisted
@@ -304,14 +292,7 @@ void StatusWarmNewSession(benchmark::State& state, WorldLayout layout) {
 
 // A long-lived session asked again (the bindings' case): nothing cleared.
 void StatusSessionReuse(benchmark::State& state, WorldLayout layout) {
-  const GeneratedWorld* w = nullptr;
-  auto s = Prepare(state, layout, static_cast<int>(state.range(0)), &w);
-  if (!s) return;
-  const size_t n = w->packages.size();
-  Paired(
-      state, [] {}, [&] { return CheckAllFresh(s->Status(), n); },
-      [&] { return RunIoFloor(*w, FloorKind::kWarm, kThreads); });
-  WorldCounters(state, *w);
+  StatusRow(state, layout, FloorKind::kWarm, [](Session&) {});
 }
 
 void BM_Status111_ColdIsh(benchmark::State& state) { StatusColdIsh(state, WorldLayout::kJulia111); }

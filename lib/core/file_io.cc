@@ -66,7 +66,7 @@ void Journal(const std::string& path, const struct stat* st, int err) {
   FileJournal* j = CurrentFileJournal();
   if (!j) return;
   if (st) {
-    j->Record(path, FileSignature::Of(*st));
+    j->Record(path, FileSignature::Of(FromStat(*st)));
   } else if (err == ENOENT || err == ENOTDIR) {
     j->Record(path, FileSignature{});
   } else {

@@ -1,35 +1,13 @@
 #include "core/file_journal.h"
 
 #include <algorithm>
-#include <cerrno>
-
-#include "core/file_io.h"
 
 namespace jlcache {
 namespace {
 thread_local FileJournal* t_journal = nullptr;
 }  // namespace
 
-FileSignature FileSignature::Of(const struct stat& st) {
-  FileSignature s;
-  s.present = true;
-  s.dev = st.st_dev;
-  s.ino = st.st_ino;
-  s.size = static_cast<uint64_t>(st.st_size);
-  s.mode = st.st_mode;
-  s.mtime_sec = st.st_mtim.tv_sec;
-  s.mtime_nsec = st.st_mtim.tv_nsec;
-  s.ctime_sec = st.st_ctim.tv_sec;
-  s.ctime_nsec = st.st_ctim.tv_nsec;
-  return s;
-}
-
-std::optional<FileSignature> FileSignature::Now(const std::string& path) {
-  // Through file_io, so the stat is counted (and delayed, in latency builds).
-  auto st = StatIfExists(path);
-  if (!st.ok()) return std::nullopt;
-  if (!st->has_value()) return FileSignature{};
-  const FileInfo& f = **st;
+FileSignature FileSignature::Of(const FileInfo& f) {
   FileSignature s;
   s.present = true;
   s.dev = f.dev;
@@ -41,6 +19,14 @@ std::optional<FileSignature> FileSignature::Now(const std::string& path) {
   s.ctime_sec = f.ctime_sec;
   s.ctime_nsec = f.ctime_nsec;
   return s;
+}
+
+std::optional<FileSignature> FileSignature::Now(const std::string& path) {
+  // Through file_io, so the stat is counted (and delayed, in latency builds).
+  auto st = StatIfExists(path);
+  if (!st.ok()) return std::nullopt;
+  if (!st->has_value()) return FileSignature{};
+  return Of(**st);
 }
 
 void FileJournal::Record(std::string_view path, const FileSignature& signature) {

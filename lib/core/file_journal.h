@@ -10,8 +10,6 @@
 // journal, and a tainted journal is never trusted.
 #pragma once
 
-#include <sys/stat.h>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +19,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "core/file_io.h"
 
 namespace jlcache {
 
@@ -30,7 +29,7 @@ struct FileSignature {
   uint32_t mode = 0;
   int64_t mtime_sec = 0, mtime_nsec = 0, ctime_sec = 0, ctime_nsec = 0;
 
-  static FileSignature Of(const struct stat& st);
+  static FileSignature Of(const FileInfo& info);
   // stat(2) of path now; nullopt when that fails other than by absence.
   static std::optional<FileSignature> Now(const std::string& path);
   friend bool operator==(const FileSignature&, const FileSignature&) = default;
