@@ -108,7 +108,9 @@ absl::StatusOr<size_t> ReadAt(int fd, char* buf, size_t len, uint64_t off, const
     ssize_t n = ::pread(fd, buf + done, len - done, static_cast<off_t>(off + done));
     if (n < 0) {
       if (errno == EINTR) continue;
-      return ErrnoError(errno, "cannot read", path);
+      const int err = errno;
+      if (FileJournal* j = CurrentFileJournal()) j->Taint(Cat("cannot read ", path));
+      return ErrnoError(err, "cannot read", path);
     }
     if (n == 0) break;
     done += static_cast<size_t>(n);
@@ -281,7 +283,10 @@ absl::StatusOr<std::vector<std::string>> ReadDirectory(const std::string& path, 
   }
   int err = errno;
   ::closedir(d);
-  if (err) return ErrnoError(err, "cannot list", path);
+  if (err) {
+    if (FileJournal* j = CurrentFileJournal()) j->Taint(Cat("cannot list ", path));
+    return ErrnoError(err, "cannot list", path);
+  }
   return names;
 }
 

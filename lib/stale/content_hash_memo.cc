@@ -64,7 +64,7 @@ void ContentHashMemo::Insert(const FileInfo& info, uint32_t crc, int64_t hashed_
 void ContentHashMemo::Clear() {
   absl::MutexLock lock(&mu_);
   entries_.clear();
-  dirty_ = false;
+  dirty_ = true;  // the file on disk still holds them
 }
 
 size_t ContentHashMemo::size() const {

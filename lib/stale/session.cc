@@ -9,6 +9,7 @@
 #include "core/query_memo.h"
 
 #include "core/error.h"
+#include "core/build_identity.h"
 #include "core/file_io.h"
 
 namespace jlcache {
@@ -172,6 +173,8 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& pro
 Session::~Session() = default;
 
 void Session::BeginQuery() {
+  ++queries_begun_;
+  ++queries_active_;
   env_->BeginQuery();
   engine_env_->BeginQuery();
   engine_->BeginQuery();
@@ -181,6 +184,7 @@ void Session::EndQuery() {
   engine_->EndQuery();
   engine_env_->EndQuery();
   env_->EndQuery();
+  --queries_active_;
 }
 
 void Session::SetCloneTargetsOracle(std::function<std::optional<bool>(const std::string&)> fn) {
@@ -340,9 +344,12 @@ absl::StatusOr<std::vector<std::string>> Session::PackageNames() {
   return all;
 }
 
-uint64_t Session::StatusKey(const std::vector<std::string>& packages) const {
-  // The runtime, the environment's settings (everything lib/env takes from
-  // the process environment is in them) and the question.
+std::optional<uint64_t> Session::StatusKey(const std::vector<std::string>& packages) const {
+  // This build of jlcache, the runtime, the environment's settings
+  // (everything lib/env takes from the process environment is in them) and
+  // the question.
+  const std::optional<std::string>& build = BuildIdentity();
+  if (!build) return std::nullopt;
   std::string k = "jlcache status v1";
   auto add = [&k](std::string_view part) {
     k += '\0';
@@ -350,6 +357,7 @@ uint64_t Session::StatusKey(const std::vector<std::string>& packages) const {
     k += ':';
     k += part;
   };
+  add(*build);
   add(profile_.ToToml());
   for (const auto& d : env_->depots()) add(d);
   add("load_path");
@@ -367,21 +375,29 @@ uint64_t Session::StatusKey(const std::vector<std::string>& packages) const {
 }
 
 absl::StatusOr<std::vector<Verdict>> Session::Status(const std::vector<std::string>& packages) {
-  const uint64_t key = StatusKey(packages);
-  if (auto remembered = status_memo_.Lookup(key, engine_->pool())) {
+  const std::optional<uint64_t> key = StatusKey(packages);
+  if (!key) {
+    absl::StatusOr<std::vector<Verdict>> out = CheckStatus(packages);
+    (void)SaveContentMemo();
+    return out;
+  }
+  if (auto remembered = status_memo_.Lookup(*key, engine_->pool())) {
     ++remembered_answers_;
     return *std::move(remembered);
   }
   FileJournal journal;
   const int64_t started = NowRealtimeNs();
   const uint64_t oracle_uses = oracle_uses_.load();
+  const int active_before = queries_active_.load();
+  const uint64_t begun_before = queries_begun_.load();
   absl::StatusOr<std::vector<Verdict>> out;
   {
     FileJournalScope scope(&journal);
     out = CheckStatus(packages);
   }
-  if (out.ok() && oracle_uses_.load() == oracle_uses)
-    (void)status_memo_.Insert(key, journal, started, *out);
+  const bool alone = active_before == 0 && queries_begun_.load() == begun_before + 1;
+  if (out.ok() && alone && oracle_uses_.load() == oracle_uses)
+    (void)status_memo_.Insert(*key, journal, started, *out);
   (void)SaveContentMemo();
   return out;
 }

@@ -88,8 +88,9 @@ class Session {
   absl::StatusOr<std::variant<PkgId, Verdict>> Prepare(std::string_view package);
   Verdict Unresolvable(const std::string& name, const absl::Status& why);
   absl::StatusOr<std::vector<Verdict>> CheckStatus(const std::vector<std::string>& packages);
-  // Everything besides the files that a status answer depends on.
-  uint64_t StatusKey(const std::vector<std::string>& packages) const;
+  // Everything besides the files that a status answer depends on; nullopt
+  // when that cannot be pinned down (an unidentifiable build).
+  std::optional<uint64_t> StatusKey(const std::vector<std::string>& packages) const;
 
   RuntimeProfile profile_;
   SessionOptions options_;
@@ -104,6 +105,11 @@ class Session {
   // state, so an answer during which it moved is not remembered (a
   // concurrent query's consultation counts too; that only costs a miss).
   std::atomic<uint64_t> oracle_uses_{0};
+  // Queries share the per-query memos, so a query that overlapped another
+  // may have taken answers without reading their files: its journal is
+  // incomplete and its answer is not remembered.
+  std::atomic<uint64_t> queries_begun_{0};
+  std::atomic<int> queries_active_{0};
   absl::Mutex oracle_mu_;
   std::function<std::optional<bool>(const std::string&)> clone_oracle_ ABSL_GUARDED_BY(oracle_mu_);
   PreferencesHashFn prefs_oracle_ ABSL_GUARDED_BY(oracle_mu_);

@@ -207,6 +207,9 @@ StalenessEngine::ParsedCache StalenessEngine::ReadCache(const std::string& path)
   auto header = ReadCacheHeaderOnly(path);
   if (!header.ok()) {
     out.error = std::string(Message(header.status()));
+    // What the bytes say is kept (keyed by stat); a failure to read them is not.
+    const ErrorKind kind = KindOf(header.status());
+    if (kind != ErrorKind::kCorruptCache && kind != ErrorKind::kUnsupported) return out;
   } else {
     out.header = std::make_shared<const CacheHeader>(*std::move(header));
   }
@@ -631,7 +634,8 @@ Verdict StalenessEngine::Check(const PkgId& pkg) {
       const auto& dep = r->dependencies[i];
       std::shared_ptr<PackageState> ds = StateOf(dep.pkg);
       std::vector<StalenessReason> why;
-      bool some_unknown = !ds->errors.empty();
+      // Its entry file could not be looked up (an I/O error): undecided.
+      bool some_unknown = !ds->errors.empty() || !ds->source.ok();
       if (ds->source.ok() && *ds->source) {
         for (size_t g = 0; g < ds->candidates->size(); ++g) {
           auto dr = ForBuild(CandidateOf(*ds, g), dep.pkg, dep.build_id, (*ds->candidates)[g]);

@@ -172,22 +172,19 @@ std::optional<std::vector<Verdict>> StatusMemo::Lookup(uint64_t key, IoPool& poo
   return verdicts;
 }
 
-bool StatusMemo::Insert(uint64_t key, const FileJournal& journal, int64_t started_ns,
-                        const std::vector<Verdict>& verdicts) {
-  if (journal.tainted()) return false;
-  for (const auto& v : verdicts)
+bool StatusMemo::Trusted(const Entry& e) {
+  if (e.files.empty()) return false;  // an answer must rest on something
+  for (const auto& v : e.verdicts)
     if (v.kind != VerdictKind::kFresh) return false;
-  Entry e;
-  e.started_ns = started_ns;
-  e.files = journal.Entries();
-  if (e.files.empty()) return false;
   for (const auto& [path, sig] : e.files) {
     if (!sig.present) continue;
     int64_t newest = std::max(Ns(sig.mtime_sec, sig.mtime_nsec), Ns(sig.ctime_sec, sig.ctime_nsec));
-    if (started_ns - newest <= kRacyWindowNs) return false;
+    if (e.started_ns - newest <= kRacyWindowNs) return false;
   }
-  e.verdicts = verdicts;
-  absl::MutexLock lock(&mu_);
+  return true;
+}
+
+void StatusMemo::Keep(uint64_t key, Entry e) {
   if (entries_.size() >= kMaxAnswers && !entries_.contains(key)) {
     auto oldest = entries_.begin();
     for (auto it = entries_.begin(); it != entries_.end(); ++it)
@@ -195,6 +192,18 @@ bool StatusMemo::Insert(uint64_t key, const FileJournal& journal, int64_t starte
     entries_.erase(oldest);
   }
   entries_.insert_or_assign(key, std::move(e));
+}
+
+bool StatusMemo::Insert(uint64_t key, const FileJournal& journal, int64_t started_ns,
+                        const std::vector<Verdict>& verdicts) {
+  if (journal.tainted()) return false;
+  Entry e;
+  e.started_ns = started_ns;
+  e.files = journal.Entries();
+  e.verdicts = verdicts;
+  if (!Trusted(e)) return false;
+  absl::MutexLock lock(&mu_);
+  Keep(key, std::move(e));
   dirty_ = true;
   return true;
 }
@@ -288,7 +297,8 @@ absl::Status StatusMemo::Load(const std::string& path) {
   }
   if (!in.ok() || !in.done()) return absl::OkStatus();  // checksummed yet malformed: ignore it whole
   absl::MutexLock lock(&mu_);
-  for (auto& [key, e] : loaded) entries_.try_emplace(key, std::move(e));
+  for (auto& [key, e] : loaded)
+    if (!entries_.contains(key) && Trusted(e)) Keep(key, std::move(e));
   return absl::OkStatus();
 }
 

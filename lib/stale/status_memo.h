@@ -53,6 +53,9 @@ class StatusMemo {
     std::vector<std::pair<std::string, FileSignature>> files;
     std::vector<Verdict> verdicts;
   };
+  // The rules an answer must meet to be kept, whether computed or loaded.
+  static bool Trusted(const Entry& e);
+  void Keep(uint64_t key, Entry e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<uint64_t, Entry> entries_ ABSL_GUARDED_BY(mu_);

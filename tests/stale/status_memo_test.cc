@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/build_identity.h"
 #include "core/file_io.h"
 #include "core/file_journal.h"
 #include "gtest/gtest.h"
@@ -229,6 +230,19 @@ TEST(StatusMemoTest, AnswersThatNeededJuliasCallbacksAreNotRemembered) {
   }
   EXPECT_EQ((*session)->remembered_answers(), 0u);
   EXPECT_GT(asked, 0);
+}
+
+}  // namespace
+}  // namespace jlcache
+
+namespace jlcache {
+namespace {
+
+TEST(BuildIdentityTest, NamesTheVersionAndTheLoadedFile) {
+  const std::optional<std::string>& id = BuildIdentity();
+  ASSERT_TRUE(id.has_value());
+  EXPECT_EQ(id->rfind(JLCACHE_VERSION_STRING, 0), 0u) << *id;
+  EXPECT_NE(id->find('/'), std::string::npos) << *id;  // a path
 }
 
 }  // namespace
