@@ -308,7 +308,7 @@ absl::Status WriteFileAtomically(const std::string& path, std::string_view conte
   if (!dir.empty() && ::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
     return ErrnoError(errno, "cannot create", dir);
   // mkstemp: ranks on many hosts may share a pid, never a temporary name.
-  std::string tmp = JoinPath(dir, "." + std::string(BaseName(path)) + "-XXXXXX");
+  std::string tmp = JoinPath(dir, Cat(".", BaseName(path), "-XXXXXX"));
   int fd = ::mkstemp(tmp.data());
   if (fd < 0) return ErrnoError(errno, "cannot create a file in", dir);
   ::fchmod(fd, 0644);
