@@ -133,15 +133,14 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& pro
 
   JuliaOracles oracles;
   oracles.accepts_clone_targets = [self](const std::string& blob) -> std::optional<bool> {
-    ++self->oracle_uses_;
-    absl::MutexLock lock(&self->oracle_mu_);
-    if (self->clone_oracle_) {
-      if (auto accepted = self->clone_oracle_(blob)) return accepted;
+    std::optional<bool> accepted = self->AskCloneTargets(blob);
+    absl::MutexLock lock(&self->clone_log_mu_);
+    if (!accepted || !self->clone_log_open_) {
+      ++self->oracle_uses_;  // not reproducible by asking again: never remembered
+    } else {
+      self->clone_log_.emplace_back(blob, *accepted);
     }
-    const uint64_t digest = XXH64(blob.data(), blob.size(), 0);
-    const auto& learned = self->learned_clone_targets_;
-    if (std::find(learned.begin(), learned.end(), digest) != learned.end()) return true;
-    return std::nullopt;
+    return accepted;
   };
   oracles.preferences_hash = [self](const Uuid& u, const std::vector<std::string>& names)
       -> std::optional<uint64_t> {
@@ -171,6 +170,18 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& pro
 }
 
 Session::~Session() = default;
+
+std::optional<bool> Session::AskCloneTargets(const std::string& blob) {
+  absl::MutexLock lock(&oracle_mu_);
+  if (clone_oracle_) {
+    if (auto accepted = clone_oracle_(blob)) return accepted;
+  }
+  const uint64_t digest = XXH64(blob.data(), blob.size(), 0);
+  if (std::find(learned_clone_targets_.begin(), learned_clone_targets_.end(), digest) !=
+      learned_clone_targets_.end())
+    return true;
+  return std::nullopt;
+}
 
 void Session::BeginQuery() {
   ++queries_begun_;
@@ -381,7 +392,8 @@ absl::StatusOr<std::vector<Verdict>> Session::Status(const std::vector<std::stri
     (void)SaveContentMemo();
     return out;
   }
-  if (auto remembered = status_memo_.Lookup(*key, engine_->pool())) {
+  if (auto remembered = status_memo_.Lookup(
+          *key, engine_->pool(), [this](const std::string& blob) { return AskCloneTargets(blob); })) {
     ++remembered_answers_;
     return *std::move(remembered);
   }
@@ -390,14 +402,29 @@ absl::StatusOr<std::vector<Verdict>> Session::Status(const std::vector<std::stri
   const uint64_t oracle_uses = oracle_uses_.load();
   const int active_before = queries_active_.load();
   const uint64_t begun_before = queries_begun_.load();
+  {
+    absl::MutexLock lock(&clone_log_mu_);
+    clone_log_.clear();
+    clone_log_open_ = true;
+  }
   absl::StatusOr<std::vector<Verdict>> out;
   {
     FileJournalScope scope(&journal);
     out = CheckStatus(packages);
   }
+  StatusMemo::CloneAnswers clone_answers;
+  {
+    absl::MutexLock lock(&clone_log_mu_);
+    clone_answers = std::move(clone_log_);
+    clone_log_.clear();
+    clone_log_open_ = false;
+  }
+  // One answer per blob (the engine asks once per candidate).
+  std::sort(clone_answers.begin(), clone_answers.end());
+  clone_answers.erase(std::unique(clone_answers.begin(), clone_answers.end()), clone_answers.end());
   const bool alone = active_before == 0 && queries_begun_.load() == begun_before + 1;
   if (out.ok() && alone && oracle_uses_.load() == oracle_uses)
-    (void)status_memo_.Insert(*key, journal, started, *out);
+    (void)status_memo_.Insert(*key, journal, started, *out, std::move(clone_answers));
   (void)SaveContentMemo();
   return out;
 }

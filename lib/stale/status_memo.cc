@@ -12,7 +12,7 @@
 namespace jlcache {
 namespace {
 
-constexpr char kMagic[8] = {'J', 'L', 'C', 'S', 'T', 'A', 'T', '1'};
+constexpr char kMagic[8] = {'J', 'L', 'C', 'S', 'T', 'A', 'T', '2'};
 constexpr int kMaxReasonDepth = 16;
 
 int64_t Ns(int64_t sec, int64_t nsec) { return sec * 1'000'000'000 + nsec; }
@@ -144,15 +144,18 @@ Verdict GetVerdict(In& in) {
 
 }  // namespace
 
-std::optional<std::vector<Verdict>> StatusMemo::Lookup(uint64_t key, IoPool& pool) {
+std::optional<std::vector<Verdict>> StatusMemo::Lookup(uint64_t key, IoPool& pool,
+                                                       const CloneTargetsFn& ask_clone_targets) {
   std::vector<std::pair<std::string, FileSignature>> files;
   std::vector<Verdict> verdicts;
+  CloneAnswers clone_answers;
   {
     absl::MutexLock lock(&mu_);
     auto it = entries_.find(key);
     if (it == entries_.end()) return std::nullopt;
     files = it->second.files;
     verdicts = it->second.verdicts;
+    clone_answers = it->second.clone_answers;
   }
   // Every path stat'ed again, in blocks on the pool; the first change stops it.
   constexpr size_t kBlock = 64;
@@ -164,6 +167,11 @@ std::optional<std::vector<Verdict>> StatusMemo::Lookup(uint64_t key, IoPool& poo
       if (!now || !(*now == files[i].second)) changed = true;
     }
   });
+  for (const auto& [blob, accepted] : clone_answers) {
+    if (changed) break;
+    std::optional<bool> now = ask_clone_targets ? ask_clone_targets(blob) : std::nullopt;
+    if (!now || *now != accepted) changed = true;
+  }
   if (changed) {
     absl::MutexLock lock(&mu_);
     if (entries_.erase(key)) dirty_ = true;
@@ -195,12 +203,13 @@ void StatusMemo::Keep(uint64_t key, Entry e) {
 }
 
 bool StatusMemo::Insert(uint64_t key, const FileJournal& journal, int64_t started_ns,
-                        const std::vector<Verdict>& verdicts) {
+                        const std::vector<Verdict>& verdicts, CloneAnswers clone_answers) {
   if (journal.tainted()) return false;
   Entry e;
   e.started_ns = started_ns;
   e.files = journal.Entries();
   e.verdicts = verdicts;
+  e.clone_answers = std::move(clone_answers);
   if (!Trusted(e)) return false;
   absl::MutexLock lock(&mu_);
   Keep(key, std::move(e));
@@ -248,6 +257,11 @@ absl::Status StatusMemo::Save(const std::string& path) const {
       }
       o.U32(static_cast<uint32_t>(e.verdicts.size()));
       for (const auto& v : e.verdicts) PutVerdict(o, v);
+      o.U32(static_cast<uint32_t>(e.clone_answers.size()));
+      for (const auto& [blob, accepted] : e.clone_answers) {
+        o.Str(blob);
+        o.U8(accepted);
+      }
     }
   }
   std::string& b = o.bytes();
@@ -293,6 +307,12 @@ absl::Status StatusMemo::Load(const std::string& path) {
     }
     const uint32_t verdicts = in.Count(4 + 1 + 4 + 1 + 1 + 4);
     for (uint32_t i = 0; i < verdicts && in.ok(); ++i) e.verdicts.push_back(GetVerdict(in));
+    const uint32_t blobs = in.Count(4 + 1);
+    for (uint32_t i = 0; i < blobs && in.ok(); ++i) {
+      std::string blob = in.Str();
+      const bool accepted = in.U8() != 0;
+      e.clone_answers.emplace_back(std::move(blob), accepted);
+    }
     if (in.ok()) loaded.insert_or_assign(key, std::move(e));
   }
   if (!in.ok() || !in.done()) return absl::OkStatus();  // checksummed yet malformed: ignore it whole

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -33,12 +34,19 @@ class StatusMemo {
   static constexpr int64_t kRacyWindowNs = 2'000'000'000;
   static constexpr size_t kMaxAnswers = 8;
 
+  // Julia's answer on a clone-target blob (the bindings' callback), asked
+  // again before an answer that relied on it is reused.
+  using CloneTargetsFn = std::function<std::optional<bool>(const std::string& blob)>;
+  using CloneAnswers = std::vector<std::pair<std::string, bool>>;
+
   // The answer kept under key, if every journaled path still has its
-  // signature (stat'ed on the pool); a stale entry is dropped.
-  std::optional<std::vector<Verdict>> Lookup(uint64_t key, IoPool& pool);
+  // signature (stat'ed on the pool) and the clone-target callback still
+  // answers as it did; a stale entry is dropped.
+  std::optional<std::vector<Verdict>> Lookup(uint64_t key, IoPool& pool,
+                                             const CloneTargetsFn& ask_clone_targets);
   // Keeps the answer when it may be trusted (see above); returns whether it was.
   bool Insert(uint64_t key, const FileJournal& journal, int64_t started_ns,
-              const std::vector<Verdict>& verdicts);
+              const std::vector<Verdict>& verdicts, CloneAnswers clone_answers = {});
   void Clear();
   size_t size() const;
 
@@ -52,6 +60,7 @@ class StatusMemo {
     int64_t started_ns = 0;
     std::vector<std::pair<std::string, FileSignature>> files;
     std::vector<Verdict> verdicts;
+    CloneAnswers clone_answers;
   };
   // The rules an answer must meet to be kept, whether computed or loaded.
   static bool Trusted(const Entry& e);

@@ -84,12 +84,12 @@ TEST(StatusMemoTest, AnswersWhileNothingChangedAndForgetsOnAnyChange) {
     StatusMemo memo;
     IoPool pool(2);
     ASSERT_TRUE(memo.Insert(7, o.journal, NowRealtimeNs() + kLater, {Fresh("A", o.a)}));
-    auto hit = memo.Lookup(7, pool);
+    auto hit = memo.Lookup(7, pool, nullptr);
     ASSERT_TRUE(hit.has_value());
     EXPECT_EQ(VerdictJson((*hit)[0]), VerdictJson(Fresh("A", o.a)));
-    EXPECT_FALSE(memo.Lookup(8, pool).has_value());  // another question
+    EXPECT_FALSE(memo.Lookup(8, pool, nullptr).has_value());  // another question
     change(o);
-    EXPECT_FALSE(memo.Lookup(7, pool).has_value());
+    EXPECT_FALSE(memo.Lookup(7, pool, nullptr).has_value());
     EXPECT_EQ(memo.size(), 0u);
   };
   check([](Observed& o) { WriteFileOrDie(o.a, "A"); });                   // same size, new content
@@ -133,7 +133,7 @@ TEST(StatusMemoTest, SurvivesSaveAndLoadButNotDamage) {
   ASSERT_TRUE(memo.Save(path).ok());
   StatusMemo loaded;
   ASSERT_TRUE(loaded.Load(path).ok());
-  auto hit = loaded.Lookup(7, pool);
+  auto hit = loaded.Lookup(7, pool, nullptr);
   ASSERT_TRUE(hit.has_value());
   ASSERT_EQ(hit->size(), 2u);
   EXPECT_EQ(VerdictJson((*hit)[1]), VerdictJson(Fresh("B", o.b)));
@@ -203,7 +203,39 @@ TEST(StatusMemoTest, SessionsAnswerFromTheMemoUntilASourceChanges) {
   EXPECT_EQ(other->remembered_answers(), 1u);
 }
 
-TEST(StatusMemoTest, AnswersThatNeededJuliasCallbacksAreNotRemembered) {
+TEST(StatusMemoTest, CloneTargetAnswersAreAskedAgainBeforeReuse) {
+  Observed o;
+  IoPool pool(1);
+  StatusMemo memo;
+  ASSERT_TRUE(memo.Insert(7, o.journal, NowRealtimeNs() + kLater, {Fresh("A", o.a)},
+                          {{"blob-1", true}, {"blob-2", true}}));
+  auto yes = [](const std::string&) { return std::optional<bool>(true); };
+  EXPECT_TRUE(memo.Lookup(7, pool, yes).has_value());
+  // Saved and loaded with its answers.
+  const std::string path = o.dir.Join("status-v1.bin");
+  ASSERT_TRUE(memo.Save(path).ok());
+  StatusMemo loaded;
+  ASSERT_TRUE(loaded.Load(path).ok());
+  std::vector<std::string> asked;
+  EXPECT_TRUE(loaded.Lookup(7, pool, [&](const std::string& b) {
+                      asked.push_back(b);
+                      return std::optional<bool>(true);
+                    }).has_value());
+  EXPECT_EQ(asked, (std::vector<std::string>{"blob-1", "blob-2"}));
+  // Julia now rejects one blob, or cannot tell, or there is nobody to ask.
+  EXPECT_FALSE(loaded.Lookup(7, pool, [](const std::string& b) {
+                       return std::optional<bool>(b != "blob-2");
+                     }).has_value());
+  StatusMemo again;
+  ASSERT_TRUE(again.Load(path).ok());
+  EXPECT_FALSE(again.Lookup(7, pool, [](const std::string&) { return std::optional<bool>(); })
+                   .has_value());
+  StatusMemo third;
+  ASSERT_TRUE(third.Load(path).ok());
+  EXPECT_FALSE(third.Lookup(7, pool, nullptr).has_value());
+}
+
+TEST(StatusMemoTest, AnswersThatRelyOnJuliasCallbackAreCheckedWithIt) {
   Scenario s(HeaderLayout::kB);
   s.AddCompiledChain();
   std::this_thread::sleep_for(std::chrono::milliseconds(2100));
@@ -219,17 +251,30 @@ TEST(StatusMemoTest, AnswersThatNeededJuliasCallbacksAreNotRemembered) {
   auto session = Session::Open(profile, o);
   ASSERT_TRUE(session.ok()) << session.status();
   int asked = 0;
+  bool accept = true;
   (*session)->SetCloneTargetsOracle([&](const std::string&) {
     ++asked;
-    return std::optional<bool>(true);
+    return std::optional<bool>(accept);
   });
   for (int i = 0; i < 2; ++i) {
     auto v = (*session)->Status();
     ASSERT_TRUE(v.ok());
     for (const auto& x : *v) EXPECT_EQ(x.kind, VerdictKind::kFresh) << VerdictJson(x);
   }
-  EXPECT_EQ((*session)->remembered_answers(), 0u);
-  EXPECT_GT(asked, 0);
+  EXPECT_EQ((*session)->remembered_answers(), 1u);
+  const int after_two = asked;
+  EXPECT_GT(after_two, 0);
+  // The machine changed its mind: the remembered answer is not reused.
+  accept = false;
+  auto v = (*session)->Status();
+  ASSERT_TRUE(v.ok());
+  EXPECT_GT(asked, after_two);
+  EXPECT_EQ((*session)->remembered_answers(), 1u);
+  for (const auto& x : *v) EXPECT_NE(x.kind, VerdictKind::kFresh) << VerdictJson(x);
+  // A callback that cannot tell makes the verdicts unknown: never remembered.
+  (*session)->SetCloneTargetsOracle([](const std::string&) { return std::optional<bool>(); });
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE((*session)->Status().ok());
+  EXPECT_EQ((*session)->remembered_answers(), 1u);
 }
 
 }  // namespace
