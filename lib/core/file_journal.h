@@ -41,15 +41,21 @@ class FileJournal {
   // query) taints the journal.
   void Record(std::string_view path, const FileSignature& signature);
   void Taint(std::string_view why);
+  // An answer of Julia's clone-target check that the query relied on; it
+  // is asked again before the query's answer is reused.
+  void RecordCloneAnswer(std::string_view blob, bool accepted);
 
   bool tainted() const;
   std::string taint_reason() const;
   // Every path once, sorted.
   std::vector<std::pair<std::string, FileSignature>> Entries() const;
+  // Every blob once, sorted.
+  std::vector<std::pair<std::string, bool>> CloneAnswers() const;
 
  private:
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, FileSignature> seen_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, bool> clone_answers_ ABSL_GUARDED_BY(mu_);
   std::string taint_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -134,11 +134,11 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& pro
   JuliaOracles oracles;
   oracles.accepts_clone_targets = [self](const std::string& blob) -> std::optional<bool> {
     std::optional<bool> accepted = self->AskCloneTargets(blob);
-    absl::MutexLock lock(&self->clone_log_mu_);
-    if (!accepted || !self->clone_log_open_) {
-      ++self->oracle_uses_;  // not reproducible by asking again: never remembered
+    FileJournal* journal = CurrentFileJournal();
+    if (accepted && journal) {
+      journal->RecordCloneAnswer(blob, *accepted);
     } else {
-      self->clone_log_.emplace_back(blob, *accepted);
+      ++self->oracle_uses_;  // not reproducible by asking again: never remembered
     }
     return accepted;
   };
@@ -184,8 +184,8 @@ std::optional<bool> Session::AskCloneTargets(const std::string& blob) {
 }
 
 void Session::BeginQuery() {
+  ++queries_active_;  // before begun: see Status
   ++queries_begun_;
-  ++queries_active_;
   env_->BeginQuery();
   engine_env_->BeginQuery();
   engine_->BeginQuery();
@@ -400,31 +400,18 @@ absl::StatusOr<std::vector<Verdict>> Session::Status(const std::vector<std::stri
   FileJournal journal;
   const int64_t started = NowRealtimeNs();
   const uint64_t oracle_uses = oracle_uses_.load();
-  const int active_before = queries_active_.load();
+  // Read in the opposite order to BeginQuery's increments, so a query that
+  // starts meanwhile shows in one of the two.
   const uint64_t begun_before = queries_begun_.load();
-  {
-    absl::MutexLock lock(&clone_log_mu_);
-    clone_log_.clear();
-    clone_log_open_ = true;
-  }
+  const int active_before = queries_active_.load();
   absl::StatusOr<std::vector<Verdict>> out;
   {
     FileJournalScope scope(&journal);
     out = CheckStatus(packages);
   }
-  StatusMemo::CloneAnswers clone_answers;
-  {
-    absl::MutexLock lock(&clone_log_mu_);
-    clone_answers = std::move(clone_log_);
-    clone_log_.clear();
-    clone_log_open_ = false;
-  }
-  // One answer per blob (the engine asks once per candidate).
-  std::sort(clone_answers.begin(), clone_answers.end());
-  clone_answers.erase(std::unique(clone_answers.begin(), clone_answers.end()), clone_answers.end());
   const bool alone = active_before == 0 && queries_begun_.load() == begun_before + 1;
   if (out.ok() && alone && oracle_uses_.load() == oracle_uses)
-    (void)status_memo_.Insert(*key, journal, started, *out, std::move(clone_answers));
+    (void)status_memo_.Insert(*key, journal, started, *out, journal.CloneAnswers());
   (void)SaveContentMemo();
   return out;
 }

@@ -108,12 +108,10 @@ class Session {
   // Queries share the per-query memos, so a query that overlapped another
   // may have taken answers without reading their files: its journal is
   // incomplete and its answer is not remembered.
-  // Julia's clone-target answers during a journaled status, kept with its
-  // answer and asked again before it is reused.
+  // Julia's clone-target answer (callback, then learned facts). During a
+  // journaled status each answer goes into the query's file journal, is kept
+  // with the status answer and asked again before that is reused.
   std::optional<bool> AskCloneTargets(const std::string& blob);
-  absl::Mutex clone_log_mu_;
-  bool clone_log_open_ ABSL_GUARDED_BY(clone_log_mu_) = false;
-  std::vector<std::pair<std::string, bool>> clone_log_ ABSL_GUARDED_BY(clone_log_mu_);
   std::atomic<uint64_t> queries_begun_{0};
   std::atomic<int> queries_active_{0};
   absl::Mutex oracle_mu_;

@@ -14,6 +14,7 @@ namespace {
 
 constexpr char kMagic[8] = {'J', 'L', 'C', 'S', 'T', 'A', 'T', '2'};
 constexpr int kMaxReasonDepth = 16;
+constexpr uint32_t kMaxCloneAnswers = 4096;  // distinct CPU-target blobs; real ones have a handful
 
 int64_t Ns(int64_t sec, int64_t nsec) { return sec * 1'000'000'000 + nsec; }
 
@@ -167,17 +168,18 @@ std::optional<std::vector<Verdict>> StatusMemo::Lookup(uint64_t key, IoPool& poo
       if (!now || !(*now == files[i].second)) changed = true;
     }
   });
-  for (const auto& [blob, accepted] : clone_answers) {
-    if (changed) break;
-    std::optional<bool> now = ask_clone_targets ? ask_clone_targets(blob) : std::nullopt;
-    if (!now || *now != accepted) changed = true;
+  if (!changed) {
+    // Files unchanged: the entry stays for a caller whose Julia answers as
+    // this one did (a process without the callback simply misses).
+    for (const auto& [blob, accepted] : clone_answers) {
+      std::optional<bool> now = ask_clone_targets ? ask_clone_targets(blob) : std::nullopt;
+      if (!now || *now != accepted) return std::nullopt;
+    }
+    return verdicts;
   }
-  if (changed) {
-    absl::MutexLock lock(&mu_);
-    if (entries_.erase(key)) dirty_ = true;
-    return std::nullopt;
-  }
-  return verdicts;
+  absl::MutexLock lock(&mu_);
+  if (entries_.erase(key)) dirty_ = true;
+  return std::nullopt;
 }
 
 bool StatusMemo::Trusted(const Entry& e) {
@@ -308,6 +310,7 @@ absl::Status StatusMemo::Load(const std::string& path) {
     const uint32_t verdicts = in.Count(4 + 1 + 4 + 1 + 1 + 4);
     for (uint32_t i = 0; i < verdicts && in.ok(); ++i) e.verdicts.push_back(GetVerdict(in));
     const uint32_t blobs = in.Count(4 + 1);
+    if (blobs > kMaxCloneAnswers) in.Fail();
     for (uint32_t i = 0; i < blobs && in.ok(); ++i) {
       std::string blob = in.Str();
       const bool accepted = in.U8() != 0;

@@ -226,6 +226,14 @@ TEST(StatusMemoTest, CloneTargetAnswersAreAskedAgainBeforeReuse) {
   EXPECT_FALSE(loaded.Lookup(7, pool, [](const std::string& b) {
                        return std::optional<bool>(b != "blob-2");
                      }).has_value());
+  // The files did not change: a Julia that answers as before still reuses it.
+  EXPECT_TRUE(loaded.Lookup(7, pool, yes).has_value());
+  // Two different answers for one blob within a query taint the journal.
+  FileJournal j;
+  j.RecordCloneAnswer("blob", true);
+  EXPECT_FALSE(j.tainted());
+  j.RecordCloneAnswer("blob", false);
+  EXPECT_TRUE(j.tainted());
   StatusMemo again;
   ASSERT_TRUE(again.Load(path).ok());
   EXPECT_FALSE(again.Lookup(7, pool, [](const std::string&) { return std::optional<bool>(); })

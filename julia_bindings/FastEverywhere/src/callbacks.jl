@@ -1,7 +1,9 @@
 # The two questions only the running Julia can answer exactly, handed to
 # libjlcache as C callbacks.
 #
-# jlcache calls them from its own I/O threads (one at a time). A `@cfunction`
+# jlcache calls them from its own I/O threads or from the calling thread (one
+# at a time; a remembered status asks the clone-target question again on the
+# calling thread before it is reused). A `@cfunction`
 # entered on a thread Julia did not start adopts that thread (jl_adopt_thread,
 # emitted by codegen since 1.9; src/llvm-ptls.cpp at 1.10.4). While the Julia
 # thread that called into jlcache waits in C it must be in a GC-safe state, or
