@@ -69,28 +69,36 @@ void ExpectCleanOutcome(std::string_view bytes, const std::string& what) {
   }
 }
 
+// Calls check(damaged, what) for every truncation of bytes, then for every
+// single-byte xor 0xFF; stops at the first fatal failure.
+template <typename Check>
+void ForEachDamage(const std::string& bytes, bool cuts, bool flips, Check check) {
+  for (size_t n = 0; cuts && n < bytes.size(); ++n) {
+    check(std::string_view(bytes).substr(0, n), "cut at " + std::to_string(n));
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  std::string b = bytes;
+  for (size_t i = 0; flips && i < b.size(); ++i) {
+    b[i] = static_cast<char>(b[i] ^ 0xFF);
+    check(std::string_view(b), "xor at " + std::to_string(i));
+    b[i] = static_cast<char>(b[i] ^ 0xFF);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
 class DamageTest : public ::testing::TestWithParam<HeaderLayout> {};
 
 TEST_P(DamageTest, TruncationAtEveryOffsetIsACleanError) {
   const WrittenCache w = BigCache(GetParam());
   ASSERT_GE(w.bytes.size(), 4096u);
   ASSERT_TRUE(ParseCacheHeader(w.bytes).ok());
-  for (size_t n = 0; n < w.bytes.size(); ++n) {
-    ExpectCleanOutcome(std::string_view(w.bytes).substr(0, n), "cut at " + std::to_string(n));
-    if (::testing::Test::HasFatalFailure()) return;
-  }
+  ForEachDamage(w.bytes, true, false, ExpectCleanOutcome);
 }
 
 TEST_P(DamageTest, FlippingAnyByteIsACleanErrorOrCrcFailure) {
   const WrittenCache w = BigCache(GetParam());
   ASSERT_GE(w.bytes.size(), 4096u);
-  std::string bytes = w.bytes;
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    bytes[i] = static_cast<char>(bytes[i] ^ 0xFF);
-    ExpectCleanOutcome(bytes, "xor at " + std::to_string(i));
-    bytes[i] = static_cast<char>(bytes[i] ^ 0xFF);
-    if (::testing::Test::HasFatalFailure()) return;
-  }
+  ForEachDamage(w.bytes, false, true, ExpectCleanOutcome);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllLayouts, DamageTest, ::testing::ValuesIn(kAllLayouts),
@@ -104,14 +112,7 @@ TEST(DamageTest, RealPlainCacheSurvivesEveryTruncationAndFlip) {
       std::string(JLCACHE_SOURCE_DIR) +
       "/tests/fixtures/julia-1.10.4/depot-plain/compiled/v1.10/Ay/sULHP_aYN2H.ji");
   ASSERT_GE(original.size(), 4096u);
-  for (size_t n = 0; n < original.size(); ++n)
-    ExpectCleanOutcome(std::string_view(original).substr(0, n), "cut at " + std::to_string(n));
-  std::string bytes = original;
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    bytes[i] = static_cast<char>(bytes[i] ^ 0xFF);
-    ExpectCleanOutcome(bytes, "xor at " + std::to_string(i));
-    bytes[i] = static_cast<char>(bytes[i] ^ 0xFF);
-  }
+  ForEachDamage(original, true, true, ExpectCleanOutcome);
 }
 
 // The specification's example (layout B, 667 bytes; offsets from its table).
@@ -368,19 +369,10 @@ TEST_P(HeaderOnlyTest, PrefixOfEveryLengthAsksForMoreOrAgrees) {
 TEST_P(HeaderOnlyTest, DamagedFilesGiveTheWholeFilesAnswer) {
   const WrittenCache w = BigCache(GetParam());
   for (size_t prefix : {size_t{700}, size_t{2048}}) {
-    for (size_t n = 0; n < w.bytes.size(); ++n) {
-      ExpectPrefixAgrees(std::string_view(w.bytes).substr(0, n), prefix,
-                         "prefix " + std::to_string(prefix) + ", cut at " + std::to_string(n));
-      if (::testing::Test::HasFatalFailure()) return;
-    }
-    std::string bytes = w.bytes;
-    for (size_t i = 0; i < bytes.size(); ++i) {
-      bytes[i] = static_cast<char>(bytes[i] ^ 0xFF);
-      ExpectPrefixAgrees(bytes, prefix,
-                         "prefix " + std::to_string(prefix) + ", xor at " + std::to_string(i));
-      bytes[i] = static_cast<char>(bytes[i] ^ 0xFF);
-      if (::testing::Test::HasFatalFailure()) return;
-    }
+    ForEachDamage(w.bytes, true, true, [prefix](std::string_view damaged, const std::string& what) {
+      ExpectPrefixAgrees(damaged, prefix, "prefix " + std::to_string(prefix) + ", " + what);
+    });
+    if (::testing::Test::HasFatalFailure()) return;
   }
 }
 
