@@ -15,7 +15,6 @@
 namespace jlcache {
 namespace {
 
-namespace fs = std::filesystem;
 
 // Sets an environment variable for the scope of a test (the C ABI reads the
 // process environment, and the julia child inherits it).
@@ -51,15 +50,7 @@ struct CapiWorld {
     // Bar changes: Bar and Foo are stale; the stand-in installs their new caches.
     s.WriteSource("Bar", "src/impl.jl", "greet() = 2\n");
     std::string text = "log\t" + log + "\n";
-    int k = 0;
-    for (const char* n : {"Bar", "Foo"}) {
-      testing::CompiledCache c = s.Compile(n);
-      for (const std::string& p : {c.so_path, c.ji_path}) {
-        std::string staged = s.dir().Join("staged-" + std::to_string(k++));
-        fs::rename(p, staged);
-        text += "cache\tFoo\t" + p + "\t" + staged + "\n";
-      }
-    }
+    for (const std::string& line : s.StageRecompiledCaches({"Bar", "Foo"}, "Foo")) text += line + "\n";
     testing::WriteFileOrDie(plan, text);
   }
 };

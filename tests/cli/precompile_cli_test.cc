@@ -14,7 +14,6 @@
 namespace jlcache {
 namespace {
 
-namespace fs = std::filesystem;
 using testing::JsonValue;
 
 // Foo depends on Bar; Baz stands alone. Bar is edited, so Bar and Foo are
@@ -36,15 +35,8 @@ struct CliWorld {
     profile = s.WriteProfile();
     s.WriteSource("Bar", "src/impl.jl", "greet() = 2\n");
     plan_lines.push_back("log\t" + log);
-    int k = 0;
-    for (const char* n : {"Bar", "Foo"}) {
-      testing::CompiledCache c = s.Compile(n);
-      for (const std::string& p : {c.so_path, c.ji_path}) {
-        std::string staged = s.dir().Join("staged-" + std::to_string(k++));
-        fs::rename(p, staged);
-        plan_lines.push_back("cache\tFoo\t" + p + "\t" + staged);
-      }
-    }
+    for (std::string& line : s.StageRecompiledCaches({"Bar", "Foo"}, "Foo"))
+      plan_lines.push_back(std::move(line));
     WritePlan();
   }
 

@@ -258,6 +258,21 @@ std::string Scenario::StoredPath(const std::string& abs) const {
   return abs;
 }
 
+std::vector<std::string> Scenario::StageRecompiledCaches(const std::vector<std::string>& names,
+                                                         const std::string& trigger) {
+  std::vector<std::string> lines;
+  for (const std::string& n : names) {
+    CompiledCache c = Compile(n);
+    for (const std::string& p : {c.so_path, c.ji_path}) {
+      if (p.empty()) continue;
+      std::string staged = dir_.Join("staged-" + std::to_string(next_staged_++));
+      std::filesystem::rename(p, staged);
+      lines.push_back("cache\t" + trigger + "\t" + p + "\t" + staged);
+    }
+  }
+  return lines;
+}
+
 const CompiledCache& Scenario::LatestCache(const std::string& name) const {
   auto it = latest_.find(name);
   if (it == latest_.end()) {

@@ -104,6 +104,11 @@ class Scenario {
   // newest compiled cache of each transitive dependency.
   CompiledCache Compile(const std::string& name, const CompileOptions& options = {});
   const CompiledCache& LatestCache(const std::string& name) const;
+  // Compiles `names` anew and moves each new .ji/.so aside; returns the
+  // stand-in julia's plan lines ("cache\t<trigger>\t<path>\t<staged>") that
+  // put them back when `trigger` is precompiled.
+  std::vector<std::string> StageRecompiledCaches(const std::vector<std::string>& names,
+                                                 const std::string& trigger);
 
   // The runtime profile of the Julia that "wrote" the caches.
   std::string ProfileToml() const;
@@ -139,6 +144,7 @@ class Scenario {
   std::vector<Package> packages_;
   std::map<std::string, CompiledCache> latest_;
   int next_build_ = 1;
+  int next_staged_ = 0;
 };
 
 }  // namespace jlcache::testing
