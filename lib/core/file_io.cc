@@ -120,6 +120,12 @@ absl::StatusOr<size_t> ReadAt(int fd, char* buf, size_t len, uint64_t off, const
 
 }  // namespace
 
+bool SameIdentity(const FileInfo& a, const FileInfo& b) {
+  return a.dev == b.dev && a.ino == b.ino && a.size == b.size && a.mtime_sec == b.mtime_sec &&
+         a.mtime_nsec == b.mtime_nsec && a.ctime_sec == b.ctime_sec &&
+         a.ctime_nsec == b.ctime_nsec;
+}
+
 absl::StatusOr<FileInfo> StatPath(const std::string& path) {
   OnIoOperation();
   struct stat st;

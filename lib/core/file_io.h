@@ -33,6 +33,10 @@ struct FileInfo {
   }
 };
 
+// The same file, unchanged as far as stat can tell: device, inode, size,
+// mtime and ctime (ns) all equal. What the stat-keyed memos compare.
+bool SameIdentity(const FileInfo& a, const FileInfo& b);
+
 // stat(2), following symlinks. NotFound for ENOENT/ENOTDIR.
 absl::StatusOr<FileInfo> StatPath(const std::string& path);
 // Like StatPath but returns nullopt instead of NotFound.

@@ -7,16 +7,6 @@
 #include "core/error.h"
 
 namespace jlcache {
-namespace {
-
-bool SameStat(const FileInfo& a, const FileInfo& b) {
-  return a.dev == b.dev && a.ino == b.ino && a.size == b.size && a.mtime_sec == b.mtime_sec &&
-         a.mtime_nsec == b.mtime_nsec && a.ctime_sec == b.ctime_sec &&
-         a.ctime_nsec == b.ctime_nsec;
-}
-
-}  // namespace
-
 absl::StatusOr<toml::table> ParseTomlText(std::string_view text, std::string_view name) {
   try {
     return toml::parse(text, name);
@@ -34,7 +24,7 @@ absl::StatusOr<std::shared_ptr<const ParsedToml>> TomlCache::Get(const std::stri
   {
     absl::MutexLock lock(&mu_);
     auto it = entries_.find(key);
-    if (it != entries_.end() && it->second->path == path && SameStat(it->second->stat, st)) {
+    if (it != entries_.end() && it->second->path == path && SameIdentity(it->second->stat, st)) {
       ++hits_;
       return it->second;
     }
@@ -48,7 +38,7 @@ absl::StatusOr<std::shared_ptr<const ParsedToml>> TomlCache::Get(const std::stri
   auto entry = std::make_shared<ParsedToml>();
   entry->path = path;
   entry->stat = st2;
-  if (!SameStat(st, st2)) entry->stat.size = ~uint64_t{0};  // never matches: re-read next time
+  if (!SameIdentity(st, st2)) entry->stat.size = ~uint64_t{0};  // never matches: re-read next time
   entry->content = std::move(content);
   entry->table = std::move(table);
   absl::MutexLock lock(&mu_);

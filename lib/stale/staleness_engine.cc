@@ -1,7 +1,5 @@
 #include "stale/staleness_engine.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -14,6 +12,7 @@
 #include "core/hex.h"
 #include "format/depot_resolver.h"
 #include "format/header_reader.h"
+#include "format/native_library.h"
 #include "stale/flags_match.h"
 #include "stale/mtime_rule.h"
 
@@ -44,11 +43,6 @@ std::string DescribeMtime(double t) {
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
-}
-
-// TODO(lead): switch to lib/format's resolver and native-library helpers once they land.
-std::string NativeLibraryPath(const std::string& ji) {
-  return ji.substr(0, ji.size() - 3) + ".so";
 }
 
 }  // namespace
@@ -196,13 +190,7 @@ StalenessEngine::ParsedCache StalenessEngine::ReadCache(const std::string& path)
   {
     absl::MutexLock lock(&mu_);
     auto it = headers_.find(path);
-    if (it != headers_.end() && it->second.info.ino == out.info.ino &&
-        it->second.info.dev == out.info.dev && it->second.info.size == out.info.size &&
-        it->second.info.mtime_sec == out.info.mtime_sec &&
-        it->second.info.mtime_nsec == out.info.mtime_nsec &&
-        it->second.info.ctime_sec == out.info.ctime_sec &&
-        it->second.info.ctime_nsec == out.info.ctime_nsec)
-      return it->second;
+    if (it != headers_.end() && SameIdentity(it->second.info, out.info)) return it->second;
   }
   auto header = ReadCacheHeaderOnly(path);
   if (!header.ok()) {
