@@ -118,6 +118,7 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& pro
   };
   JLC_ASSIGN_OR_RETURN(s->env_, Environment::Create(profile, std::move(eo)));
   s->engine_env_ = std::make_unique<EngineEnv>(s->env_.get());
+  s->status_key_base_ = s->StatusKeyBase();
 
   if (options.memo_path) {
     s->memo_path_ = options.memo_path;
@@ -355,47 +356,57 @@ absl::StatusOr<std::vector<std::string>> Session::PackageNames() {
   return all;
 }
 
-std::optional<uint64_t> Session::StatusKey(const std::vector<std::string>& packages) const {
-  // This build of jlcache, the runtime, the environment's settings
-  // (everything lib/env takes from the process environment is in them) and
-  // the question.
+namespace {
+
+// Appends a length-prefixed part, so no two lists of parts run together.
+void AddKeyPart(std::string& k, std::string_view part) {
+  k += '\0';
+  k += std::to_string(part.size());
+  k += ':';
+  k += part;
+}
+
+}  // namespace
+
+std::optional<std::string> Session::StatusKeyBase() const {
+  // This build of jlcache, the runtime and the environment's settings
+  // (everything lib/env takes from the process environment is in them):
+  // fixed for the session, so serialized once, at Open.
   const std::optional<std::string>& build = BuildIdentity();
   if (!build) return std::nullopt;
   std::string k = "jlcache status v1";
-  auto add = [&k](std::string_view part) {
-    k += '\0';
-    k += std::to_string(part.size());
-    k += ':';
-    k += part;
-  };
-  add(*build);
-  add(profile_.ToToml());
-  for (const auto& d : env_->depots()) add(d);
-  add("load_path");
-  for (const auto& e : env_->load_path()) add(e);
-  add(env_->active_project().value_or("<none>"));
-  add(env_->active_project_setting().value_or("<none>"));
+  AddKeyPart(k, *build);
+  AddKeyPart(k, profile_.ToToml());
+  for (const auto& d : env_->depots()) AddKeyPart(k, d);
+  AddKeyPart(k, "load_path");
+  for (const auto& e : env_->load_path()) AddKeyPart(k, e);
+  AddKeyPart(k, env_->active_project().value_or("<none>"));
+  AddKeyPart(k, env_->active_project_setting().value_or("<none>"));
   const EnvironmentOptions& o = env_->options();
-  add(o.project.value_or("<none>"));
-  add(o.cwd);
-  add(o.home);
-  add(o.program_file.value_or("<none>"));
-  add("packages");
-  for (const auto& p : packages) add(p);
+  AddKeyPart(k, o.project.value_or("<none>"));
+  AddKeyPart(k, o.cwd);
+  AddKeyPart(k, o.home);
+  AddKeyPart(k, o.program_file.value_or("<none>"));
+  AddKeyPart(k, "packages");
+  return k;
+}
+
+std::optional<uint64_t> Session::StatusKey(const std::vector<std::string>& packages) const {
+  if (!status_key_base_) return std::nullopt;
+  std::string k = *status_key_base_;
+  for (const auto& p : packages) AddKeyPart(k, p);
   return XXH64(k.data(), k.size(), 0);
 }
 
 absl::StatusOr<std::vector<Verdict>> Session::Status(const std::vector<std::string>& packages) {
+  // No key (an unidentifiable build): checked every time, never remembered.
   const std::optional<uint64_t> key = StatusKey(packages);
-  if (!key) {
-    absl::StatusOr<std::vector<Verdict>> out = CheckStatus(packages);
-    (void)SaveContentMemo();
-    return out;
-  }
-  if (auto remembered = status_memo_.Lookup(
-          *key, engine_->pool(), [this](const std::string& blob) { return AskCloneTargets(blob); })) {
-    ++remembered_answers_;
-    return *std::move(remembered);
+  if (key) {
+    if (auto remembered = status_memo_.Lookup(
+            *key, engine_->pool(), [this](const std::string& blob) { return AskCloneTargets(blob); })) {
+      ++remembered_answers_;
+      return *std::move(remembered);
+    }
   }
   FileJournal journal;
   const int64_t started = NowRealtimeNs();
@@ -406,11 +417,11 @@ absl::StatusOr<std::vector<Verdict>> Session::Status(const std::vector<std::stri
   const int active_before = queries_active_.load();
   absl::StatusOr<std::vector<Verdict>> out;
   {
-    FileJournalScope scope(&journal);
+    FileJournalScope scope(key ? &journal : nullptr);
     out = CheckStatus(packages);
   }
   const bool alone = active_before == 0 && queries_begun_.load() == begun_before + 1;
-  if (out.ok() && alone && oracle_uses_.load() == oracle_uses)
+  if (key && out.ok() && alone && oracle_uses_.load() == oracle_uses)
     (void)status_memo_.Insert(*key, journal, started, *out, journal.CloneAnswers());
   (void)SaveContentMemo();
   return out;

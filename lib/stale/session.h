@@ -91,6 +91,7 @@ class Session {
   // Everything besides the files that a status answer depends on; nullopt
   // when that cannot be pinned down (an unidentifiable build).
   std::optional<uint64_t> StatusKey(const std::vector<std::string>& packages) const;
+  std::optional<std::string> StatusKeyBase() const;  // the session's part, at Open
 
   RuntimeProfile profile_;
   SessionOptions options_;
@@ -99,6 +100,7 @@ class Session {
   ContentHashMemo memo_;
   std::optional<std::string> memo_path_;
   StatusMemo status_memo_;
+  std::optional<std::string> status_key_base_;
   std::optional<std::string> status_memo_path_;
   std::atomic<uint64_t> remembered_answers_{0};
   // Counts consultations of a callback or a learned fact: not file-system

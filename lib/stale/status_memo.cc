@@ -147,17 +147,14 @@ Verdict GetVerdict(In& in) {
 
 std::optional<std::vector<Verdict>> StatusMemo::Lookup(uint64_t key, IoPool& pool,
                                                        const CloneTargetsFn& ask_clone_targets) {
-  std::vector<std::pair<std::string, FileSignature>> files;
-  std::vector<Verdict> verdicts;
-  CloneAnswers clone_answers;
+  std::shared_ptr<const Entry> entry;
   {
     absl::MutexLock lock(&mu_);
     auto it = entries_.find(key);
     if (it == entries_.end()) return std::nullopt;
-    files = it->second.files;
-    verdicts = it->second.verdicts;
-    clone_answers = it->second.clone_answers;
+    entry = it->second;
   }
+  const auto& files = entry->files;
   // Every path stat'ed again, in blocks on the pool; the first change stops it.
   constexpr size_t kBlock = 64;
   std::atomic<bool> changed{false};
@@ -171,14 +168,19 @@ std::optional<std::vector<Verdict>> StatusMemo::Lookup(uint64_t key, IoPool& poo
   if (!changed) {
     // Files unchanged: the entry stays for a caller whose Julia answers as
     // this one did (a process without the callback simply misses).
-    for (const auto& [blob, accepted] : clone_answers) {
+    for (const auto& [blob, accepted] : entry->clone_answers) {
       std::optional<bool> now = ask_clone_targets ? ask_clone_targets(blob) : std::nullopt;
       if (!now || *now != accepted) return std::nullopt;
     }
-    return verdicts;
+    return entry->verdicts;
   }
   absl::MutexLock lock(&mu_);
-  if (entries_.erase(key)) dirty_ = true;
+  // Only the entry that was checked: another thread may have replaced it.
+  auto it = entries_.find(key);
+  if (it != entries_.end() && it->second == entry) {
+    entries_.erase(it);
+    dirty_ = true;
+  }
   return std::nullopt;
 }
 
@@ -198,10 +200,10 @@ void StatusMemo::Keep(uint64_t key, Entry e) {
   if (entries_.size() >= kMaxAnswers && !entries_.contains(key)) {
     auto oldest = entries_.begin();
     for (auto it = entries_.begin(); it != entries_.end(); ++it)
-      if (it->second.started_ns < oldest->second.started_ns) oldest = it;
+      if (it->second->started_ns < oldest->second->started_ns) oldest = it;
     entries_.erase(oldest);
   }
-  entries_.insert_or_assign(key, std::move(e));
+  entries_.insert_or_assign(key, std::make_shared<const Entry>(std::move(e)));
 }
 
 bool StatusMemo::Insert(uint64_t key, const FileJournal& journal, int64_t started_ns,
@@ -241,7 +243,8 @@ absl::Status StatusMemo::Save(const std::string& path) const {
   {
     absl::MutexLock lock(&mu_);
     o.U32(static_cast<uint32_t>(entries_.size()));
-    for (const auto& [key, e] : entries_) {
+    for (const auto& [key, entry] : entries_) {
+      const Entry& e = *entry;
       o.U64(key);
       o.I64(e.started_ns);
       o.U32(static_cast<uint32_t>(e.files.size()));
