@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "stale/session.h"
 #include "support/json_value.h"
+#include "support/scenario.h"
 #include "support/temp_dir.h"
 
 namespace jlcache {
@@ -101,11 +102,7 @@ class RealJulia1104 : public ::testing::Test {
   int lock_fd_ = -1;
 };
 
-std::string Describe(const Verdict& v) {
-  std::string out(VerdictKindName(v.kind));
-  for (const auto& r : v.reasons) out += " [" + std::string(ReasonCodeName(r.code)) + ": " + r.detail + "]";
-  return out;
-}
+using testing::Describe;
 
 TEST_F(RealJulia1104, PlainCachesAreFreshAsJuliaSaid) {
   auto s = Open("depot-plain", false);

@@ -19,12 +19,7 @@ namespace {
 using testing::CompileOptions;
 using testing::Scenario;
 
-std::string Describe(const Verdict& v) {
-  std::string out = std::string(VerdictKindName(v.kind)) + ":";
-  for (const auto& r : v.reasons)
-    out += " [" + std::string(ReasonCodeName(r.code)) + ": " + r.detail + "]";
-  return out;
-}
+using testing::Describe;
 
 // base/pkgid.jl (1.10.4 48d4fd48, 1.13.0-rc1 aa05952e): PkgId(UUID(0), name)
 // stores `nothing`, so binunpack of a requires record without a UUID yields

@@ -40,11 +40,7 @@ Verdict Check(const Scenario& s, const std::string& pkg) {
   return v.ok() ? *v : Verdict{};
 }
 
-std::string Describe(const Verdict& v) {
-  std::string out = std::string(VerdictKindName(v.kind)) + ":";
-  for (const auto& r : v.reasons) out += " [" + std::string(ReasonCodeName(r.code)) + ": " + r.detail + "]";
-  return out;
-}
+using testing::Describe;
 
 // A world with one package Foo, compiled with `options`, and Foo's verdict.
 Verdict CompileFooAndCheck(Scenario& s, const CompileOptions& options) {

@@ -258,6 +258,13 @@ std::string Scenario::StoredPath(const std::string& abs) const {
   return abs;
 }
 
+std::string Describe(const Verdict& v) {
+  std::string out = std::string(VerdictKindName(v.kind)) + ":";
+  for (const auto& r : v.reasons)
+    out += " [" + std::string(ReasonCodeName(r.code)) + ": " + r.detail + "]";
+  return out;
+}
+
 std::vector<std::string> Scenario::StageRecompiledCaches(const std::vector<std::string>& names,
                                                          const std::string& trigger) {
   std::vector<std::string> lines;

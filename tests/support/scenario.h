@@ -57,6 +57,9 @@ struct CompiledCache {
   BuildId build_id;
 };
 
+// "stale: [code: detail] ..." for failure messages.
+std::string Describe(const Verdict& v);
+
 class Scenario {
  public:
   // julia_version "" = the layout's default (DefaultJuliaVersion).
