@@ -86,6 +86,33 @@ class In {
   bool ok_ = true;
 };
 
+void PutSignature(Out& o, const FileSignature& s) {
+  o.U8(s.present);
+  o.U64(s.dev);
+  o.U64(s.ino);
+  o.U64(s.size);
+  o.U32(s.mode);
+  o.I64(s.mtime_sec);
+  o.I64(s.mtime_nsec);
+  o.I64(s.ctime_sec);
+  o.I64(s.ctime_nsec);
+}
+constexpr size_t kSignatureBytes = 1 + 3 * 8 + 4 + 4 * 8;
+
+FileSignature GetSignature(In& in) {
+  FileSignature s;
+  s.present = in.U8() != 0;
+  s.dev = in.U64();
+  s.ino = in.U64();
+  s.size = in.U64();
+  s.mode = in.U32();
+  s.mtime_sec = in.I64();
+  s.mtime_nsec = in.I64();
+  s.ctime_sec = in.I64();
+  s.ctime_nsec = in.I64();
+  return s;
+}
+
 void PutReason(Out& o, const StalenessReason& r) {
   o.U32(static_cast<uint32_t>(r.code));
   o.Str(r.detail);
@@ -250,15 +277,7 @@ absl::Status StatusMemo::Save(const std::string& path) const {
       o.U32(static_cast<uint32_t>(e.files.size()));
       for (const auto& [p, s] : e.files) {
         o.Str(p);
-        o.U8(s.present);
-        o.U64(s.dev);
-        o.U64(s.ino);
-        o.U64(s.size);
-        o.U32(s.mode);
-        o.I64(s.mtime_sec);
-        o.I64(s.mtime_nsec);
-        o.I64(s.ctime_sec);
-        o.I64(s.ctime_nsec);
+        PutSignature(o, s);
       }
       o.U32(static_cast<uint32_t>(e.verdicts.size()));
       for (const auto& v : e.verdicts) PutVerdict(o, v);
@@ -295,20 +314,10 @@ absl::Status StatusMemo::Load(const std::string& path) {
     const uint64_t key = in.U64();
     Entry e;
     e.started_ns = in.I64();
-    const uint32_t files = in.Count(4 + 1 + 3 * 8 + 4 + 4 * 8);
+    const uint32_t files = in.Count(4 + kSignatureBytes);
     for (uint32_t i = 0; i < files && in.ok(); ++i) {
       std::string p = in.Str();
-      FileSignature s;
-      s.present = in.U8() != 0;
-      s.dev = in.U64();
-      s.ino = in.U64();
-      s.size = in.U64();
-      s.mode = in.U32();
-      s.mtime_sec = in.I64();
-      s.mtime_nsec = in.I64();
-      s.ctime_sec = in.I64();
-      s.ctime_nsec = in.I64();
-      e.files.emplace_back(std::move(p), s);
+      e.files.emplace_back(std::move(p), GetSignature(in));
     }
     const uint32_t verdicts = in.Count(4 + 1 + 4 + 1 + 1 + 4);
     for (uint32_t i = 0; i < verdicts && in.ok(); ++i) e.verdicts.push_back(GetVerdict(in));
