@@ -442,6 +442,21 @@ TEST(IdentifyWhereTest, StdlibProjectFallbackFrom1112) {
 
 // ------------------------------------------------------------------ extensions
 
+// The cache of Parent's extension ParentExt (triggered by Trig) in `depot`:
+// it names the extension's UUID and requires Parent and Trig.
+void WriteParentExtCache(DepotBuilder& b, const std::string& depot, const char* v,
+                         const Uuid& ext_uuid, const testing::PackageSpec& parent,
+                         const testing::PackageSpec& trig) {
+  testing::PackageCacheSpec spec;
+  spec.layout = std::string(v) == "1.10.4" ? HeaderLayout::kA : HeaderLayout::kB;
+  spec.julia_version = v;
+  spec.name = "ParentExt";
+  spec.uuid = ext_uuid;
+  spec.requires_ = {PkgId{parent.uuid, "Parent"}, PkgId{trig.uuid, "Trig"}};
+  b.WriteCacheFile(depot, "ParentExt", PackageSlug(ext_uuid) + "_abcde.ji",
+                   testing::MakePackageCache(spec).bytes);
+}
+
 class ExtensionTest : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
@@ -465,16 +480,7 @@ class ExtensionTest : public ::testing::TestWithParam<const char*> {
     proj = b->AddProject("p", ps, m);
   }
   // The extension's own cache, which names its UUID and requires Parent.
-  void WriteExtCache() {
-    testing::PackageCacheSpec spec;
-    spec.layout = std::string(v) == "1.10.4" ? HeaderLayout::kA : HeaderLayout::kB;
-    spec.julia_version = v;
-    spec.name = "ParentExt";
-    spec.uuid = ext_uuid;
-    spec.requires_ = {PkgId{parent.uuid, "Parent"}, PkgId{trig.uuid, "Trig"}};
-    auto cache = testing::MakePackageCache(spec);
-    b->WriteCacheFile(d, "ParentExt", PackageSlug(ext_uuid) + "_abcde.ji", cache.bytes);
-  }
+  void WriteExtCache() { WriteParentExtCache(*b, d, v, ext_uuid, parent, trig); }
   const char* v;
   TempDir tmp;
   std::unique_ptr<DepotBuilder> b;
@@ -613,13 +619,7 @@ TEST(LocateVersionTest, ImplicitEnvironmentKnowsExtensionsFrom111) {
     b.WritePackage(t.Join("pkgs/Parent"), parent);
     b.WritePackage(t.Join("pkgs/Trig"), trig);
     const Uuid ext_uuid = testing::U("77777777-7777-5777-8777-777777777777");
-    testing::PackageCacheSpec spec;
-    spec.layout = std::string(v) == "1.10.4" ? HeaderLayout::kA : HeaderLayout::kB;
-    spec.julia_version = v;
-    spec.name = "ParentExt";
-    spec.uuid = ext_uuid;
-    spec.requires_ = {PkgId{parent.uuid, "Parent"}, PkgId{trig.uuid, "Trig"}};
-    b.WriteCacheFile(d, "ParentExt", PackageSlug(ext_uuid) + "_abcde.ji", testing::MakePackageCache(spec).bytes);
+    WriteParentExtCache(b, d, v, ext_uuid, parent, trig);
     RuntimeProfile rt = b.Profile();
     ASSERT_TRUE(rt.AddString("load_path", t.Join("pkgs")).ok());
     ASSERT_TRUE(rt.Validate().ok());
