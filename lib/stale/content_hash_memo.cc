@@ -1,11 +1,7 @@
 #include "stale/content_hash_memo.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <xxhash.h>
 
-#include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <vector>
