@@ -86,14 +86,54 @@ if [ -f scripts/check_ccall_signatures.py ]; then
   step "ccall signatures match jlcache.h (self-test)" python3 scripts/check_ccall_signatures.py --self-test
   step "ccall signatures match jlcache.h" python3 scripts/check_ccall_signatures.py
 fi
-if [ -f scripts/run_julia_tests.sh ]; then
-  note "FastEverywhere.jl tests"
-  if command -v julia >/dev/null 2>&1; then
-    step "FastEverywhere.jl tests" scripts/run_julia_tests.sh build
-  else
-    scripts/run_julia_tests.sh build  # prints the skip notice; a skip is not a pass
+# counted_step NAME CMD...: a check whose last "WORD: N passed, M failed"
+# line is added to the totals (a non-zero exit with no failure counted
+# still counts as one failure).
+counted_step() {
+  local name=$1 log line p f rc
+  shift
+  note "$name"
+  log=$(mktemp)
+  "$@" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  line=$(grep -E '^[^ ]+( \(julia [^)]*\))?: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+  rm -f "$log"
+  p=0 f=0
+  if [ -n "$line" ]; then
+    p=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")
+    f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
   fi
+  ((rc != 0 && f == 0)) && f=1
+  passed=$((passed + p))
+  failed=$((failed + f))
+  ((f == 0)) || failures+=("$name ($f failed)")
+}
+
+# Real Julia: JLCACHE_TEST_JULIAS (paths separated by ':'), else julia on PATH.
+note "real-Julia suites"
+if ! julias=$(scripts/find_julias.sh); then
+  failed=$((failed + 1))
+  failures+=("a julia in JLCACHE_TEST_JULIAS does not start")
 fi
+if [ -z "$julias" ]; then
+  echo "FastEverywhere tests: skipped (no julia: set JLCACHE_TEST_JULIAS or put julia on PATH)"
+  for s in tests/julia/test_*.jl; do
+    s=$(basename "$s" .jl)
+    echo "real-Julia suite ${s#test_}: skipped (no julia)"
+  done
+fi
+declare -A julia_versions=()
+while read -r j; do
+  [ -n "$j" ] || continue
+  v=$("$j" --startup-file=no -e 'print(VERSION)')
+  julia_versions[$v]=1
+  counted_step "FastEverywhere.jl tests (julia $v)" scripts/run_julia_tests.sh build "$j"
+  for s in tests/julia/test_*.jl; do
+    s=$(basename "$s" .jl)
+    counted_step "real-Julia suite ${s#test_} (julia $v)" tests/julia/run_suite.sh "${s#test_}" "$j" build
+  done
+done <<<"$julias"
+((${#julia_versions[@]})) && echo "real-Julia suites ran on julia: ${!julia_versions[*]}"
 
 echo
 if ((failed)); then
