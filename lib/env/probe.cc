@@ -81,6 +81,12 @@ std::optional<std::string> ProbeCachePath(const std::string& julia_path, const E
   key.push_back('\0');
   for (uint64_t v : {st->size, static_cast<uint64_t>(st->mtime_sec), static_cast<uint64_t>(st->mtime_nsec)})
     for (int i = 0; i < 8; ++i) key.push_back(static_cast<char>(v >> (8 * i)));
+  // The probe reports JULIA_CPU_TARGET as the cpu_target (compilecache_path
+  // hashes it), so a profile probed under another value must not be reused.
+  if (auto cpu = Var(env, "JULIA_CPU_TARGET")) {
+    key.push_back('\1');
+    key += *cpu;
+  }
   uint64_t h = XXH64(key.data(), key.size(), 0);
   char name[64];
   std::snprintf(name, sizeof name, "probe-%016llx.toml", static_cast<unsigned long long>(h));

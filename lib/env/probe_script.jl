@@ -20,7 +20,9 @@ let
     opts = Base.JLOptions()
     emit("julia_bin", hx(cstr(opts.julia_bin)))
     emit("image_file", hx(cstr(opts.image_file)))
-    cpu = cstr(opts.cpu_target)
+    # As compilecache_path hashes it: JULIA_CPU_TARGET when set, else the option.
+    cpu = get(ENV, "JULIA_CPU_TARGET", nothing)
+    cpu === nothing && (cpu = cstr(opts.cpu_target))
     emit("cpu_target", hx(isempty(cpu) ? "native" : cpu))
     emit("stdlib_dir", hx(Sys.STDLIB))
     emit("bindir", hx(Sys.BINDIR))

@@ -1,0 +1,82 @@
+# `jlcache probe` (lib/env/probe_script.jl run by lib/env/probe.cc) must give
+# the runtime FastEverywhere.runtime_info() (julia_bindings/FastEverywhere/
+# src/runtime.jl) builds in-process in the same julia, key by key; and
+# `jlcache status` with julia on PATH and no --runtime works out of the box.
+include(joinpath(@__DIR__, "support.jl"))
+using .RealJulia, Test, TOML
+
+const FE = joinpath(REPO, "julia_bindings", "FastEverywhere")
+
+# runtime_info() of a child julia loading FastEverywhere, as a Dict in the
+# profile's key names.
+function fasteverywhere_runtime(env)
+    out = joinpath(TMP, "fe-$(rand(UInt32)).toml")
+    code = """
+        using FastEverywhere, TOML
+        r = FastEverywhere.runtime_info()
+        d = Dict{String,Any}()
+        for k in (:julia_version, :git_branch, :git_commit, :os, :arch, :julia_bin, :image_file,
+                  :cpu_target, :stdlib_dir, :build_stdlib_dir, :bindir, :pkgimages)
+            d[string(k)] = getfield(r, k)
+        end
+        d["pointer_size"] = r.pointer_size
+        d["cache_flags"] = Int(r.cache_flags)
+        d["sysimage_modules"] = sort([string(n, "|", u, "|0x", string(UInt128(hi) << 64 | lo; base=16, pad=32))
+                                      for (n, u, hi, lo) in r.sysimage_modules])
+        open(io -> TOML.print(io, d), $(repr(out)), "w")
+        """
+    ok, o, e = run_julia(code; env, flags=["--project=$FE"])
+    ok || error("FastEverywhere child failed:\n$o\n$e")
+    return TOML.parsefile(out)
+end
+
+function jlcache_probe(env)
+    out = joinpath(TMP, "probe-$(rand(UInt32)).toml")
+    ok, o, e, code = run_cmd(setenv(`$CLI probe --julia $JULIA --force -o $out`, env))
+    ok || error("jlcache probe failed ($code):\n$o\n$e")
+    d = TOML.parsefile(out)
+    d["sysimage_modules"] = sort([string(m["name"], "|", get(m, "uuid", ""), "|", m["build_id"])
+                                  for m in d["sysimage_modules"]])
+    return d
+end
+
+function compare_profiles(env)
+    fe = fasteverywhere_runtime(env)
+    pr = jlcache_probe(env)
+    for (k, v) in fe
+        @testset "$k" begin
+            @test haskey(pr, k)
+            @test get(pr, k, nothing) == v
+            get(pr, k, nothing) == v || println("DIFF $k: probe=$(repr(get(pr, k, nothing))) fasteverywhere=$(repr(v))")
+        end
+    end
+end
+
+RealJulia.finish_suite("probe") do
+    depot = mkpath(joinpath(TMP, "depot"))
+    # FastEverywhere's own project; its caches go to this depot.
+    env = julia_env(; depots=[depot], project=FE)
+    @testset "default environment" begin
+        compare_profiles(env)
+    end
+    @testset "JULIA_CPU_TARGET set" begin
+        env2 = julia_env(; depots=[depot], project=FE, extra=Dict("JULIA_CPU_TARGET" => "generic"))
+        compare_profiles(env2)
+    end
+    @testset "status out of the box" begin
+        dev = joinpath(TMP, "dev")
+        p = Pkg(name="ProbeA", uuid="7a0c1e2d-0000-4000-8000-00000000b001",
+                source="module ProbeA\nf() = 1\nend\n")
+        write_package(joinpath(dev, "ProbeA"), p)
+        envdir = write_environment(joinpath(TMP, "env"), [(p, joinpath(dev, "ProbeA"))])
+        d2 = mkpath(joinpath(TMP, "depot2"))
+        e = julia_env(; depots=[d2], project=envdir)
+        code, v, raw = jlcache_status(; env=e)
+        @test get(v, "ProbeA", raw) == "stale"
+        ok, = run_julia("using ProbeA"; env=e)
+        @test ok
+        code, v, raw = jlcache_status(; env=e)
+        @test get(v, "ProbeA", raw) == "fresh"
+        @test code == 0
+    end
+end
