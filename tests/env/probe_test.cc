@@ -97,6 +97,19 @@ TEST_F(ProbeTest, RunsJuliaOnceThenUsesTheCache) {
   EXPECT_EQ(Runs(), 3);
 }
 
+// The probe reports JULIA_CPU_TARGET as the cpu_target (compilecache_path
+// hashes it), so a profile cached under one value is not reused under another.
+TEST_F(ProbeTest, CpuTargetVariableIsPartOfTheCacheKey) {
+  auto plain = ProbeCachePath(julia, options.env);
+  ASSERT_TRUE(plain.has_value());
+  options.env["JULIA_CPU_TARGET"] = "generic";
+  auto generic = ProbeCachePath(julia, options.env);
+  ASSERT_TRUE(generic.has_value());
+  EXPECT_NE(*plain, *generic);
+  options.env["JULIA_CPU_TARGET"] = "haswell";
+  EXPECT_NE(*ProbeCachePath(julia, options.env), *generic);
+}
+
 TEST_F(ProbeTest, NoWriteLeavesTheDepotAlone) {
   options.no_write = true;
   auto r = ProbeJulia(options);

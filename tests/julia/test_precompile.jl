@@ -192,5 +192,27 @@ RealJulia.finish_suite("precompile") do
         @test occursin("failed", out * err)
         @test occursin("boom-marker", out * err)
         occursin("boom-marker", out * err) || println(out, err)
+        @test isprecompiled_all(s.ids; env=s.env)["Boom"] == false
+    end
+
+    @testset "failing dependency in a chain" begin
+        # ChainC fails; ChainB and ChainA depend on it and cannot be fresh.
+        s = scenario("chainboom"; extra=Dict("ChainC" => "error(\"boom-marker\")"))
+        ok, out, err, code = run_cmd(precompile_cmd(s))
+        @test code == 1
+        @test occursin("boom-marker", out * err)
+        @test length(launch_pids(s, chain)) <= 1
+        @test !any(values(isprecompiled_all(s.ids; env=s.env)))
+        code2, v, raw = jlcache_status(; env=s.env)
+        @test all(n -> get(v, n, "") != "fresh", chain)
+        # Fixed source: the next run compiles the chain, once each.
+        src = joinpath(s.root, "dev", "ChainC", "src", "ChainC.jl")
+        write(src, marked_source("ChainC", s.marks)); touch_later(src)
+        ok, out, err, code = run_cmd(precompile_cmd(s))
+        @test code == 0
+        code == 0 || println(out, err)
+        @test all(values(isprecompiled_all(s.ids; env=s.env)))
+        @test length(marks_of(s, "ChainA")) == 1
+        @test length(marks_of(s, "ChainB")) == 1
     end
 end

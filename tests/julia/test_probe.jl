@@ -30,9 +30,10 @@ function fasteverywhere_runtime(env)
     return TOML.parsefile(out)
 end
 
-function jlcache_probe(env)
+function jlcache_probe(env; force=true)
     out = joinpath(TMP, "probe-$(rand(UInt32)).toml")
-    ok, o, e, code = run_cmd(setenv(`$CLI probe --julia $JULIA --force -o $out`, env))
+    flags = force ? ["--force"] : String[]
+    ok, o, e, code = run_cmd(setenv(`$CLI probe --julia $JULIA $flags -o $out`, env))
     ok || error("jlcache probe failed ($code):\n$o\n$e")
     d = TOML.parsefile(out)
     d["sysimage_modules"] = sort([string(m["name"], "|", get(m, "uuid", ""), "|", m["build_id"])
@@ -62,6 +63,18 @@ RealJulia.finish_suite("probe") do
     @testset "JULIA_CPU_TARGET set" begin
         env2 = julia_env(; depots=[depot], project=FE, extra=Dict("JULIA_CPU_TARGET" => "generic"))
         compare_profiles(env2)
+    end
+    @testset "cached profile follows JULIA_CPU_TARGET" begin
+        # Without --force the profile cached in the depot is reused; one
+        # probed without JULIA_CPU_TARGET must not answer for a run with it.
+        d3 = mkpath(joinpath(TMP, "depot3"))
+        plain = jlcache_probe(julia_env(; depots=[d3], project=FE); force=false)
+        gen = jlcache_probe(julia_env(; depots=[d3], project=FE,
+                                      extra=Dict("JULIA_CPU_TARGET" => "generic")); force=false)
+        @test plain["cpu_target"] == "native"
+        @test gen["cpu_target"] == "generic"
+        again = jlcache_probe(julia_env(; depots=[d3], project=FE); force=false)
+        @test again["cpu_target"] == "native"
     end
     @testset "status out of the box" begin
         dev = joinpath(TMP, "dev")
