@@ -21,9 +21,13 @@ let
     emit("julia_bin", hx(cstr(opts.julia_bin)))
     emit("image_file", hx(cstr(opts.image_file)))
     # As compilecache_path hashes it: JULIA_CPU_TARGET when set, else the option.
+    # Set but empty is hashed as "", so the "native" default is the option's only.
     cpu = get(ENV, "JULIA_CPU_TARGET", nothing)
-    cpu === nothing && (cpu = cstr(opts.cpu_target))
-    emit("cpu_target", hx(isempty(cpu) ? "native" : cpu))
+    if cpu === nothing
+        cpu = cstr(opts.cpu_target)
+        isempty(cpu) && (cpu = "native")
+    end
+    emit("cpu_target", hx(cpu))
     emit("stdlib_dir", hx(Sys.STDLIB))
     emit("bindir", hx(Sys.BINDIR))
     if isdefined(Sys, :BUILD_STDLIB_PATH)

@@ -64,6 +64,11 @@ RealJulia.finish_suite("probe") do
         env2 = julia_env(; depots=[depot], project=FE, extra=Dict("JULIA_CPU_TARGET" => "generic"))
         compare_profiles(env2)
     end
+    @testset "JULIA_CPU_TARGET set but empty" begin
+        # compilecache_path hashes the variable's value, "" included.
+        env3 = julia_env(; depots=[depot], project=FE, extra=Dict("JULIA_CPU_TARGET" => ""))
+        compare_profiles(env3)
+    end
     @testset "cached profile follows JULIA_CPU_TARGET" begin
         # Without --force the profile cached in the depot is reused; one
         # probed without JULIA_CPU_TARGET must not answer for a run with it.
