@@ -97,4 +97,28 @@ RealJulia.finish_suite("probe") do
         @test get(v, "ProbeA", raw) == "fresh"
         @test code == 0
     end
+    @testset "status agrees with Julia under JULIA_CPU_TARGET" begin
+        # Caches compiled without the variable (this julia cannot compile
+        # under JULIA_CPU_TARGET=generic: "Unable to find compatible target in
+        # cached code image"), then checked with and without it: jlcache
+        # (julia on PATH, no --runtime) must say fresh exactly when
+        # Base.isprecompiled does.
+        dev = joinpath(TMP, "devcpu")
+        p = Pkg(name="ProbeCpu", uuid="7a0c1e2d-0000-4000-8000-00000000b002",
+                source="module ProbeCpu\nf() = 1\nend\n")
+        write_package(joinpath(dev, "ProbeCpu"), p)
+        envdir = write_environment(joinpath(TMP, "envcpu"), [(p, joinpath(dev, "ProbeCpu"))])
+        d4 = mkpath(joinpath(TMP, "depot4"))
+        gen = julia_env(; depots=[d4], project=envdir, extra=Dict("JULIA_CPU_TARGET" => "generic"))
+        plain = julia_env(; depots=[d4], project=envdir)
+        ok, = run_julia("using ProbeCpu"; env=plain)
+        @test ok
+        for (label, e) in (("generic", gen), ("unset", plain))
+            truth = isprecompiled_all([("ProbeCpu", p.uuid)]; env=e)["ProbeCpu"]
+            code, v, raw = jlcache_status(; env=e)
+            @test get(v, "ProbeCpu", raw) == (truth ? "fresh" : "stale")
+            get(v, "ProbeCpu", raw) == (truth ? "fresh" : "stale") ||
+                println("cpu target $label: julia says $truth, jlcache:\n$raw")
+        end
+    end
 end
