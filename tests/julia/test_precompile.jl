@@ -149,6 +149,13 @@ RealJulia.finish_suite("precompile") do
         counts = Dict(n => length(marks_of(s, n)) for n in chain)
         @test all(n -> counts[n] == 1, chain)
         all(n -> counts[n] == 1, chain) || println("compile counts: ", counts)
+        texts = [String(take!(o)) for o in outs]
+        # Single flight: one run launched julia, the others waited for it.
+        # Broken: every waiter launches julia too (see KNOWN_DIVERGENCES.md,
+        # "precompile does not re-probe unknown clone targets").
+        nlaunch = count(t -> occursin("julia ran for", t), texts)
+        nlaunch == 1 ? (@test nlaunch == 1) : (@test_broken nlaunch == 1)
+        @test length(launch_pids(s, chain)) == 1
         @test all(values(isprecompiled_all(s.ids; env=s.env)))
     end
 
@@ -178,6 +185,7 @@ RealJulia.finish_suite("precompile") do
         @test code == 3
         code == 3 || println(out, err)
         @test el < 20
+        @test occursin(r"Sleepy: (\e\[\d+m)?timeout", out)
         sleep(0.5)
         left = procs_of(s)
         @test isempty(left)
@@ -189,7 +197,7 @@ RealJulia.finish_suite("precompile") do
                      extra=Dict("Boom" => "error(\"boom-marker\")"))
         ok, out, err, code = run_cmd(precompile_cmd(s))
         @test code == 1
-        @test occursin("failed", out * err)
+        @test occursin(r"Boom: (\e\[\d+m)?failed", out)
         @test occursin("boom-marker", out * err)
         occursin("boom-marker", out * err) || println(out, err)
         @test isprecompiled_all(s.ids; env=s.env)["Boom"] == false
