@@ -99,7 +99,12 @@ RealJulia.finish_suite("agreement") do
         """, files=Dict("src/assets/one.txt" => "1\n"))
     R = Pkg(name="AgRel", uuid=uuid(10), source="module AgRel\ninclude(\"part.jl\")\nend\n",
             files=Dict("src/part.jl" => "r() = 1\n"))
-    pkgs = [C, B, A, P, I, W, E, S, D, R]
+    M = Pkg(name="AgMtime", uuid=uuid(11), source="""
+        module AgMtime
+        include_dependency(joinpath(@__DIR__, "mt.txt"); track_content=false)
+        end
+        """, files=Dict("src/mt.txt" => "m\n"))
+    pkgs = [C, B, A, P, I, W, E, S, D, R, M]
     paths = Dict(p.name => joinpath(dev, p.name) for p in pkgs)
     foreach(p -> write_package(paths[p.name], p), pkgs)
     envdir = write_environment(joinpath(TMP, "env1"), [(p, paths[p.name]) for p in pkgs];
@@ -245,6 +250,35 @@ RealJulia.finish_suite("agreement") do
     check_step("AgRel recompiled at its new path", ids; env)
     write(mf, replace(read(mf, String), repr(newrel) => repr(paths["AgRel"])))
     check_step("manifest points back at the original AgRel", ids; env)
+
+    load!(["AgRel"]; env)
+    check_step("AgRel recompiled at its original path", ids; env)
+    link = joinpath(TMP, "devlink")
+    symlink(paths["AgRel"], link)
+    write(mf, replace(read(mf, String), repr(paths["AgRel"]) => repr(link)))
+    check_step("manifest reaches AgRel through a symlink", ids; env)
+    write(mf, replace(read(mf, String), repr(link) => repr(paths["AgRel"])))
+    check_step("manifest path without the symlink again", ids; env)
+
+    # include_dependency(...; track_content=false) is tracked by mtime.
+    mt = joinpath(paths["AgMtime"], "src", "mt.txt")
+    touch_later(mt; seconds=140)
+    check_step("mtime-tracked dependency touched", ids; env)
+    load!(["AgMtime"]; env)
+    check_step("AgMtime recompiled", ids; env)
+
+    # Preferences from a lower environment of the load path (@v#.#).
+    globalenv = mkpath(joinpath(depot, "environments", "v$(VERSION.major).$(VERSION.minor)"))
+    # Base reads an environment's preferences only for packages it names.
+    write(joinpath(globalenv, "Project.toml"),
+          "[deps]\nAgPref = \"$(P.uuid)\"\n\n[preferences.AgPref]\nmode = \"global\"\n")
+    check_step("preference from the @v#.# environment", ids; env)
+    load!(["AgPref"]; env)
+    check_step("recompiled with the @v#.# preference", ids; env)
+    write(prefs, "[AgPref]\nmode = \"fast\"\n")
+    check_step("active project's preference overrides @v#.#", ids; env)
+    rm(prefs); rm(joinpath(globalenv, "Project.toml"))
+    check_step("@v#.# preference removed", ids; env)
 
     # Second environment sharing the depot (only a subset; AgC edited there? no: same sources)
     env2dir = write_environment(joinpath(TMP, "env2"), [(C, paths["AgC"]), (B, paths["AgB"])])
