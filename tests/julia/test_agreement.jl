@@ -280,7 +280,7 @@ RealJulia.finish_suite("agreement") do
     rm(prefs); rm(joinpath(globalenv, "Project.toml"))
     check_step("@v#.# preference removed", ids; env)
 
-    # Second environment sharing the depot (only a subset; AgC edited there? no: same sources)
+    # A second environment (AgC and AgB only) sharing the depot and the sources.
     env2dir = write_environment(joinpath(TMP, "env2"), [(C, paths["AgC"]), (B, paths["AgB"])])
     env2 = julia_env(; depots=[depot], project=env2dir)
     ids2 = [("AgC", C.uuid), ("AgB", B.uuid)]
