@@ -269,13 +269,14 @@ end
 
     @testset "import extraction" begin
         ex = :(begin
-            using FEChainA, FEExtHost: describe
+            using FEChainA
+            using FEExtHost: describe
             import FEWeakDep as W
             using .Relative
             x = 1
         end)
         imports = FE._extract_imports(ex)
-        @test length(imports) == 3
+        @test length(imports) == 4
         @test FE._package_roots(imports) == [:FEChainA, :FEExtHost, :FEWeakDep]
         @test isempty(FE._extract_imports(:(x = 1)))
     end
@@ -303,12 +304,16 @@ end
         for p in procs()
             @test Distributed.remotecall_eval(Main, p, :fe_test_value) == 42
         end
+        # A nested block on some processes. (An indirect dependency such as
+        # FEChainB cannot be loaded by name from Main, in Julia as here.)
         @everywhere workers() begin
-            using FEChainB
-            fe_block_value = FEChainB.b()
+            begin
+                using FEExtHost
+                fe_block_value = FEExtHost.describe(1)
+            end
         end
         for p in workers()
-            @test Distributed.remotecall_eval(Main, p, :fe_block_value) == "b(c1)"
+            @test Distributed.remotecall_eval(Main, p, :fe_block_value) == "plain"
         end
         # Errors are collected per process.
         err = try
@@ -320,6 +325,14 @@ end
         @test err isa CompositeException
         pids = sort!([e.pid for e in err.exceptions if e isa Distributed.RemoteException])
         @test pids == sort(procs())
+        rmprocs(workers())
+        # Loaded on the master already, new to a new worker.
+        addprocs(1)
+        @everywhere using FEChainA
+        @test marker_counts() == after
+        for p in workers()
+            @test Distributed.remotecall_eval(Main, p, :(FEChainA.chain())) == "a(b(c1))"
+        end
         rmprocs(workers())
     end
 
@@ -368,7 +381,7 @@ end
         expect_child_success(load_in_fresh_julia(
             using_expr="using FEChainA", value_expr="FEChainA.chain()", expected_value="A(b2(c2))",
             expected_compiles=Dict("FEChainA" => 1, "FEChainB" => 0),
-            expect_warning=r"libjlcache is not available", env))
+            expect_warning=r"libjlcache is not available", env=env))
         ok, out, err = run_child("-e", """
             using FastEverywhere
             print(FastEverywhere.library_path() === nothing, " ", FastEverywhere.library_problem())
