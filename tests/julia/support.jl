@@ -7,7 +7,7 @@ module RealJulia
 using Test
 
 export TMP, JULIA, CLI, LIB, REPO, PATHSEP, julia_version_string,
-       Pkg, write_package, write_environment, julia_env, run_julia, run_cmd,
+       Pkg, write_package, write_environment, one_package_environment, julia_env, run_julia, run_cmd,
        isprecompiled_all, jlcache_status, count_results, finish_suite, touch_later
 
 const TMP = ENV["JLCACHE_TEST_TMP"]
@@ -82,6 +82,14 @@ function write_environment(envdir::AbstractString, pkgs::Vector{<:Tuple{Pkg,Stri
         end
     end
     return envdir
+end
+
+# One package under TMP/dev<tag> and an environment TMP/env<tag> that holds
+# it; returns the environment's directory and the package's source file.
+function one_package_environment(p::Pkg; tag::AbstractString="")
+    dir = write_package(joinpath(TMP, "dev" * tag, p.name), p)
+    envdir = write_environment(joinpath(TMP, "env" * tag), [(p, dir)])
+    return envdir, joinpath(dir, "src", "$(p.name).jl")
 end
 
 # Environment for a child julia or jlcache: the given depots (the bundled

@@ -82,16 +82,14 @@ RealJulia.finish_suite("probe") do
         @test again["cpu_target"] == "native"
     end
     @testset "status out of the box" begin
-        dev = joinpath(TMP, "dev")
         p = Pkg(name="ProbeA", uuid="7a0c1e2d-0000-4000-8000-00000000b001",
                 source="module ProbeA\nf() = 1\nend\n")
-        write_package(joinpath(dev, "ProbeA"), p)
-        envdir = write_environment(joinpath(TMP, "env"), [(p, joinpath(dev, "ProbeA"))])
+        envdir = first(one_package_environment(p))
         d2 = mkpath(joinpath(TMP, "depot2"))
         e = julia_env(; depots=[d2], project=envdir)
         code, v, raw = jlcache_status(; env=e)
         @test get(v, "ProbeA", raw) == "stale"
-        ok, = run_julia("using ProbeA"; env=e)
+        ok = first(run_julia("using ProbeA"; env=e))
         @test ok
         code, v, raw = jlcache_status(; env=e)
         @test get(v, "ProbeA", raw) == "fresh"
@@ -103,15 +101,13 @@ RealJulia.finish_suite("probe") do
         # cached code image"), then checked with and without it: jlcache
         # (julia on PATH, no --runtime) must say fresh exactly when
         # Base.isprecompiled does.
-        dev = joinpath(TMP, "devcpu")
         p = Pkg(name="ProbeCpu", uuid="7a0c1e2d-0000-4000-8000-00000000b002",
                 source="module ProbeCpu\nf() = 1\nend\n")
-        write_package(joinpath(dev, "ProbeCpu"), p)
-        envdir = write_environment(joinpath(TMP, "envcpu"), [(p, joinpath(dev, "ProbeCpu"))])
+        envdir = first(one_package_environment(p; tag="cpu"))
         d4 = mkpath(joinpath(TMP, "depot4"))
         gen = julia_env(; depots=[d4], project=envdir, extra=Dict("JULIA_CPU_TARGET" => "generic"))
         plain = julia_env(; depots=[d4], project=envdir)
-        ok, = run_julia("using ProbeCpu"; env=plain)
+        ok = first(run_julia("using ProbeCpu"; env=plain))
         @test ok
         for (label, e) in (("generic", gen), ("unset", plain))
             truth = isprecompiled_all([("ProbeCpu", p.uuid)]; env=e)["ProbeCpu"]

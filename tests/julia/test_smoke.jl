@@ -6,11 +6,9 @@ using .RealJulia, Test
 
 RealJulia.finish_suite("smoke") do
     depot = mkpath(joinpath(TMP, "depot"))
-    dev = joinpath(TMP, "dev")
     p = Pkg(name="SmokeA", uuid="7a0c1e2d-0000-4000-8000-00000000a001",
             source="module SmokeA\nf() = 1\nend\n")
-    write_package(joinpath(dev, "SmokeA"), p)
-    envdir = write_environment(joinpath(TMP, "env"), [(p, joinpath(dev, "SmokeA"))])
+    envdir, src = one_package_environment(p)
     env = julia_env(; depots=[depot], project=envdir)
     ids = [("SmokeA", p.uuid)]
     @test isprecompiled_all(ids; env)["SmokeA"] == false
@@ -22,7 +20,6 @@ RealJulia.finish_suite("smoke") do
     code, v, raw = jlcache_status(; env)
     @test get(v, "SmokeA", raw) == "fresh"
     code == 0 || println(raw)
-    src = joinpath(dev, "SmokeA", "src", "SmokeA.jl")
     write(src, "module SmokeA\nf() = 2\nend\n"); touch_later(src)
     @test isprecompiled_all(ids; env)["SmokeA"] == false
     code, v, raw = jlcache_status(; env)
