@@ -43,6 +43,7 @@ in_example() {
 # Asserts, in a fresh julia and with jlcache, that all three packages are fresh.
 check_fresh() {
   local ex=$1
+  # shellcheck disable=SC2016  # Julia source
   in_example "$ex" "$julia" --startup-file=no --history-file=no --project="$ex/project" -e '
     ok = true
     for (name, uuid) in [("Words", "2d9c8f1e-4b7a-4c3e-9f1d-0a1b2c3d4e5f"),
@@ -62,6 +63,7 @@ mkdir -p "$ex/depot" "$ex/project"
 
 # 1. Sources, project and manifest. The slug directory is Julia's own
 #    Base.version_slug of the package's uuid and git tree hash.
+# shellcheck disable=SC2016  # Julia source: $ is Julia's interpolation
 in_example "$ex" "$julia" --startup-file=no --history-file=no -e '
   import Pkg
   ex = ARGS[1]
@@ -112,8 +114,13 @@ if grep -q -- "$tmp" "$ex/runtime.toml" "$ex/project/Manifest.toml"; then
 fi
 # Nothing but the packages and the caches belongs in the depot (no logs,
 # registries or memos).
-extra=$(cd "$ex/depot" && ls -A | grep -vx -e packages -e compiled || true)
-[[ -z $extra ]] || { echo "make_example: unexpected in the depot: $extra" >&2; exit 1; }
+for entry in "$ex/depot"/* "$ex/depot"/.[!.]*; do
+  [[ -e $entry ]] || continue
+  case ${entry##*/} in
+    packages|compiled) ;;
+    *) echo "make_example: unexpected in the depot: ${entry##*/}" >&2; exit 1 ;;
+  esac
+done
 
 check_fresh "$ex"
 
