@@ -270,6 +270,10 @@ std::optional<bool> StalenessEngine::AcceptsCloneTargets(const std::string& blob
   if (std::find(profile_.accepted_clone_targets.begin(), profile_.accepted_clone_targets.end(),
                 digest) != profile_.accepted_clone_targets.end())
     return true;
+  // A blob the probe put to jl_check_pkgimage_clones and Julia refused.
+  if (std::find(profile_.rejected_clone_targets.begin(), profile_.rejected_clone_targets.end(),
+                digest) != profile_.rejected_clone_targets.end())
+    return false;
   if (!oracles_.accepts_clone_targets) return std::nullopt;
   absl::MutexLock lock(&oracle_mu_);
   return oracles_.accepts_clone_targets(blob);

@@ -1,6 +1,7 @@
 // Staleness scenarios on real-shaped depots, across layouts: each test builds
 // a world, edits it the way users do, and checks the verdict and its codes.
 #include <sys/stat.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <cmath>
@@ -11,6 +12,7 @@
 #include "core/file_io.h"
 #include "gtest/gtest.h"
 #include "stale/session.h"
+#include "support/cache_writer.h"
 #include "support/scenario.h"
 
 namespace jlcache {
@@ -568,6 +570,41 @@ TEST(ScenarioB, WarmCheckUsesTheContentMemo) {
   testing::SetMtimeOrDie(s.SourcePath("Words", "src/impl.jl"), 1600000000, 0);
   session->ClearMemo();
   EXPECT_EQ(session->IsStale("Hello")->kind, VerdictKind::kStale);
+}
+
+
+// A blob the probe recorded as refused (rejected_clone_targets) is stale, as
+// Julia's isprecompiled says, not unknown. Found by tests/julia/
+// test_callbacks.jl: the engine consulted only accepted_clone_targets.
+TEST(CloneTargetRecords, RejectedBlobIsStaleAndUnknownBlobIsUnknown) {
+  Scenario s(HeaderLayout::kB);
+  s.AddCompiledChain();
+  SessionOptions o;
+  o.env = {{"JULIA_DEPOT_PATH", s.depot()}, {"HOME", s.dir().Join("home")}};
+  o.env_given = true;
+  o.project = s.project_dir();
+  o.cwd = s.dir().path();
+  o.no_write = true;
+  std::string blob = testing::GenericCloneTargets(testing::CloneTargetEncodingOf(s.layout()), "x86_64");
+  uint64_t digest = XXH64(blob.data(), blob.size(), 0);
+  RuntimeProfile rejected = s.Profile();
+  rejected.accepted_clone_targets.clear();
+  rejected.rejected_clone_targets = {digest};
+  auto session = Session::Open(rejected, o);
+  ASSERT_TRUE(session.ok()) << session.status();
+  auto v = (*session)->IsStale("Hello");
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->kind, VerdictKind::kStale);
+  EXPECT_TRUE(HasCode(*v, "cpu_target"));
+  EXPECT_FALSE(HasCode(*v, "clone_targets_unverifiable"));
+
+  RuntimeProfile unknown = s.Profile();
+  unknown.accepted_clone_targets.clear();
+  auto session2 = Session::Open(unknown, o);
+  ASSERT_TRUE(session2.ok()) << session2.status();
+  auto u = (*session2)->IsStale("Hello");
+  ASSERT_TRUE(u.ok()) << u.status();
+  EXPECT_EQ(u->kind, VerdictKind::kUnknown);
 }
 
 }  // namespace
