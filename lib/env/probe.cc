@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <map>
@@ -15,6 +16,7 @@
 #include "core/hex.h"
 #include "core/subprocess.h"
 #include "env/env_paths.h"
+#include "env/host_cpu.h"
 
 namespace jlcache {
 namespace {
@@ -66,9 +68,20 @@ std::string CurrentDir() {
   return ::getcwd(buf, sizeof buf) ? buf : "/";
 }
 
+absl::Status WriteProbeCache(const std::string& path, const RuntimeProfile& profile) {
+  return WriteFileAtomically(path, Cat("# jlcache probe cache of ", profile.julia_bin,
+                                       " (installation facts only; safe to delete)\n",
+                                       profile.ToToml(/*installation_only=*/true)));
+}
+
 }  // namespace
 
 std::optional<std::string> ProbeCachePath(const std::string& julia_path, const EnvVars& env) {
+  return ProbeCachePath(julia_path, env, HostCpuIdentity());
+}
+
+std::optional<std::string> ProbeCachePath(const std::string& julia_path, const EnvVars& env,
+                                          std::string_view host_cpu) {
   auto st = StatPath(julia_path);
   if (!st.ok()) return std::nullopt;
   auto home_var = Var(env, "HOME");
@@ -87,6 +100,8 @@ std::optional<std::string> ProbeCachePath(const std::string& julia_path, const E
     key.push_back('\1');
     key += *cpu;
   }
+  key.push_back('\2');
+  key += host_cpu;
   uint64_t h = XXH64(key.data(), key.size(), 0);
   char name[64];
   std::snprintf(name, sizeof name, "probe-%016llx.toml", static_cast<unsigned long long>(h));
@@ -252,14 +267,37 @@ absl::StatusOr<ProbeResult> ProbeJulia(const ProbeOptions& o) {
   JLC_ASSIGN_OR_RETURN(result.profile, ParseProbeOutput(out, eo));
   result.profile.source = *julia;
   if (result.cache_path && !o.no_write) {
-    std::string text = Cat("# jlcache probe cache of ", *julia,
-                           " (installation facts only; safe to delete)\n",
-                           result.profile.ToToml(/*installation_only=*/true));
-    absl::Status st = MakeDirs(DirName(*result.cache_path));
-    if (st.ok()) st = WriteFileAtomically(*result.cache_path, text);
+      absl::Status st = MakeDirs(DirName(*result.cache_path));
+    if (st.ok()) st = WriteProbeCache(*result.cache_path, result.profile);
     result.cache_written = st.ok();  // a read-only depot is not an error
   }
   return result;
+}
+
+absl::Status AddFactsToProbeCache(const std::string& cache_path,
+                                  absl::Span<const PreferenceHashRecord> preference_hashes,
+                                  absl::Span<const uint64_t> accepted_clone_targets) {
+  JLC_ASSIGN_OR_RETURN(RuntimeProfile profile, RuntimeProfile::FromFile(cache_path));
+  bool changed = false;
+  for (uint64_t d : accepted_clone_targets) {
+    auto& acc = profile.accepted_clone_targets;
+    if (std::find(acc.begin(), acc.end(), d) != acc.end()) continue;
+    acc.push_back(d);
+    auto& rej = profile.rejected_clone_targets;
+    rej.erase(std::remove(rej.begin(), rej.end(), d), rej.end());
+    changed = true;
+  }
+  for (const PreferenceHashRecord& r : preference_hashes) {
+    auto& known = profile.preference_hashes;
+    bool have = std::any_of(known.begin(), known.end(), [&](const PreferenceHashRecord& k) {
+      return k.uuid == r.uuid && k.names == r.names && k.sources_digest == r.sources_digest;
+    });
+    if (have) continue;
+    known.push_back(r);
+    changed = true;
+  }
+  if (!changed) return absl::OkStatus();
+  return WriteProbeCache(cache_path, profile);
 }
 
 }  // namespace jlcache

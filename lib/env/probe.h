@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "env/environment.h"
 #include "env/runtime_profile.h"
 
@@ -45,8 +46,21 @@ struct ProbeResult {
 absl::StatusOr<ProbeResult> ProbeJulia(const ProbeOptions& options);
 
 // Where the probe cache of `julia_path` lives (nullopt: no depot, or the
-// binary cannot be stat'ed).
+// binary cannot be stat'ed). The key also holds JULIA_CPU_TARGET and
+// `host_cpu` (HostCpuIdentity()): which clone targets a julia accepts depends
+// on the CPU it runs on, and a depot may be shared by unlike hosts.
 std::optional<std::string> ProbeCachePath(const std::string& julia_path, const EnvVars& env);
+std::optional<std::string> ProbeCachePath(const std::string& julia_path, const EnvVars& env,
+                                          std::string_view host_cpu);
+
+// Adds what Julia told a precompile run (preference hashes, accepted
+// clone-target digests) to an existing probe cache, so other processes
+// sharing the depot need not ask julia again. Read-modify-write with an
+// atomic rename: concurrent writers may lose each other's additions, which
+// only costs a later re-probe. kNotFound when there is no cache to extend.
+absl::Status AddFactsToProbeCache(const std::string& cache_path,
+                                  absl::Span<const PreferenceHashRecord> preference_hashes,
+                                  absl::Span<const uint64_t> accepted_clone_targets);
 
 // Parses the script's output into a profile. Sources digests of preference
 // hashes are computed with `digest_options` (the environment julia ran in).

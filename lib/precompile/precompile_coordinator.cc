@@ -378,6 +378,26 @@ ChildCommand BuildChildCommand(const Session& session, const std::vector<PkgId>&
   return cmd;
 }
 
+namespace {
+
+// Checks again from scratch; when a verdict is unknown only for lack of facts
+// that another process may have learned from Julia, adds the shared facts
+// and checks once more.
+absl::Status Recheck(Session& session, const std::vector<std::string>& names,
+                     const PrecompileOptions& options, std::vector<Verdict>* verdicts) {
+  session.ClearMemo();
+  JLC_ASSIGN_OR_RETURN(*verdicts, session.Status(names));
+  if (!options.fetch_shared_facts || !NeedsJuliaFacts(*verdicts)) return absl::OkStatus();
+  std::optional<JuliaFacts> shared = options.fetch_shared_facts();
+  if (!shared || shared->empty()) return absl::OkStatus();
+  session.AddJuliaFacts(shared->preference_hashes, shared->accepted_clone_targets);
+  session.ClearMemo();
+  JLC_ASSIGN_OR_RETURN(*verdicts, session.Status(names));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 bool ParseChildReportLine(std::string_view line, JuliaFacts* facts) {
   auto words = [](std::string_view s) {
     std::vector<std::string_view> w;
@@ -528,8 +548,7 @@ absl::StatusOr<PrecompileReport> PrecompileIfStale(Session& session,
       return report;
     }
     report.recovered_stale_lock = report.recovered_stale_lock || wait_stats.removed_stale;
-    session.ClearMemo();
-    JLC_ASSIGN_OR_RETURN(verdicts, session.Status(names));
+    JLC_RETURN_IF_ERROR(Recheck(session, names, options, &verdicts));
     if (CountNotFresh(verdicts) == 0) {
       FillOutcomes(&report, names, std::move(verdicts), std::nullopt);
       return report;
@@ -540,8 +559,7 @@ absl::StatusOr<PrecompileReport> PrecompileIfStale(Session& session,
 
   // Holding the lock: check again from scratch. Whoever held it before us
   // (or finished just before we asked) may have compiled everything.
-  session.ClearMemo();
-  JLC_ASSIGN_OR_RETURN(verdicts, session.Status(names));
+  JLC_RETURN_IF_ERROR(Recheck(session, names, options, &verdicts));
   if (CountNotFresh(verdicts) == 0) {
     lock->Release();
     FillOutcomes(&report, names, std::move(verdicts), std::nullopt);
@@ -605,6 +623,7 @@ absl::StatusOr<PrecompileReport> PrecompileIfStale(Session& session,
   // Recorded like probe results, for this session (lib/env has no API to add
   // them to the probe cache).
   session.AddJuliaFacts(facts.preference_hashes, facts.accepted_clone_targets);
+  if (options.publish_facts && !facts.empty()) options.publish_facts(facts);
   report.learned = std::move(facts);
 
   // What is fresh now decides; the child's status says why the rest is not.

@@ -41,6 +41,14 @@ struct PrecompileProgress {
   std::string line;
 };
 
+// What only Julia knows, printed by the child script and recorded like probe
+// results (docs/precompile.md "What the child reports").
+struct JuliaFacts {
+  std::vector<PreferenceHashRecord> preference_hashes;
+  std::vector<uint64_t> accepted_clone_targets;  // XXH64 (seed 0) of accepted blobs
+  bool empty() const { return preference_hashes.empty() && accepted_clone_targets.empty(); }
+};
+
 struct PrecompileOptions {
   // Overall limit for waiting on another runner plus our own child; 0 = none.
   double timeout_seconds = 0;
@@ -55,6 +63,13 @@ struct PrecompileOptions {
   std::vector<std::pair<std::string, std::string>> extra_child_env;
   // Seconds between SIGTERM and SIGKILL of the child's process group on timeout.
   double kill_grace_seconds = 2.0;
+  // JuliaFacts shared between processes (the CLI keeps them in its probe
+  // cache). fetch_shared_facts is asked before launching julia for verdicts
+  // that are unknown only for lack of such facts (NeedsJuliaFacts), e.g. after
+  // another runner compiled caches this session has not seen judged;
+  // publish_facts gets what our own child reported. Either may be empty.
+  std::function<std::optional<JuliaFacts>()> fetch_shared_facts;
+  std::function<void(const JuliaFacts&)> publish_facts;
 };
 
 struct PackageOutcome {
@@ -63,13 +78,6 @@ struct PackageOutcome {
   Verdict verdict;               // the final check
 };
 
-// What only Julia knows, printed by the child script and recorded like probe
-// results (docs/precompile.md "What the child reports").
-struct JuliaFacts {
-  std::vector<PreferenceHashRecord> preference_hashes;
-  std::vector<uint64_t> accepted_clone_targets;  // XXH64 (seed 0) of accepted blobs
-  bool empty() const { return preference_hashes.empty() && accepted_clone_targets.empty(); }
-};
 
 struct PrecompileReport {
   std::vector<PackageOutcome> packages;  // in request order

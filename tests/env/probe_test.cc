@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "env/host_cpu.h"
 #include "support/depot_builder.h"
 #include "support/temp_dir.h"
 
@@ -108,6 +109,69 @@ TEST_F(ProbeTest, CpuTargetVariableIsPartOfTheCacheKey) {
   EXPECT_NE(*plain, *generic);
   options.env["JULIA_CPU_TARGET"] = "haswell";
   EXPECT_NE(*ProbeCachePath(julia, options.env), *generic);
+}
+
+// Which clone targets a julia accepts depends on the CPU it runs on; nodes
+// of a cluster sharing a depot must not share a probe.
+TEST_F(ProbeTest, HostCpuIsPartOfTheCacheKey) {
+  auto a = ProbeCachePath(julia, options.env, "model name=Xeon A\nflags=sse avx\n");
+  auto b = ProbeCachePath(julia, options.env, "model name=Xeon A\nflags=sse avx avx512f\n");
+  ASSERT_TRUE(a && b);
+  EXPECT_NE(*a, *b);
+  EXPECT_EQ(*a, *ProbeCachePath(julia, options.env, "model name=Xeon A\nflags=sse avx\n"));
+  EXPECT_EQ(*ProbeCachePath(julia, options.env), *ProbeCachePath(julia, options.env, HostCpuIdentity()));
+  EXPECT_FALSE(HostCpuIdentity().empty());
+}
+
+TEST(HostCpuTest, IdentityIsTheFirstProcessorsModelAndFeatures) {
+  const char* x86 =
+      "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\n"
+      "model name\t: Intel(R) Xeon(R)\nstepping\t: 7\ncpu MHz\t\t: 2793.438\n"
+      "flags\t\t: fpu sse avx2\nbogomips\t: 5586.87\n\n"
+      "processor\t: 1\nvendor_id\t: GenuineIntel\ncpu MHz\t\t: 1200.000\nflags\t\t: other\n\n";
+  EXPECT_EQ(CpuIdentityFromCpuinfo(x86),
+            "vendor_id=GenuineIntel\ncpu family=6\nmodel=85\nmodel name=Intel(R) Xeon(R)\n"
+            "stepping=7\nflags=fpu sse avx2\n");
+  // Clock speed and per-core lines do not change the identity.
+  std::string slower(x86);
+  slower.replace(slower.find("2793.438"), 8, "1000.000");
+  EXPECT_EQ(CpuIdentityFromCpuinfo(slower), CpuIdentityFromCpuinfo(x86));
+  const char* arm =
+      "processor\t: 0\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd sve\nCPU implementer\t: 0x41\n"
+      "CPU architecture: 8\nCPU variant\t: 0x1\nCPU part\t: 0xd40\nCPU revision\t: 1\n\n";
+  EXPECT_EQ(CpuIdentityFromCpuinfo(arm),
+            "Features=fp asimd sve\nCPU implementer=0x41\nCPU architecture=8\nCPU variant=0x1\n"
+            "CPU part=0xd40\nCPU revision=1\n");
+  EXPECT_EQ(CpuIdentityFromCpuinfo(""), "");
+  EXPECT_EQ(CpuIdentityFromCpuinfo("\n\ngarbage without colons\n"), "");
+}
+
+TEST_F(ProbeTest, FactsAddedToTheCacheAreReadByTheNextProbe) {
+  options.env["FAKE_JULIA_CLONES"] = "0a0b0c:1 ffee:0";
+  auto r = ProbeJulia(options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_TRUE(r->cache_written);
+  const uint64_t ffee = CloneTargetsDigest(std::string("\xff\xee", 2));
+  const uint64_t fresh_blob = 0x1234567890abcdefull;
+  PreferenceHashRecord pref{Uuid::Parse("2d9c8f1e-4b7a-4c3e-9f1d-0a1b2c3d4e5f").value(), {"Mode"}, 7, 0x5eed};
+  ASSERT_TRUE(AddFactsToProbeCache(*r->cache_path, {pref}, {fresh_blob, ffee}).ok());
+  // Twice is the same as once.
+  ASSERT_TRUE(AddFactsToProbeCache(*r->cache_path, {pref}, {fresh_blob}).ok());
+  auto again = ProbeJulia(options);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->from_cache);
+  EXPECT_EQ(Runs(), 1);
+  const auto& acc = again->profile.accepted_clone_targets;
+  EXPECT_EQ(std::count(acc.begin(), acc.end(), fresh_blob), 1);
+  EXPECT_EQ(std::count(acc.begin(), acc.end(), ffee), 1);
+  const auto& rej = again->profile.rejected_clone_targets;
+  EXPECT_EQ(std::count(rej.begin(), rej.end(), ffee), 0) << "accepted now: no longer rejected";
+  ASSERT_EQ(again->profile.preference_hashes.size(), 1u);
+  EXPECT_EQ(again->profile.preference_hashes[0].hash, 0x5eedu);
+  EXPECT_EQ(again->profile.preference_hashes[0].sources_digest, 7u);
+  // No cache, nothing to extend.
+  EXPECT_FALSE(AddFactsToProbeCache(tmp.Join("none.toml"), {pref}, {fresh_blob}).ok());
+  EXPECT_FALSE(PathExists(tmp.Join("none.toml")));
 }
 
 TEST_F(ProbeTest, NoWriteLeavesTheDepotAlone) {

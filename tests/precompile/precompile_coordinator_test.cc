@@ -562,6 +562,60 @@ TEST(PrecompileIfStale, AnUnknownIsResolvedOnceByWhatTheChildReports) {
   EXPECT_EQ(session->IsStale("P03")->kind, VerdictKind::kUnknown);
 }
 
+TEST(PrecompileIfStale, WhatOneRunnerLearnedIsPublishedAndSparesAnotherTheLaunch) {
+  World w(6);
+  const testing::CompiledCache old = w.s().LatestCache("P03");
+  fs::remove(old.ji_path);
+  fs::remove(old.so_path);
+  testing::CompileOptions with_prefs;
+  with_prefs.preference_names = {"Mode"};
+  with_prefs.preferences_hash = 0x5eed;
+  w.s().Compile("P03", with_prefs);
+  w.s().WritePreferences("[P03]\nMode = \"fast\"\n");
+
+  // The runner publishes what its child reported.
+  std::vector<JuliaFacts> published;
+  w.AddPlan("out\tJLCACHE-PREFS-HASH " + w.s().UuidOf("P03").ToString() + " 5eed " +
+            HexBytes("Mode"));
+  auto runner = w.s().OpenSession();
+  PrecompileOptions ro = w.Options();
+  ro.publish_facts = [&](const JuliaFacts& f) { published.push_back(f); };
+  auto first = PrecompileIfStale(*runner, {"P03"}, ro);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_TRUE(first->launched);
+  ASSERT_EQ(published.size(), 1u);
+  ASSERT_EQ(published[0].preference_hashes.size(), 1u);
+  EXPECT_EQ(published[0].preference_hashes[0].hash, 0x5eedu);
+
+  // Another process (a new session) still cannot decide alone; with the
+  // published facts it does not launch julia.
+  auto other = w.s().OpenSession();
+  ASSERT_EQ(other->IsStale("P03")->kind, VerdictKind::kUnknown);
+  int fetched = 0;
+  PrecompileOptions oo = w.Options();
+  oo.fetch_shared_facts = [&]() -> std::optional<JuliaFacts> {
+    ++fetched;
+    return published[0];
+  };
+  auto second = PrecompileIfStale(*other, {"P03"}, oo);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_FALSE(second->launched);
+  EXPECT_TRUE(second->AllFresh());
+  EXPECT_EQ(fetched, 1);
+  EXPECT_EQ(w.Launches().size(), 1u);
+
+  // Facts that do not decide it (nothing shared yet) still lead to a launch.
+  auto third = w.s().OpenSession();
+  PrecompileOptions to = w.Options();
+  to.fetch_shared_facts = []() -> std::optional<JuliaFacts> { return std::nullopt; };
+  w.AddPlan("out\tJLCACHE-PREFS-HASH " + w.s().UuidOf("P03").ToString() + " 5eed " +
+            HexBytes("Mode"));
+  auto last = PrecompileIfStale(*third, {"P03"}, to);
+  ASSERT_TRUE(last.ok()) << last.status();
+  EXPECT_TRUE(last->launched);
+  EXPECT_EQ(w.Launches().size(), 2u);
+}
+
 TEST(PrecompileIfStale, UnknownPackageIsAnError) {
   World w(3);
   auto session = w.s().OpenSession();

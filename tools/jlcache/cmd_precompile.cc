@@ -23,11 +23,13 @@
 
 #include "core/error.h"
 #include "core/json_writer.h"
+#include "env/probe.h"
 #include "precompile/precompile_coordinator.h"
 #include "stale/session.h"
 #include "stale/verdict_json.h"
 #include "tools/jlcache/command.h"
 #include "tools/jlcache/common_options.h"
+#include "tools/jlcache/session_for_cli.h"
 
 namespace jlcache::cli {
 namespace {
@@ -247,28 +249,33 @@ int RunPrecompile(const std::vector<std::string>& args) {
   }
   po.wait_for_other_runner = !opts->Has("--no-wait");
 
-  EnvVars env = ProcessEnvVars();
-  auto runtime = SelectRuntime(*opts, env);
-  if (!runtime.ok()) {
-    PrintError("precompile", runtime.status());
+  // A first check that re-probes julia when a cached probe lacks facts (as
+  // status does), so a cache Julia wrote since is not compiled "again".
+  auto checked = OpenAndCheck(*opts, [&](Session& s) { return s.Status(opts->positional); });
+  if (!checked.ok()) {
+    PrintError("precompile", checked.status());
     return kExitError;
   }
-  SessionOptions so;
-  so.env = env;
-  so.env_given = true;
-  so.project = opts->project;
-  so.no_write = opts->no_write;
-  auto session = Session::Open(*runtime, so);
-  if (!session.ok()) {
-    PrintError("precompile", session.status());
-    return kExitError;
+  std::unique_ptr<Session>& session = checked->session;
+  if (std::optional<std::string> cache = checked->probe_cache) {
+    // Facts a runner learns from its julia go to the probe cache; a waiter
+    // reads them there instead of launching julia to learn them again.
+    if (!opts->no_write)
+      po.publish_facts = [cache](const JuliaFacts& f) {
+        (void)AddFactsToProbeCache(*cache, f.preference_hashes, f.accepted_clone_targets);
+      };
+    po.fetch_shared_facts = [cache]() -> std::optional<JuliaFacts> {
+      auto p = RuntimeProfile::FromFile(*cache);
+      if (!p.ok()) return std::nullopt;
+      return JuliaFacts{std::move(p->preference_hashes), std::move(p->accepted_clone_targets)};
+    };
   }
 
   absl::StatusOr<PrecompileReport> report;
   {
     ProgressView view;
     po.progress = [&view](const PrecompileProgress& p) { view.OnProgress(p); };
-    report = PrecompileIfStale(**session, opts->positional, po);
+    report = PrecompileIfStale(*session, opts->positional, po);
   }
   if (!report.ok()) {
     PrintError("precompile", report.status());

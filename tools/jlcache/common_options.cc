@@ -66,12 +66,12 @@ absl::StatusOr<RuntimeChoice> ChooseRuntime(const CommonOptions& options, const 
                                             bool force_probe) {
   if (options.runtime_file) {
     JLC_ASSIGN_OR_RETURN(RuntimeProfile p, RuntimeProfile::FromFile(*options.runtime_file));
-    return RuntimeChoice{std::move(p), std::nullopt};
+    return RuntimeChoice{std::move(p), std::nullopt, std::nullopt};
   }
   if (auto it = env.find("JLCACHE_RUNTIME"); it != env.end() && !it->second.empty()) {
     auto p = RuntimeProfile::FromFile(it->second);
     if (!p.ok()) return Error(KindOf(p.status()), "JLCACHE_RUNTIME: ", Message(p.status()));
-    return RuntimeChoice{*std::move(p), std::nullopt};
+    return RuntimeChoice{*std::move(p), std::nullopt, std::nullopt};
   }
   auto path = env.find("PATH");
   std::optional<std::string> julia =
@@ -89,7 +89,7 @@ absl::StatusOr<RuntimeChoice> ChooseRuntime(const CommonOptions& options, const 
   po.force = force_probe;
   auto r = ProbeJulia(po);
   if (!r.ok()) return Error(KindOf(r.status()), "probing ", *julia, ": ", Message(r.status()));
-  return RuntimeChoice{std::move(r).value().profile, julia};
+  return RuntimeChoice{std::move(r->profile), julia, r->cache_path};
 }
 
 absl::StatusOr<RuntimeProfile> SelectRuntime(const CommonOptions& options, const EnvVars& env) {

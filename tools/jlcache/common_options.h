@@ -59,6 +59,7 @@ absl::StatusOr<RuntimeProfile> SelectRuntime(const CommonOptions& options, const
 struct RuntimeChoice {
   RuntimeProfile profile;
   std::optional<std::string> probed_julia;
+  std::optional<std::string> probe_cache;  // where that probe is cached
 };
 absl::StatusOr<RuntimeChoice> ChooseRuntime(const CommonOptions& options, const EnvVars& env,
                                             bool force_probe = false);

@@ -24,30 +24,26 @@ absl::StatusOr<std::unique_ptr<Session>> Open(const CommonOptions& options, Runt
 
 }  // namespace
 
-bool NeedsReprobe(const std::vector<Verdict>& verdicts) {
-  for (const auto& v : verdicts) {
-    if (v.kind != VerdictKind::kUnknown) continue;
-    for (const auto& r : v.reasons)
-      if (r.code == ReasonCode::kCloneTargetsUnverifiable ||
-          r.code == ReasonCode::kPreferencesUnverifiable)
-        return true;
-  }
-  return false;
-}
-
-absl::StatusOr<std::vector<Verdict>> CheckWithReprobe(
-    const CommonOptions& options,
-    const std::function<absl::StatusOr<std::vector<Verdict>>(Session&)>& check) {
+absl::StatusOr<CheckedSession> OpenAndCheck(const CommonOptions& options, const SessionCheck& check) {
   EnvVars env = ProcessEnvVars();
   JLC_ASSIGN_OR_RETURN(RuntimeChoice choice, ChooseRuntime(options, env));
-  JLC_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Open(options, choice.profile, env));
-  JLC_ASSIGN_OR_RETURN(std::vector<Verdict> verdicts, check(*session));
-  if (!choice.probed_julia || !NeedsReprobe(verdicts)) return verdicts;
+  CheckedSession out;
+  out.probe_cache = choice.probe_cache;
+  JLC_ASSIGN_OR_RETURN(out.session, Open(options, choice.profile, env));
+  JLC_ASSIGN_OR_RETURN(out.verdicts, check(*out.session));
+  if (!choice.probed_julia || !NeedsJuliaFacts(out.verdicts)) return out;
   // The cached probe predates a cache this julia has not judged yet.
   auto fresh = ChooseRuntime(options, env, /*force_probe=*/true);
-  if (!fresh.ok()) return verdicts;  // keep "unknown"; never guess
-  JLC_ASSIGN_OR_RETURN(session, Open(options, fresh->profile, env));
-  return check(*session);
+  if (!fresh.ok()) return out;  // keep "unknown"; never guess
+  JLC_ASSIGN_OR_RETURN(out.session, Open(options, fresh->profile, env));
+  JLC_ASSIGN_OR_RETURN(out.verdicts, check(*out.session));
+  return out;
+}
+
+absl::StatusOr<std::vector<Verdict>> CheckWithReprobe(const CommonOptions& options,
+                                                      const SessionCheck& check) {
+  JLC_ASSIGN_OR_RETURN(CheckedSession checked, OpenAndCheck(options, check));
+  return std::move(checked.verdicts);
 }
 
 }  // namespace jlcache::cli

@@ -17,12 +17,20 @@
 
 namespace jlcache::cli {
 
-// Runs check(session) and, if needed and possible, once more after re-probing.
-absl::StatusOr<std::vector<Verdict>> CheckWithReprobe(
-    const CommonOptions& options,
-    const std::function<absl::StatusOr<std::vector<Verdict>>(Session&)>& check);
+using SessionCheck = std::function<absl::StatusOr<std::vector<Verdict>>(Session&)>;
 
-// True when some verdict is unknown only because of facts a probe records.
-bool NeedsReprobe(const std::vector<Verdict>& verdicts);
+struct CheckedSession {
+  std::unique_ptr<Session> session;
+  std::vector<Verdict> verdicts;
+  // The probe cache the runtime came from (julia on PATH), if any.
+  std::optional<std::string> probe_cache;
+};
+
+// Runs check(session) and, if needed and possible, once more after re-probing.
+absl::StatusOr<CheckedSession> OpenAndCheck(const CommonOptions& options, const SessionCheck& check);
+
+// OpenAndCheck's verdicts.
+absl::StatusOr<std::vector<Verdict>> CheckWithReprobe(const CommonOptions& options,
+                                                      const SessionCheck& check);
 
 }  // namespace jlcache::cli
