@@ -17,7 +17,7 @@ struct Counts
     missing::Base.RefValue{Int}
 end
 const COUNTS = Counts(Ref(0), Ref(0), Ref(0), Ref(0), Ref(0))
-# (step, package) pairs known to diverge (see tests/julia/KNOWN_DIVERGENCES.md).
+# (step, package) pairs known to diverge, each listed in docs/real-julia.md.
 const BROKEN = Set{Tuple{String,String}}()
 
 function check_step(step::AbstractString, ids; env, args=String[])

@@ -150,11 +150,11 @@ RealJulia.finish_suite("precompile") do
         @test all(n -> counts[n] == 1, chain)
         all(n -> counts[n] == 1, chain) || println("compile counts: ", counts)
         texts = [String(take!(o)) for o in outs]
-        # Single flight: one run launched julia, the others waited for it.
-        # Broken: every waiter launches julia too (see KNOWN_DIVERGENCES.md,
-        # "precompile does not re-probe unknown clone targets").
+        # Single flight: one run launched julia; the others waited for it and
+        # took the clone targets it learned from the probe cache.
         nlaunch = count(t -> occursin("julia ran for", t), texts)
-        nlaunch == 1 ? (@test nlaunch == 1) : (@test_broken nlaunch == 1)
+        @test nlaunch == 1
+        nlaunch == 1 || foreach(println, texts)
         @test length(launch_pids(s, chain)) == 1
         @test all(values(isprecompiled_all(s.ids; env=s.env)))
     end
