@@ -245,7 +245,27 @@ end
 
 # ------------------------------------------------------------------ tests
 
-@testset "FastEverywhere" begin
+# Passed and failed (errors included) of a finished DefaultTestSet and its
+# children; Test's own get_test_counts changed shape between 1.10 and 1.11.
+function count_results(ts::Test.DefaultTestSet)
+    passed, failed = ts.n_passed, 0
+    for r in ts.results
+        if r isa Test.DefaultTestSet
+            p, f = count_results(r)
+            passed += p
+            failed += f
+        elseif r isa Test.Fail || r isa Test.Error
+            failed += 1
+        end
+    end
+    return passed, failed
+end
+
+# The top-level testset returns itself when everything passed and throws a
+# TestSetException otherwise; either way the last line is the counted
+# summary scripts/test.sh adds to its totals.
+const RESULTS = try
+    @testset "FastEverywhere" begin
     @testset "library" begin
         @test FE.library_path() !== nothing
         @test FE.library_problem() == ""
@@ -390,3 +410,11 @@ end
         @test startswith(out, "true cannot load JLCACHE_LIB=")
     end
 end
+catch e
+    e isa Test.TestSetException || rethrow()
+    e
+end
+const COUNTS = RESULTS isa Test.TestSetException ?
+    (RESULTS.pass, RESULTS.fail + RESULTS.error) : count_results(RESULTS)
+println("FastEverywhere (julia $(VERSION)): $(COUNTS[1]) passed, $(COUNTS[2]) failed")
+COUNTS[2] == 0 || exit(1)
