@@ -3,10 +3,12 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 
 #include "core/error.h"
+#include "core/text_lines.h"
 
 namespace jlcache {
 namespace {
@@ -19,39 +21,20 @@ constexpr std::array<std::string_view, 15> kIdentityKeys = {
     "flags",        "Features",         "CPU implementer", "CPU architecture", "CPU variant",
     "CPU part",     "CPU revision",     "cpu",         "isa",        "uarch"};
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 std::string CpuIdentityFromCpuinfo(std::string_view cpuinfo) {
   std::string out;
-  bool in_block = false;
-  size_t pos = 0;
-  while (pos < cpuinfo.size()) {
-    size_t nl = cpuinfo.find('\n', pos);
-    if (nl == std::string_view::npos) nl = cpuinfo.size();
-    std::string_view line = cpuinfo.substr(pos, nl - pos);
-    pos = nl + 1;
-    if (Trim(line).empty()) {
-      if (in_block && !out.empty()) break;  // end of the first processor
+  for (std::string_view line : Lines(cpuinfo)) {
+    if (TrimBlanks(line).empty()) {
+      if (!out.empty()) break;  // end of the first processor
       continue;
     }
-    in_block = true;
     size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    std::string_view key = Trim(line.substr(0, colon));
-    for (std::string_view k : kIdentityKeys) {
-      if (key != k) continue;
-      out.append(key);
-      out.push_back('=');
-      out.append(Trim(line.substr(colon + 1)));
-      out.push_back('\n');
-      break;
-    }
+    std::string_view key = TrimBlanks(line.substr(0, colon));
+    if (std::find(kIdentityKeys.begin(), kIdentityKeys.end(), key) == kIdentityKeys.end()) continue;
+    out += Cat(key, "=", TrimBlanks(line.substr(colon + 1)), "\n");
   }
   return out;
 }

@@ -15,6 +15,7 @@
 #include "core/file_io.h"
 #include "core/hex.h"
 #include "core/subprocess.h"
+#include "core/text_lines.h"
 #include "env/env_paths.h"
 #include "env/host_cpu.h"
 
@@ -119,13 +120,7 @@ absl::StatusOr<RuntimeProfile> ParseProbeOutput(std::string_view output,
     uint64_t hash;
   };
   std::vector<PrefLine> prefs;
-  size_t pos = 0;
-  while (pos < output.size()) {
-    size_t nl = output.find('\n', pos);
-    if (nl == std::string_view::npos) nl = output.size();
-    std::string_view line = output.substr(pos, nl - pos);
-    pos = nl + 1;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  for (std::string_view line : Lines(output)) {
     if (line.substr(0, 8) != "JLCACHE ") continue;  // anything else julia printed
     std::vector<std::string_view> f = Fields(line.substr(8));
     if (f.empty()) continue;

@@ -155,21 +155,7 @@ function touch_later(path; seconds=5)
     return path
 end
 
-# Pass/fail/error counts of a finished DefaultTestSet, its children included
-# (fields stable from 1.10 to 1.13).
-function count_results(ts)
-    passed, failed = ts.n_passed, 0
-    for r in ts.results
-        if r isa Test.DefaultTestSet
-            p, f = count_results(r)
-            passed += p
-            failed += f
-        elseif r isa Test.Fail || r isa Test.Error
-            failed += 1
-        end
-    end
-    return passed, failed
-end
+include(joinpath(@__DIR__, "..", "..", "julia_bindings", "FastEverywhere", "test", "count_results.jl"))
 
 # Runs `body` inside a top-level testset named `suite`, prints the closing
 # line run_suite.sh promises, and exits 1 on any failure.

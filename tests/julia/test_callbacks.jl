@@ -114,6 +114,20 @@ function fasteverywhere_status(env; flags=String[])
     return ok, parse_tagged(out, "FE"), parse_tagged(out, "NOCB")
 end
 
+# Runs `code` in a julia with two threads under the deadline; it must finish,
+# print `marker`, and report for every package the kinds `expected` says.
+function expect_threaded_child(code, what, marker; env, ids, expected)
+    ok, out, err, rc = run_cmd(setenv(`timeout -k 10 $DEADLINE $JULIA --startup-file=no --history-file=no -t 2 -e $code`, env))
+    @test rc != 124 && rc != 137      # not killed by the deadline
+    @test ok
+    ok || println("$what child failed ($rc):\n$out\n$err")
+    @test occursin(marker, out)
+    got = parse_tagged(out, "FE")
+    for (n, _) in ids
+        @test get(got, n, "missing") == expected[n]
+    end
+end
+
 # Compares (a), (b), (c) for every package; `nocb` says what the session
 # without callbacks must answer per package (nothing: not checked).
 function check_step(label, ids, env; nocb=Dict{String,String}())
@@ -228,15 +242,7 @@ RealJulia.finish_suite("callbacks") do
                 println("FE ", n, " ", join(sort(string.(collect(ks))), ","))
             end
             """
-        ok, out, err, rc = run_cmd(setenv(`timeout -k 10 $DEADLINE $JULIA --startup-file=no --history-file=no -t 2 -e $code`, env))
-        @test rc != 124 && rc != 137      # not killed by the deadline
-        @test ok
-        ok || println("julia -t 2 child failed ($rc):\n$out\n$err")
-        @test occursin("CALLS 60", out)
-        got = parse_tagged(out, "FE")
-        for (n, _) in ids
-            @test get(got, n, "missing") == expected[n]
-        end
+        expect_threaded_child(code, "julia -t 2", "CALLS 60"; env, ids, expected)
     end
 
     @testset "addprocs(2): master and workers at once" begin
@@ -259,14 +265,6 @@ RealJulia.finish_suite("callbacks") do
             end
             rmprocs(workers())
             """
-        ok, out, err, rc = run_cmd(setenv(`timeout -k 10 $DEADLINE $JULIA --startup-file=no --history-file=no -t 2 -e $code`, env))
-        @test rc != 124 && rc != 137
-        @test ok
-        ok || println("addprocs child failed ($rc):\n$out\n$err")
-        @test occursin("PIDS 3", out)
-        got = parse_tagged(out, "FE")
-        for (n, _) in ids
-            @test get(got, n, "missing") == expected[n]
-        end
+        expect_threaded_child(code, "addprocs", "PIDS 3"; env, ids, expected)
     end
 end

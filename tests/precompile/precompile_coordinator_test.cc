@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "core/file_io.h"
 #include "core/hex.h"
 #include "format/header_reader.h"
@@ -216,6 +217,20 @@ std::map<std::string, PrecompileResult> Results(const PrecompileReport& r) {
   std::map<std::string, PrecompileResult> out;
   for (const auto& p : r.packages) out[p.name] = p.result;
   return out;
+}
+
+// NAME's only cache then records the compile-time preference Mode (hash
+// 0x5eed), which is set: its hash needs Julia's Base.hash, so the verdict is
+// "unknown" until Julia reports it.
+void ReplaceWithUnverifiablePreferenceCache(World& w, const std::string& name) {
+  const testing::CompiledCache old = w.s().LatestCache(name);
+  fs::remove(old.ji_path);
+  fs::remove(old.so_path);
+  testing::CompileOptions with_prefs;
+  with_prefs.preference_names = {"Mode"};
+  with_prefs.preferences_hash = 0x5eed;
+  w.s().Compile(name, with_prefs);
+  w.s().WritePreferences(absl::StrCat("[", name, "]\nMode = \"fast\"\n"));
 }
 
 // Every .ji under `dir` is complete: it parses and its whole-file CRC holds.
@@ -525,16 +540,7 @@ TEST(PrecompileIfStale, NotWaitingReportsTheOtherRunnerAndWaitingHonoursTheTimeo
 
 TEST(PrecompileIfStale, AnUnknownIsResolvedOnceByWhatTheChildReports) {
   World w(6);
-  // P03's only cache records a compile-time preference that is set now: its
-  // hash needs Julia's Base.hash, so the verdict is "unknown".
-  const testing::CompiledCache old = w.s().LatestCache("P03");
-  fs::remove(old.ji_path);
-  fs::remove(old.so_path);
-  testing::CompileOptions with_prefs;
-  with_prefs.preference_names = {"Mode"};
-  with_prefs.preferences_hash = 0x5eed;
-  w.s().Compile("P03", with_prefs);
-  w.s().WritePreferences("[P03]\nMode = \"fast\"\n");
+  ReplaceWithUnverifiablePreferenceCache(w, "P03");
   auto session = w.s().OpenSession();
   auto before = session->IsStale("P03");
   ASSERT_TRUE(before.ok());
@@ -564,14 +570,7 @@ TEST(PrecompileIfStale, AnUnknownIsResolvedOnceByWhatTheChildReports) {
 
 TEST(PrecompileIfStale, WhatOneRunnerLearnedIsPublishedAndSparesAnotherTheLaunch) {
   World w(6);
-  const testing::CompiledCache old = w.s().LatestCache("P03");
-  fs::remove(old.ji_path);
-  fs::remove(old.so_path);
-  testing::CompileOptions with_prefs;
-  with_prefs.preference_names = {"Mode"};
-  with_prefs.preferences_hash = 0x5eed;
-  w.s().Compile("P03", with_prefs);
-  w.s().WritePreferences("[P03]\nMode = \"fast\"\n");
+  ReplaceWithUnverifiablePreferenceCache(w, "P03");
 
   // The runner publishes what its child reported.
   std::vector<JuliaFacts> published;

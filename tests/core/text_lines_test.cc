@@ -1,0 +1,45 @@
+#include "core/text_lines.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace jlcache {
+namespace {
+
+std::vector<std::string> All(std::string_view text) {
+  std::vector<std::string> out;
+  for (std::string_view line : Lines(text)) out.emplace_back(line);
+  return out;
+}
+
+TEST(Lines, SplitsOnNewlinesAndDropsCarriageReturns) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(All(""), V{});
+  EXPECT_EQ(All("\n"), V{""});
+  EXPECT_EQ(All("a"), V{"a"});
+  EXPECT_EQ(All("a\n"), V{"a"});
+  EXPECT_EQ(All("a\n\nb"), (V{"a", "", "b"}));
+  EXPECT_EQ(All("a\r\nb\r\n"), (V{"a", "b"}));
+  EXPECT_EQ(All("a\rb\n"), V{"a\rb"});  // only a '\r' before the newline goes
+}
+
+TEST(Lines, BreakStopsEarly) {
+  int n = 0;
+  for (std::string_view line : Lines("x\ny\nstop\nz\n")) {
+    ++n;
+    if (line == "stop") break;
+  }
+  EXPECT_EQ(n, 3);
+}
+
+TEST(TrimBlanks, RemovesSpacesAndTabsAtBothEnds) {
+  EXPECT_EQ(TrimBlanks(" \t model name\t "), "model name");
+  EXPECT_EQ(TrimBlanks(" \t "), "");
+  EXPECT_EQ(TrimBlanks("a b"), "a b");
+}
+
+}  // namespace
+}  // namespace jlcache
