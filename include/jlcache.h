@@ -214,7 +214,17 @@ typedef int32_t (*jlcache_preferences_hash_fn)(void* user_data, const char* uuid
                                                const char* const* names, size_t n_names,
                                                uint64_t* out_hash);
 /* Registers callbacks (NULL to remove). Callbacks may be called from the
- * session's I/O threads, one at a time (the session serializes them). */
+ * session's I/O threads, one at a time (the session serializes them, under a
+ * lock held while the callback runs).
+ *
+ * What a callback may call: anything that does not use its own session
+ * (jlcache_abi_version, header and runtime functions, other sessions).
+ * Calls on its own session are refused, never a deadlock:
+ * jlcache_isstale, jlcache_env_status, jlcache_precompile_if_stale and both
+ * set_*_callback functions return JLCACHE_E_INVALID_ARGUMENT with a message;
+ * jlcache_session_clear_memo and jlcache_session_free do nothing. A callback
+ * must not wait for another thread that is using the same session either: that
+ * thread may be waiting for the callback's lock. */
 JLCACHE_API jlcache_status jlcache_session_set_clone_targets_callback(
     jlcache_session* s, jlcache_clone_targets_fn fn, void* user_data);
 JLCACHE_API jlcache_status jlcache_session_set_preferences_hash_callback(

@@ -69,6 +69,9 @@ JLCACHE_API jlcache_status jlcache_precompile_if_stale(jlcache_session* s,
   return Guard([&]() -> jlcache_status {
     if (!s || !s->session || !out)
       return InvalidArgument("jlcache_precompile_if_stale: NULL argument");
+    if (CalledFromOwnCallback(s))
+      return InvalidArgument("jlcache_precompile_if_stale: called from a callback of the same session; a callback may "
+                             "not use its own session (see jlcache.h)");
     *out = nullptr;
     if (n > 0 && !names)
       return InvalidArgument("jlcache_precompile_if_stale: names is NULL but n > 0");

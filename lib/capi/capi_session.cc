@@ -70,11 +70,15 @@ JLCACHE_API jlcache_status jlcache_session_open(const jlcache_runtime* rt,
   });
 }
 
-JLCACHE_API void jlcache_session_free(jlcache_session* s) { delete s; }
+// From inside its own callback the session is in use: freeing it there
+// would pull it from under the running query, so that call does nothing.
+JLCACHE_API void jlcache_session_free(jlcache_session* s) {
+  if (!CalledFromOwnCallback(s)) delete s;
+}
 
 JLCACHE_API void jlcache_session_clear_memo(jlcache_session* s) {
   (void)Guard([&]() -> jlcache_status {
-    if (s) s->session->ClearMemo();
+    if (s && !CalledFromOwnCallback(s)) s->session->ClearMemo();
     return JLCACHE_OK;
   });
 }
@@ -84,6 +88,9 @@ JLCACHE_API jlcache_status jlcache_session_set_clone_targets_callback(jlcache_se
                                                                       void* user_data) {
   return Guard([&]() -> jlcache_status {
     if (!s) return InvalidArgument("jlcache_session_set_clone_targets_callback: NULL session");
+    if (CalledFromOwnCallback(s))
+      return InvalidArgument("jlcache_session_set_clone_targets_callback: called from a callback of the same session; a callback may "
+                             "not use its own session (see jlcache.h)");
     if (!fn) {
       s->session->SetCloneTargetsOracle(nullptr);
       return JLCACHE_OK;
@@ -103,6 +110,9 @@ JLCACHE_API jlcache_status jlcache_session_set_preferences_hash_callback(
     jlcache_session* s, jlcache_preferences_hash_fn fn, void* user_data) {
   return Guard([&]() -> jlcache_status {
     if (!s) return InvalidArgument("jlcache_session_set_preferences_hash_callback: NULL session");
+    if (CalledFromOwnCallback(s))
+      return InvalidArgument("jlcache_session_set_preferences_hash_callback: called from a callback of the same session; a callback may "
+                             "not use its own session (see jlcache.h)");
     if (!fn) {
       s->session->SetPreferencesHashOracle(nullptr);
       return JLCACHE_OK;
@@ -126,6 +136,9 @@ JLCACHE_API jlcache_status jlcache_isstale(jlcache_session* s, const char* packa
                                            jlcache_verdict** out) {
   return Guard([&]() -> jlcache_status {
     if (!s || !package || !out) return InvalidArgument("jlcache_isstale: NULL argument");
+    if (CalledFromOwnCallback(s))
+      return InvalidArgument("jlcache_isstale: called from a callback of the same session; a callback may "
+                             "not use its own session (see jlcache.h)");
     *out = nullptr;
     return Store(s->session->IsStale(package), out);
   });
@@ -134,6 +147,9 @@ JLCACHE_API jlcache_status jlcache_isstale(jlcache_session* s, const char* packa
 JLCACHE_API jlcache_status jlcache_env_status(jlcache_session* s, jlcache_verdict_list** out) {
   return Guard([&]() -> jlcache_status {
     if (!s || !out) return InvalidArgument("jlcache_env_status: NULL argument");
+    if (CalledFromOwnCallback(s))
+      return InvalidArgument("jlcache_env_status: called from a callback of the same session; a callback may "
+                             "not use its own session (see jlcache.h)");
     *out = nullptr;
     auto verdicts = s->session->Status();
     if (!verdicts.ok()) return Report(verdicts.status());

@@ -18,6 +18,12 @@ struct jlcache_session {
   std::unique_ptr<jlcache::Session> session;
 };
 
+// A call on `s` from inside one of its own callbacks, which run under the
+// session's callback lock: refused with an error rather than a deadlock.
+inline bool CalledFromOwnCallback(const jlcache_session* s) {
+  return s && s->session && s->session->InCallback();
+}
+
 // A verdict with its strings laid out for borrowing (flattened reasons, the
 // `because` chains included after their parent, in order).
 struct jlcache_verdict {

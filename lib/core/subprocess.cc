@@ -90,12 +90,45 @@ class SpawnAttrs {
   posix_spawnattr_t attr;
 };
 
+// The watchdog of kill_group_if_caller_dies: a forked copy of the caller
+// that only makes system calls (safe after fork in a threaded process). It
+// leaves the caller's group, so a signal to that group spares it, and waits
+// for one byte on `done_r`: the byte means the caller finished normally;
+// end-of-file means the caller died, and the child's group is killed.
+pid_t StartWatchdog(pid_t child_group, int done_r, int done_w) {
+  pid_t w = ::fork();
+  if (w != 0) return w;  // the caller (or -1)
+  ::setpgid(0, 0);
+  struct sigaction ign {};
+  ign.sa_handler = SIG_IGN;
+  for (int sig : {SIGINT, SIGHUP, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE})
+    ::sigaction(sig, &ign, nullptr);
+  ::close(done_w);
+  // Hold no other descriptor of the caller's (its sockets, its lock files).
+  for (int fd = 0; fd < 3; ++fd)
+    if (fd != done_r) ::close(fd);
+  for (int fd = 3; fd < done_r; ++fd) ::close(fd);
+#ifdef __linux__
+  ::close_range(static_cast<unsigned>(done_r) + 1, ~0U, 0);
+#else
+  for (int fd = done_r + 1; fd < 4096; ++fd) ::close(fd);
+#endif
+  char c;
+  ssize_t n;
+  do {
+    n = ::read(done_r, &c, 1);
+  } while (n < 0 && errno == EINTR);
+  if (n == 0) ::kill(-child_group, SIGKILL);
+  ::_exit(0);
+}
+
 }  // namespace
 
 std::string SubprocessResult::Describe() const {
   std::string s = exited ? Cat("exit code ", exit_code)
                          : Cat("killed by signal ", term_signal);
   if (timed_out) s += " (timeout)";
+  if (interrupted_by != 0) s += Cat(" (interrupted by signal ", interrupted_by, ")");
   return s;
 }
 
@@ -161,6 +194,38 @@ absl::StatusOr<SubprocessResult> RunSubprocess(const SubprocessOptions& o) {
     return Error(ErrorKind::kChildFailed, "cannot start ", o.argv[0], ": ", std::strerror(rc));
   out_w.Close();
   err_w.Close();
+  // The watchdog, started before anything can fail, so no early return skips
+  // its "done" byte below.
+  Fd done_w;
+  pid_t watchdog = -1;
+  if (o.kill_group_if_caller_dies) {
+    int done[2];
+    if (::pipe2(done, O_CLOEXEC) == 0) {
+      watchdog = StartWatchdog(pid, done[0], done[1]);
+      ::close(done[0]);
+      done_w.Reset(done[1]);
+      if (watchdog < 0) done_w.Close();
+    }
+    if (watchdog < 0) {
+      int err = errno;
+      ::kill(-pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+      return ErrnoError(err, "cannot start the watchdog of", o.argv[0]);
+    }
+  }
+  auto release_watchdog = [&]() {
+    if (watchdog < 0) return;
+    const char done = 'd';
+    ssize_t n;
+    do {
+      n = ::write(done_w.get(), &done, 1);
+    } while (n < 0 && errno == EINTR);
+    done_w.Close();
+    while (::waitpid(watchdog, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    watchdog = -1;
+  };
+  if (o.on_started) o.on_started(static_cast<int>(pid));
 
   SubprocessResult result;
   LineSplitter out_lines(&o.on_stdout_line, o.max_line_bytes);
@@ -207,6 +272,14 @@ absl::StatusOr<SubprocessResult> RunSubprocess(const SubprocessOptions& o) {
       term_sent = true;
       term_at = now;
     }
+    if (o.interrupt && !term_sent) {
+      if (int sig = o.interrupt->load(); sig != 0) {
+        result.interrupted_by = sig;
+        ::kill(-pid, sig);
+        term_sent = true;
+        term_at = now;
+      }
+    }
     if (term_sent && Seconds(now - term_at) >= o.kill_grace_seconds) {
       ::kill(-pid, SIGKILL);
       if (exited) break;
@@ -224,6 +297,7 @@ absl::StatusOr<SubprocessResult> RunSubprocess(const SubprocessOptions& o) {
     if (pr < 0) {
       if (errno == EINTR) continue;
       int err = errno;
+      release_watchdog();
       ::kill(-pid, SIGKILL);
       ::waitpid(pid, nullptr, 0);
       return ErrnoError(err, "poll", o.argv[0]);
@@ -246,7 +320,9 @@ absl::StatusOr<SubprocessResult> RunSubprocess(const SubprocessOptions& o) {
   out_lines.Finish();
   err_lines.Finish();
   // No orphans: anything left in the child's group goes now, while the
-  // unreaped leader still reserves the group id.
+  // unreaped leader still reserves the group id (so the watchdog, told we
+  // are done first, can never kill a reused group id either).
+  release_watchdog();
   ::kill(-pid, SIGKILL);
   int status = 0;
   pid_t w;

@@ -7,6 +7,7 @@
 // descriptor is close-on-exec and closed on every path.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -33,6 +34,17 @@ struct SubprocessOptions {
   std::function<void(std::string_view line)> on_stderr_line;
   size_t max_line_bytes = size_t{1} << 20;
   size_t tail_bytes = 16 * 1024;        // how much combined output to keep in the result
+  // When *interrupt becomes a signal number (set by the caller's signal
+  // handler, e.g. SIGINT), that signal goes to the child's whole group, then
+  // SIGKILL after kill_grace_seconds, as make and ninja forward Ctrl-C.
+  const std::atomic<int>* interrupt = nullptr;
+  // Kill the child's group if the calling process dies first (kill -9, a
+  // crash): a watchdog process in a group of its own holds a pipe from us and
+  // kills the group when the pipe reaches end-of-file without the "done" byte
+  // we write before reaping the child. (Linux and other POSIX systems.)
+  bool kill_group_if_caller_dies = false;
+  // Called with the child's pid (= its process group id) right after it started.
+  std::function<void(int pid)> on_started;
 };
 
 struct SubprocessResult {
@@ -40,6 +52,7 @@ struct SubprocessResult {
   int exit_code = -1;
   int term_signal = 0;       // killed by this signal (when !exited)
   bool timed_out = false;    // the timeout fired and the group was killed
+  int interrupted_by = 0;    // the *interrupt signal forwarded to the group, or 0
   double elapsed_seconds = 0;
   std::string output_tail;   // last tail_bytes of stdout and stderr, interleaved by arrival
 

@@ -13,6 +13,7 @@
 #include "core/file_io.h"
 #include "core/hex.h"
 #include "core/subprocess.h"
+#include "precompile/child_group_record.h"
 #include "precompile/pidfile_lock.h"
 
 extern char** environ;
@@ -465,6 +466,24 @@ void AttachDigests(const Environment& env, const std::map<Uuid, uint64_t>& befor
   facts->preference_hashes = std::move(kept);
 }
 
+int Interrupted(const PrecompileOptions& o) { return o.interrupt ? o.interrupt->load() : 0; }
+
+// WaitUntilFree in short slices when interruptible, so a signal ends the wait.
+absl::Status WaitForRunner(const std::string& lock_path, const PidfileOptions& lock_options,
+                           std::optional<Clock::time_point> deadline,
+                           const std::atomic<int>* interrupt, PidfileAcquireStats* stats) {
+  if (!interrupt) return PidfileLock::WaitUntilFree(lock_path, lock_options, deadline, stats);
+  for (;;) {
+    if (interrupt->load() != 0) return absl::OkStatus();
+    Clock::time_point slice = Clock::now() + std::chrono::milliseconds(200);
+    const bool last = deadline && *deadline <= slice;
+    PidfileAcquireStats s;
+    absl::Status st = PidfileLock::WaitUntilFree(lock_path, lock_options, last ? deadline : slice, &s);
+    stats->removed_stale = stats->removed_stale || s.removed_stale;
+    if (st.ok() || last || KindOf(st) != ErrorKind::kTimeout) return st;
+  }
+}
+
 absl::Status MakeDirs(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -539,7 +558,14 @@ absl::StatusOr<PrecompileReport> PrecompileIfStale(Session& session,
     // Wait without taking the lock, then re-check: when a runner finishes,
     // all its waiters re-check at once instead of queueing for the lock.
     PidfileAcquireStats wait_stats;
-    absl::Status waited = PidfileLock::WaitUntilFree(*lock_at, lock_options, deadline, &wait_stats);
+    absl::Status waited = WaitForRunner(*lock_at, lock_options, deadline, options.interrupt,
+                                        &wait_stats);
+    if (int sig = Interrupted(options)) {
+      report.interrupted_by = sig;
+      report.note = Cat("interrupted by signal ", sig, " while waiting: ", report.note);
+      FillOutcomes(&report, names, std::move(verdicts), std::nullopt);
+      return report;
+    }
     if (!waited.ok()) {
       if (KindOf(waited) != ErrorKind::kTimeout) return waited;
       report.timed_out = true;
@@ -557,9 +583,25 @@ absl::StatusOr<PrecompileReport> PrecompileIfStale(Session& session,
     // try to become the runner.
   }
 
+  // A record of a julia child beside the lock we now hold means its runner
+  // died holding it: that child's group must be gone before ours starts.
+  absl::StatusOr<int> ended = EndLeftoverChildGroup(lock->path(), 10.0);
+  if (!ended.ok()) {
+    lock->Release();
+    return ended.status();
+  }
+  report.ended_leftover_processes = *ended;
+
   // Holding the lock: check again from scratch. Whoever held it before us
   // (or finished just before we asked) may have compiled everything.
   JLC_RETURN_IF_ERROR(Recheck(session, names, options, &verdicts));
+  if (int sig = Interrupted(options)) {
+    lock->Release();
+    report.interrupted_by = sig;
+    report.note = Cat("interrupted by signal ", sig, " before julia started");
+    FillOutcomes(&report, names, std::move(verdicts), std::nullopt);
+    return report;
+  }
   if (CountNotFresh(verdicts) == 0) {
     lock->Release();
     FillOutcomes(&report, names, std::move(verdicts), std::nullopt);
@@ -607,7 +649,14 @@ absl::StatusOr<PrecompileReport> PrecompileIfStale(Session& session,
   };
   spec.on_stdout_line = on_line;
   spec.on_stderr_line = on_line;
+  spec.interrupt = options.interrupt;
+  spec.kill_group_if_caller_dies = true;
+  const std::string lock_path = lock->path();
+  // Best effort: without the record the watchdog still ends the child when
+  // we die; the record covers the watchdog being killed with us.
+  spec.on_started = [&](int pid) { (void)WriteChildGroupRecord(lock_path, pid); };
   absl::StatusOr<SubprocessResult> child = RunSubprocess(spec);
+  RemoveChildGroupRecord(lock_path);
   lock->Release();
 
   const bool timed_out = child.ok() && child->timed_out;
@@ -619,9 +668,9 @@ absl::StatusOr<PrecompileReport> PrecompileIfStale(Session& session,
     report.output_tail = Cat(Message(child.status()), "\n");
   }
   report.timed_out = timed_out;
+  if (child.ok()) report.interrupted_by = child->interrupted_by;
   AttachDigests(env, digests_before, &facts);
-  // Recorded like probe results, for this session (lib/env has no API to add
-  // them to the probe cache).
+  // Recorded for this session, and published for other processes.
   session.AddJuliaFacts(facts.preference_hashes, facts.accepted_clone_targets);
   if (options.publish_facts && !facts.empty()) options.publish_facts(facts);
   report.learned = std::move(facts);
@@ -634,6 +683,10 @@ absl::StatusOr<PrecompileReport> PrecompileIfStale(Session& session,
     not_fresh_as = PrecompileResult::kTimeout;
     report.note = Cat("julia did not finish within ", options.timeout_seconds,
                       " s; its process group was terminated");
+  } else if (report.interrupted_by != 0) {
+    not_fresh_as = PrecompileResult::kFailed;
+    report.note = Cat("interrupted by signal ", report.interrupted_by,
+                      ": julia's process group was sent it and reaped");
   } else if (!succeeded) {
     not_fresh_as = PrecompileResult::kFailed;
     report.note = child.ok() ? Cat("julia ended with ", child->Describe())

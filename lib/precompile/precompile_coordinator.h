@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
@@ -70,6 +71,11 @@ struct PrecompileOptions {
   // publish_facts gets what our own child reported. Either may be empty.
   std::function<std::optional<JuliaFacts>()> fetch_shared_facts;
   std::function<void(const JuliaFacts&)> publish_facts;
+  // Set to a signal number by the caller's signal handler (the CLI's SIGINT,
+  // SIGTERM, SIGHUP): the child's group gets that signal (SIGKILL after the
+  // grace), a wait for another runner ends, the lock is released, and the
+  // report says interrupted_by. nullptr: not interruptible.
+  const std::atomic<int>* interrupt = nullptr;
 };
 
 struct PackageOutcome {
@@ -91,6 +97,8 @@ struct PrecompileReport {
   std::string lock_path;                 // the environment's lock (empty on the fast path)
   std::string note;                      // e.g. "another process is precompiling (pid 123)"
   JuliaFacts learned;                    // recorded from the child's report lines
+  int interrupted_by = 0;                // the signal that interrupted this call, or 0
+  int ended_leftover_processes = 0;      // a dead runner's julia processes we killed
   bool AllFresh() const;
 };
 

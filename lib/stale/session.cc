@@ -14,6 +14,24 @@
 
 namespace jlcache {
 
+namespace {
+
+// The session whose callback this thread is running, if any.
+thread_local const Session* t_in_callback_of = nullptr;
+
+class CallbackScope {
+ public:
+  explicit CallbackScope(const Session* s) : saved_(t_in_callback_of) { t_in_callback_of = s; }
+  ~CallbackScope() { t_in_callback_of = saved_; }
+  CallbackScope(const CallbackScope&) = delete;
+  CallbackScope& operator=(const CallbackScope&) = delete;
+
+ private:
+  const Session* saved_;
+};
+
+}  // namespace
+
 // The engine's view of the environment: lib/env answers, mapped to "found or
 // not" the way Julia's functions return `nothing`.
 //
@@ -150,6 +168,7 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& pro
     {
       absl::MutexLock lock(&self->oracle_mu_);
       if (self->prefs_oracle_) {
+        CallbackScope in_callback(self);
         if (auto h = self->prefs_oracle_(u, names)) return h;
       }
       for (const auto& r : self->learned_prefs_)
@@ -172,9 +191,13 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& pro
 
 Session::~Session() = default;
 
+
+bool Session::InCallback() const { return t_in_callback_of == this; }
+
 std::optional<bool> Session::AskCloneTargets(const std::string& blob) {
   absl::MutexLock lock(&oracle_mu_);
   if (clone_oracle_) {
+    CallbackScope in_callback(this);
     if (auto accepted = clone_oracle_(blob)) return accepted;
   }
   const uint64_t digest = XXH64(blob.data(), blob.size(), 0);

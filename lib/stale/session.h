@@ -48,7 +48,9 @@ class Session {
   // The names Status() checks by default.
   absl::StatusOr<std::vector<std::string>> PackageNames();
 
-  // Julia-only answers (the bindings' callbacks). Called one at a time.
+  // Julia-only answers (the bindings' callbacks). Called one at a time, with
+  // a lock held: a callback must not query this session (the C ABI refuses
+  // such calls, see InCallback) nor wait for a thread that does.
   void SetCloneTargetsOracle(std::function<std::optional<bool>(const std::string&)> fn);
   void SetPreferencesHashOracle(PreferencesHashFn fn);
 
@@ -69,6 +71,10 @@ class Session {
   void ClearRememberedAnswers();
   // Persists both memos unless no_write (atomic).
   absl::Status SaveContentMemo();
+
+  // True while the calling thread runs one of this session's callbacks:
+  // a query from there would re-enter the lock the callback runs under.
+  bool InCallback() const;
 
   const Environment& environment() const { return *env_; }
   const RuntimeProfile& profile() const { return profile_; }

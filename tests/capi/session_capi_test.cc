@@ -147,6 +147,83 @@ int32_t HashIs1234(void* calls, const char* uuid, const char* const* names, size
   return 0;
 }
 
+// A preference-hash callback that uses its own session from inside, as a
+// Julia callback calling back into FastEverywhere might.
+struct Reentry {
+  jlcache_session* s = nullptr;
+  bool own = true;  // s is the session that calls us: free and clear must be ignored
+  int calls = 0;
+  std::vector<jlcache_status> statuses;
+  std::vector<std::string> messages;
+};
+
+int32_t HashAfterReentering(void* data, const char*, const char* const*, size_t, uint64_t* out) {
+  auto* r = static_cast<Reentry*>(data);
+  ++r->calls;
+  auto note = [&](jlcache_status st) {
+    r->statuses.push_back(st);
+    r->messages.push_back(jlcache_last_error() ? jlcache_last_error() : "");
+  };
+  jlcache_verdict* v = nullptr;
+  note(jlcache_isstale(r->s, "Foo", &v));
+  jlcache_verdict_free(v);
+  jlcache_verdict_list* list = nullptr;
+  note(jlcache_env_status(r->s, &list));
+  jlcache_verdict_list_free(list);
+  note(jlcache_session_set_clone_targets_callback(r->s, nullptr, nullptr));
+  if (r->own) {
+    jlcache_session_clear_memo(r->s);  // ignored here
+    jlcache_session_free(r->s);        // ignored here: the session is in use
+  }
+  *out = 0x1234;
+  return 0;
+}
+
+TEST(SessionCapi, ACallbackThatUsesItsOwnSessionGetsAnErrorNotADeadlock) {
+  Scenario sc(HeaderLayout::kB);
+  sc.AddPackage("Foo");
+  sc.WriteEnvironment();
+  testing::CompileOptions o;
+  o.preference_names = {"level"};
+  o.preferences_hash = 0x1234;
+  sc.Compile("Foo", o);
+  sc.WritePreferences("[Foo]\nlevel = 2\n");
+  Handles h;
+  OpenC(sc, &h);
+  Reentry r;
+  r.s = h.s;
+  ASSERT_EQ(jlcache_session_set_preferences_hash_callback(h.s, HashAfterReentering, &r), JLCACHE_OK);
+  jlcache_verdict* v = nullptr;
+  ASSERT_EQ(jlcache_isstale(h.s, "Foo", &v), JLCACHE_OK) << jlcache_last_error();
+  EXPECT_EQ(jlcache_verdict_get_kind(v), JLCACHE_FRESH);  // the callback's answer counts
+  jlcache_verdict_free(v);
+  EXPECT_EQ(r.calls, 1);
+  ASSERT_EQ(r.statuses.size(), 3u);
+  for (size_t i = 0; i < r.statuses.size(); ++i) {
+    EXPECT_EQ(r.statuses[i], JLCACHE_E_INVALID_ARGUMENT);
+    EXPECT_NE(r.messages[i].find("callback of the same session"), std::string::npos) << r.messages[i];
+  }
+  // The session survived the ignored free and still works, callback and all.
+  ASSERT_EQ(jlcache_session_set_preferences_hash_callback(h.s, HashIs1234, &r.calls), JLCACHE_OK);
+  ASSERT_EQ(jlcache_isstale(h.s, "Foo", &v), JLCACHE_OK);
+  EXPECT_EQ(jlcache_verdict_get_kind(v), JLCACHE_FRESH);
+  jlcache_verdict_free(v);
+
+  // Another session may be used from a callback.
+  Handles other;
+  OpenC(sc, &other);
+  Reentry cross;
+  cross.s = other.s;
+  cross.own = false;
+  ASSERT_EQ(jlcache_session_set_preferences_hash_callback(h.s, HashAfterReentering, &cross),
+            JLCACHE_OK);
+  ASSERT_EQ(jlcache_isstale(h.s, "Foo", &v), JLCACHE_OK);
+  jlcache_verdict_free(v);
+  ASSERT_EQ(cross.statuses.size(), 3u);
+  EXPECT_EQ(cross.statuses[0], JLCACHE_OK) << cross.messages[0];
+  EXPECT_EQ(cross.statuses[1], JLCACHE_OK) << cross.messages[1];
+}
+
 TEST(SessionCapi, CallbacksDecideWhatOnlyJuliaKnows) {
   Scenario sc(HeaderLayout::kB);
   sc.AddPackage("Foo");

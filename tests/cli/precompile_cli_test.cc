@@ -1,7 +1,14 @@
 // `jlcache precompile`: exit codes 0/1/2/3, --json per package, plain
 // progress lines when not on a terminal, one launch then the fast path.
+#include <signal.h>
+
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/file_io.h"
@@ -114,6 +121,73 @@ TEST(PrecompileCli, TimeoutIsExitThree) {
   for (size_t i = 0; i < (*json)["packages"].size(); ++i) {
     const JsonValue& p = (*json)["packages"][i];
     EXPECT_EQ(p["result"].str(), p["name"].str() == "Baz" ? "fresh" : "timeout");
+  }
+}
+
+// The stand-in julia's pid from the launch log, once it is written.
+pid_t LaunchedPid(const std::string& log) {
+  if (!PathExists(log)) return 0;
+  std::string text = testing::ReadFileOrDie(log);
+  size_t at = text.find("\tpid=");
+  return at == std::string::npos ? 0 : static_cast<pid_t>(std::atol(text.c_str() + at + 5));
+}
+
+// The parent pid of `pid` from /proc (0 when gone).
+pid_t ParentOf(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(paren + 2));
+  std::string state;
+  long ppid = 0;
+  fields >> state >> ppid;
+  return static_cast<pid_t>(ppid);
+}
+
+bool EventuallyGone(pid_t pid) {
+  for (int i = 0; i < 1000; ++i) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t paren = stat.rfind(')');
+    if (!in || paren == std::string::npos || stat[paren + 2] == 'Z') return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+// SIGINT, SIGTERM and SIGHUP to `jlcache precompile` while julia runs: julia's
+// group gets the signal and is reaped, the lock goes, and the exit status is
+// 128 + the signal, as a shell reports a job that a signal ended.
+TEST(PrecompileCli, SignalsAreForwardedToJuliaAndEndInTheShellsExitStatus) {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    CliWorld w;
+    std::string grandchild = w.s.dir().Join("grandchild.pid");
+    w.plan_lines.push_back("grandchild\t" + grandchild);
+    w.WritePlan();
+    pid_t julia = 0;
+    std::thread signaller([&] {
+      // Until the stand-in wrote its grandchild's pid (created, then written).
+      for (int i = 0; i < 1500; ++i) {
+        if (auto t = ReadFile(grandchild); t.ok() && !t->empty()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      julia = LaunchedPid(w.log);
+      if (pid_t cli = julia ? ParentOf(julia) : 0; cli > 1) kill(cli, sig);
+    });
+    testing::ProcessResult r = w.Run({"--json"});
+    signaller.join();
+    ASSERT_GT(julia, 0) << "julia never started\n" << r.err;
+    EXPECT_EQ(r.exit_code, 128 + sig) << "signal " << sig << "\n" << r.out << r.err;
+    auto json = testing::ParseJson(r.out);
+    ASSERT_TRUE(json.has_value()) << r.out;
+    EXPECT_EQ((*json)["interrupted_by"].AsInt(), sig);
+    EXPECT_TRUE(EventuallyGone(julia)) << "julia outlived the interrupted runner";
+    EXPECT_TRUE(EventuallyGone(std::stoi(testing::ReadFileOrDie(grandchild))));
+    auto left = ListDir(JoinPath(w.s.depot(), "compiled/v" + w.s.MajorMinor()));
+    ASSERT_TRUE(left.ok());
+    for (const std::string& name : *left)
+      EXPECT_EQ(name.find(".pidfile"), std::string::npos) << "left behind: " << name;
   }
 }
 

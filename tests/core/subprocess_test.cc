@@ -2,8 +2,10 @@
 
 #include <dirent.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <fstream>
@@ -85,6 +87,95 @@ TEST(SubprocessTest, WorkingDirectoryAndStdinFromDevNull) {
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(lines.size(), 2u);  // cat reads EOF at once
   EXPECT_EQ(lines[0], tmp.path());
+}
+
+bool EventuallyGone(pid_t pid, double seconds = 20) {
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (!Gone(pid)) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+// The pid in `path` once a child wrote it (0 after 20 s).
+pid_t WaitForPidFile(const std::string& path) {
+  for (int i = 0; i < 1000; ++i) {
+    if (auto text = ReadFile(path); text.ok() && !text->empty() && text->back() == '\n')
+      return static_cast<pid_t>(std::stol(*text));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return 0;
+}
+
+TEST(SubprocessTest, InterruptIsForwardedToTheWholeGroup) {
+  testing::TempDir tmp;
+  std::string pidfile = tmp.Join("grandchild.pid");
+  // The grandchild runs in the foreground of a subshell, so SIGTERM (not
+  // ignored in background jobs, unlike SIGINT) reaches it through the group.
+  auto o = Sh("(sleep 600; :) & echo $! > " + pidfile + "; wait");
+  o.kill_grace_seconds = 30;  // SIGTERM itself must end them, not the SIGKILL
+  std::atomic<int> interrupt{0};
+  o.interrupt = &interrupt;
+  std::thread signaller([&] {
+    if (WaitForPidFile(pidfile) != 0) interrupt = SIGTERM;
+  });
+  auto r = RunSubprocess(o);
+  signaller.join();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->interrupted_by, SIGTERM);
+  EXPECT_FALSE(r->timed_out);
+  EXPECT_FALSE(r->success());
+  EXPECT_LT(r->elapsed_seconds, 25);
+  EXPECT_NE(r->Describe().find("interrupted by signal 15"), std::string::npos) << r->Describe();
+  pid_t grandchild = WaitForPidFile(pidfile);
+  ASSERT_GT(grandchild, 0);
+  EXPECT_TRUE(EventuallyGone(grandchild));
+}
+
+// Runs `sh -c script` through RunSubprocess in a forked caller, kills the
+// caller with SIGKILL once `pidfile` names the script's process, and says
+// whether that process is gone within a few seconds (killing it if not).
+bool ChildEndsWithKilledCaller(bool watchdog) {
+  testing::TempDir tmp;
+  std::string pidfile = tmp.Join("child.pid");
+  pid_t caller = ::fork();
+  if (caller == 0) {
+    auto o = Sh("echo $$ > " + pidfile + "; exec sleep 600");
+    o.kill_group_if_caller_dies = watchdog;
+    (void)RunSubprocess(o);
+    ::_exit(0);
+  }
+  pid_t child = WaitForPidFile(pidfile);
+  ::kill(caller, SIGKILL);
+  ::waitpid(caller, nullptr, 0);
+  if (child <= 0) return false;
+  bool gone = EventuallyGone(child, 5);
+  if (!gone) ::kill(child, SIGKILL);
+  return gone;
+}
+
+TEST(SubprocessTest, WatchdogEndsTheChildWhenTheCallerIsKilled) {
+  EXPECT_TRUE(ChildEndsWithKilledCaller(true));
+  // Without the watchdog the child outlives its caller: the test can fail.
+  EXPECT_FALSE(ChildEndsWithKilledCaller(false));
+}
+
+TEST(SubprocessTest, WatchdogLetsAChildThatFinishedGoInPeace) {
+  auto o = Sh("echo ok");
+  o.kill_group_if_caller_dies = true;
+  std::vector<int> started;
+  o.on_started = [&](int pid) { started.push_back(pid); };
+  int fds_before = OpenFdCount();
+  auto r = RunSubprocess(o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->success());
+  ASSERT_EQ(started.size(), 1u);
+  EXPECT_GT(started[0], 0);
+  EXPECT_EQ(OpenFdCount(), fds_before);
+  // The watchdog was reaped: no child of ours is left.
+  EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1);
+  EXPECT_EQ(errno, ECHILD);
 }
 
 TEST(SubprocessTest, TimeoutKillsTheWholeProcessGroup) {

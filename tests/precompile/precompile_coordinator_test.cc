@@ -12,8 +12,10 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -27,6 +29,7 @@
 #include "core/hex.h"
 #include "format/header_reader.h"
 #include "gtest/gtest.h"
+#include "precompile/child_group_record.h"
 #include "precompile/pidfile_lock.h"
 #include "support/cache_writer.h"
 #include "support/scenario.h"
@@ -485,6 +488,133 @@ TEST(PrecompileIfStale, TimeoutKillsTheChildAndItsGrandchildAndReleasesTheLock) 
   ASSERT_FALSE(gpid.empty());
   EXPECT_TRUE(EventuallyGone(std::stoi(gpid))) << "orphaned grandchild " << gpid;
   EXPECT_TRUE(w.Pidfiles().empty());
+}
+
+TEST(PrecompileIfStale, KilledRunnerTakesItsJuliaAndItsGrandchildWithIt) {
+  World w(12);
+  w.MakeP05Stale();
+  std::string grandchild_file = w.s().dir().Join("grandchild.pid");
+  w.AddPlan("grandchild\t" + grandchild_file);
+  pid_t runner = fork();
+  ASSERT_GE(runner, 0);
+  if (runner == 0) {
+    auto session = w.s().OpenSession();
+    if (session) (void)PrecompileIfStale(*session, {}, w.Options());
+    _exit(0);
+  }
+  std::string gpid;
+  for (int i = 0; i < 1000 && gpid.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (PathExists(grandchild_file)) gpid = ReadFileOrDie(grandchild_file);
+  }
+  kill(runner, SIGKILL);
+  ASSERT_EQ(waitpid(runner, nullptr, 0), runner);
+  ASSERT_FALSE(gpid.empty()) << "the stand-in never started its grandchild";
+  ASSERT_EQ(w.Launches().size(), 1u);
+  // kill -9 of the runner: its watchdog ends julia's whole group.
+  EXPECT_TRUE(EventuallyGone(w.Launches()[0].pid)) << "julia outlived its runner";
+  EXPECT_TRUE(EventuallyGone(std::stoi(gpid))) << "orphaned grandchild " << gpid;
+}
+
+TEST(PrecompileIfStale, TakeoverEndsADeadRunnersLeftoverJuliaBeforeLaunching) {
+  World w(12);
+  w.MakeP05Stale();
+  auto session = w.s().OpenSession();
+  auto lock_path = PrecompileLockPath(*session);
+  ASSERT_TRUE(lock_path.has_value());
+  fs::create_directories(DirName(*lock_path));
+  // A runner that died (with its watchdog) left its lock, long unrefreshed,
+  // and the record of its julia, which still runs in a group of its own.
+  pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  ASSERT_EQ(waitpid(dead, nullptr, 0), dead);
+  WriteFileOrDie(*lock_path, FormatPidfile(static_cast<uint32_t>(dead), LocalHostName()));
+  struct timespec old[2] = {{time(nullptr) - 100, 0}, {time(nullptr) - 100, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, lock_path->c_str(), old, 0), 0);
+  pid_t leftover = fork();
+  if (leftover == 0) {
+    setpgid(0, 0);
+    execl("/bin/sleep", "sleep", "600", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  setpgid(leftover, leftover);
+  for (int i = 0; i < 500; ++i) {
+    int g = 0;
+    uint64_t t = 0;
+    if (ReadProcessGroupAndStart(leftover, &g, &t) && g == leftover) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_TRUE(WriteChildGroupRecord(*lock_path, leftover).ok());
+
+  PrecompileOptions o = w.Options();
+  o.lock_stale_age = 1.0;
+  auto report = PrecompileIfStale(*session, {}, o);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->recovered_stale_lock);
+  EXPECT_EQ(report->ended_leftover_processes, 1);
+  int status = 0;
+  ASSERT_EQ(waitpid(leftover, &status, 0), leftover);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
+  EXPECT_TRUE(report->launched);
+  EXPECT_TRUE(report->AllFresh()) << report->output_tail;
+  EXPECT_TRUE(w.Pidfiles().empty());
+  EXPECT_FALSE(PathExists(ChildGroupRecordPath(*lock_path)));
+}
+
+TEST(PrecompileIfStale, InterruptForwardsTheSignalAndReleasesTheLock) {
+  World w(12);
+  w.MakeP05Stale();
+  std::string grandchild_file = w.s().dir().Join("grandchild.pid");
+  w.AddPlan("grandchild\t" + grandchild_file);
+  auto session = w.s().OpenSession();
+  std::atomic<int> interrupt{0};
+  PrecompileOptions o = w.Options();
+  o.interrupt = &interrupt;
+  o.kill_grace_seconds = 30;  // the forwarded SIGINT must end the stand-in
+  std::thread signaller([&] {
+    // Until the stand-in wrote its grandchild's pid (created, then written).
+    for (int i = 0; i < 1000; ++i) {
+      if (auto t = ReadFile(grandchild_file); t.ok() && !t->empty()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    interrupt = SIGINT;
+  });
+  auto report = PrecompileIfStale(*session, {}, o);
+  signaller.join();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->interrupted_by, SIGINT);
+  EXPECT_TRUE(report->launched);
+  EXPECT_EQ(report->exit_status, 128 + SIGINT);
+  EXPECT_EQ(Results(*report)["P05"], PrecompileResult::kFailed);
+  EXPECT_NE(report->note.find("interrupted by signal"), std::string::npos) << report->note;
+  ASSERT_EQ(w.Launches().size(), 1u);
+  EXPECT_TRUE(EventuallyGone(w.Launches()[0].pid));
+  EXPECT_TRUE(EventuallyGone(std::stoi(ReadFileOrDie(grandchild_file))));
+  EXPECT_TRUE(w.Pidfiles().empty());
+  EXPECT_FALSE(PathExists(ChildGroupRecordPath(*PrecompileLockPath(*session))));
+}
+
+TEST(PrecompileIfStale, InterruptEndsAWaitForAnotherRunner) {
+  World w(12);
+  w.MakeP05Stale();
+  auto session = w.s().OpenSession();
+  auto other = PidfileLock::TryAcquire(*PrecompileLockPath(*session), PidfileOptions{});
+  ASSERT_TRUE(other.ok() && *other);
+  std::atomic<int> interrupt{0};
+  PrecompileOptions o = w.Options();
+  o.interrupt = &interrupt;
+  std::thread signaller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    interrupt = SIGTERM;
+  });
+  auto report = PrecompileIfStale(*session, {}, o);
+  signaller.join();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->interrupted_by, SIGTERM);
+  EXPECT_TRUE(report->waited_for_other_runner);
+  EXPECT_FALSE(report->launched);
+  EXPECT_TRUE(w.Launches().empty());
+  EXPECT_TRUE((*other)->held());
 }
 
 TEST(PrecompileIfStale, WaiterRechecksFromScratchAfterAnotherRunnerFinishes) {

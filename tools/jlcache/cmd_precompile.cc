@@ -4,11 +4,14 @@
 // callers through the environment's lock (docs/precompile.md).
 //
 // Exit codes: 0 all fresh; 1 any package ends failed, stale or unknown;
-// 2 error in the request; 3 timeout.
+// 2 error in the request; 3 timeout; 128+N interrupted by signal N (SIGINT
+// 130, SIGTERM 143, SIGHUP 129), after julia's group got the same signal,
+// was reaped, and the lock was released.
 //
 // Progress goes to stderr: a live status line on a terminal (packages
 // checked, stale found, compile running, elapsed), plain lines otherwise.
 // Colours only on a terminal and never with NO_COLOR set.
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -33,6 +36,25 @@
 
 namespace jlcache::cli {
 namespace {
+
+// The first SIGINT, SIGTERM or SIGHUP; the coordinator forwards it to
+// julia's process group (which a terminal's Ctrl-C does not reach: it runs in
+// a group of its own) and unwinds.
+std::atomic<int> g_interrupt{0};
+static_assert(std::atomic<int>::is_always_lock_free, "written from a signal handler");
+
+void OnInterrupt(int sig) {
+  int none = 0;
+  g_interrupt.compare_exchange_strong(none, sig);
+}
+
+// Without SA_RESTART, so blocking calls return and the flag is seen at once.
+void CatchInterrupts() {
+  struct sigaction sa {};
+  sa.sa_handler = OnInterrupt;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+}
 
 bool ColorAllowed(int fd) {
   const char* no_color = std::getenv("NO_COLOR");
@@ -141,6 +163,7 @@ void PrintJson(const PrecompileReport& r) {
   w.Key("launched").Bool(r.launched);
   w.Key("waited_for_other_runner").Bool(r.waited_for_other_runner);
   w.Key("timed_out").Bool(r.timed_out);
+  w.Key("interrupted_by").Int(r.interrupted_by);
   w.Key("exit_status").Int(r.exit_status);
   w.Key("roots").BeginArray();
   for (const PkgId& id : r.roots) w.String(id.name);
@@ -272,6 +295,8 @@ int RunPrecompile(const std::vector<std::string>& args) {
   }
 
   absl::StatusOr<PrecompileReport> report;
+  CatchInterrupts();
+  po.interrupt = &g_interrupt;
   {
     ProgressView view;
     po.progress = [&view](const PrecompileProgress& p) { view.OnProgress(p); };
@@ -279,12 +304,14 @@ int RunPrecompile(const std::vector<std::string>& args) {
   }
   if (!report.ok()) {
     PrintError("precompile", report.status());
+    if (int sig = g_interrupt.load()) return 128 + sig;
     return kExitError;
   }
   if (opts->json)
     PrintJson(*report);
   else
     PrintHuman(*report);
+  if (report->interrupted_by != 0) return 128 + report->interrupted_by;
   bool any_timeout = report->timed_out;
   for (const PackageOutcome& o : report->packages)
     any_timeout = any_timeout || o.result == PrecompileResult::kTimeout;
