@@ -95,8 +95,20 @@ class SpawnAttrs {
 // leaves the caller's group, so a signal to that group spares it, and waits
 // for one byte on `done_r`: the byte means the caller finished normally;
 // end-of-file means the caller died, and the child's group is killed.
+pid_t ForkWithoutAtforkHandlers() {
+  // glibc's _Fork skips pthread_atfork handlers: in a host such as julia,
+  // OpenBLAS's would stop its thread pool for a child that needs none of it.
+  // Sanitizers keep fork, whose interceptor makes their own state safe.
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34) && \
+    !defined(__SANITIZE_ADDRESS__)
+  return ::_Fork();
+#else
+  return ::fork();
+#endif
+}
+
 pid_t StartWatchdog(pid_t child_group, int done_r, int done_w) {
-  pid_t w = ::fork();
+  pid_t w = ForkWithoutAtforkHandlers();
   if (w != 0) return w;  // the caller (or -1)
   ::setpgid(0, 0);
   struct sigaction ign {};
