@@ -657,6 +657,12 @@ absl::StatusOr<PrecompileReport> PrecompileIfStale(Session& session,
   spec.on_started = [&](int pid) { (void)WriteChildGroupRecord(lock_path, pid); };
   absl::StatusOr<SubprocessResult> child = RunSubprocess(spec);
   RemoveChildGroupRecord(lock_path);
+  AttachDigests(env, digests_before, &facts);
+  // Recorded for this session, and published for other processes before the
+  // lock goes: waiters re-check as soon as it does, and need these facts to
+  // see the new caches as fresh instead of launching julia themselves.
+  session.AddJuliaFacts(facts.preference_hashes, facts.accepted_clone_targets);
+  if (options.publish_facts && !facts.empty()) options.publish_facts(facts);
   lock->Release();
 
   const bool timed_out = child.ok() && child->timed_out;
@@ -669,10 +675,6 @@ absl::StatusOr<PrecompileReport> PrecompileIfStale(Session& session,
   }
   report.timed_out = timed_out;
   if (child.ok()) report.interrupted_by = child->interrupted_by;
-  AttachDigests(env, digests_before, &facts);
-  // Recorded for this session, and published for other processes.
-  session.AddJuliaFacts(facts.preference_hashes, facts.accepted_clone_targets);
-  if (options.publish_facts && !facts.empty()) options.publish_facts(facts);
   report.learned = std::move(facts);
 
   // What is fresh now decides; the child's status says why the rest is not.

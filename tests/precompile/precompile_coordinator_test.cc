@@ -708,11 +708,19 @@ TEST(PrecompileIfStale, WhatOneRunnerLearnedIsPublishedAndSparesAnotherTheLaunch
             HexBytes("Mode"));
   auto runner = w.s().OpenSession();
   PrecompileOptions ro = w.Options();
-  ro.publish_facts = [&](const JuliaFacts& f) { published.push_back(f); };
+  // Published while the lock is still held: waiters re-check the moment it
+  // goes, and must find the facts by then (8 real jlcache processes launched
+  // julia twice when they came after the release).
+  size_t locks_held_when_published = 0;
+  ro.publish_facts = [&](const JuliaFacts& f) {
+    published.push_back(f);
+    locks_held_when_published = w.Pidfiles().size();
+  };
   auto first = PrecompileIfStale(*runner, {"P03"}, ro);
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_TRUE(first->launched);
   ASSERT_EQ(published.size(), 1u);
+  EXPECT_EQ(locks_held_when_published, 1u);
   ASSERT_EQ(published[0].preference_hashes.size(), 1u);
   EXPECT_EQ(published[0].preference_hashes[0].hash, 0x5eedu);
 
