@@ -147,6 +147,18 @@ int32_t HashIs1234(void* calls, const char* uuid, const char* const* names, size
   return 0;
 }
 
+// Foo's cache records the compile-time preference "level" (hash 0x1234),
+// which is set: only Julia's Base.hash can say whether the cache matches.
+void CompileFooWithASetPreference(Scenario& sc) {
+  sc.AddPackage("Foo");
+  sc.WriteEnvironment();
+  testing::CompileOptions o;
+  o.preference_names = {"level"};
+  o.preferences_hash = 0x1234;
+  sc.Compile("Foo", o);
+  sc.WritePreferences("[Foo]\nlevel = 2\n");
+}
+
 // A preference-hash callback that uses its own session from inside, as a
 // Julia callback calling back into FastEverywhere might.
 struct Reentry {
@@ -181,13 +193,7 @@ int32_t HashAfterReentering(void* data, const char*, const char* const*, size_t,
 
 TEST(SessionCapi, ACallbackThatUsesItsOwnSessionGetsAnErrorNotADeadlock) {
   Scenario sc(HeaderLayout::kB);
-  sc.AddPackage("Foo");
-  sc.WriteEnvironment();
-  testing::CompileOptions o;
-  o.preference_names = {"level"};
-  o.preferences_hash = 0x1234;
-  sc.Compile("Foo", o);
-  sc.WritePreferences("[Foo]\nlevel = 2\n");
+  CompileFooWithASetPreference(sc);
   Handles h;
   OpenC(sc, &h);
   Reentry r;
@@ -226,13 +232,7 @@ TEST(SessionCapi, ACallbackThatUsesItsOwnSessionGetsAnErrorNotADeadlock) {
 
 TEST(SessionCapi, CallbacksDecideWhatOnlyJuliaKnows) {
   Scenario sc(HeaderLayout::kB);
-  sc.AddPackage("Foo");
-  sc.WriteEnvironment();
-  testing::CompileOptions o;
-  o.preference_names = {"level"};
-  o.preferences_hash = 0x1234;
-  sc.Compile("Foo", o);
-  sc.WritePreferences("[Foo]\nlevel = 2\n");
+  CompileFooWithASetPreference(sc);
   Handles h;
   OpenC(sc, &h);
   jlcache_verdict* v = nullptr;

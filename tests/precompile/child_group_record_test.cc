@@ -9,22 +9,11 @@
 #include "core/file_io.h"
 #include "gtest/gtest.h"
 #include "precompile/pidfile_lock.h"
+#include "support/process_group.h"
 #include "support/temp_dir.h"
 
 namespace jlcache {
 namespace {
-
-// A child in a process group of its own, sleeping, as a runner's julia is.
-pid_t StartGroupLeader() {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    ::execl("/bin/sleep", "sleep", "600", static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::setpgid(pid, pid);  // either side may win the race; both ask the same
-  return pid;
-}
 
 // Running, not a zombie (the test reaps its own children only at the end).
 bool Running(pid_t pid) {
@@ -48,13 +37,11 @@ TEST(ChildGroupRecord, FormatAndParseRoundTrip) {
 TEST(ChildGroupRecord, ATakeoverEndsTheRecordedGroupAndRemovesTheRecord) {
   testing::TempDir tmp;
   const std::string lock = tmp.Join("env.pidfile");
-  pid_t leader = StartGroupLeader();
+  pid_t leader = testing::StartSleepingGroupLeader();
   ASSERT_GT(leader, 0);
   int g = 0;
   uint64_t t = 0;
-  for (int i = 0; i < 500 && !(ReadProcessGroupAndStart(leader, &g, &t) && g == leader); ++i)
-    ::usleep(2000);
-  ASSERT_EQ(g, leader);
+  ASSERT_TRUE(ReadProcessGroupAndStart(leader, &g, &t));
   ASSERT_TRUE(WriteChildGroupRecord(lock, leader).ok());
   ASSERT_TRUE(PathExists(ChildGroupRecordPath(lock)));
 
@@ -76,13 +63,11 @@ TEST(ChildGroupRecord, ATakeoverEndsTheRecordedGroupAndRemovesTheRecord) {
 TEST(ChildGroupRecord, AReusedIdOrAnotherHostIsLeftAlone) {
   testing::TempDir tmp;
   const std::string lock = tmp.Join("env.pidfile");
-  pid_t leader = StartGroupLeader();
+  pid_t leader = testing::StartSleepingGroupLeader();
   ASSERT_GT(leader, 0);
   int g = 0;
   uint64_t t = 0;
-  for (int i = 0; i < 500 && !(ReadProcessGroupAndStart(leader, &g, &t) && g == leader); ++i)
-    ::usleep(2000);
-  ASSERT_EQ(g, leader);
+  ASSERT_TRUE(ReadProcessGroupAndStart(leader, &g, &t));
 
   // Same id, earlier start: the recorded group ended and the id was reused.
   ASSERT_TRUE(WriteFileAtomically(ChildGroupRecordPath(lock),

@@ -32,6 +32,7 @@
 #include "precompile/child_group_record.h"
 #include "precompile/pidfile_lock.h"
 #include "support/cache_writer.h"
+#include "support/process_group.h"
 #include "support/scenario.h"
 #include "support/temp_dir.h"
 
@@ -531,19 +532,8 @@ TEST(PrecompileIfStale, TakeoverEndsADeadRunnersLeftoverJuliaBeforeLaunching) {
   WriteFileOrDie(*lock_path, FormatPidfile(static_cast<uint32_t>(dead), LocalHostName()));
   struct timespec old[2] = {{time(nullptr) - 100, 0}, {time(nullptr) - 100, 0}};
   ASSERT_EQ(utimensat(AT_FDCWD, lock_path->c_str(), old, 0), 0);
-  pid_t leftover = fork();
-  if (leftover == 0) {
-    setpgid(0, 0);
-    execl("/bin/sleep", "sleep", "600", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  setpgid(leftover, leftover);
-  for (int i = 0; i < 500; ++i) {
-    int g = 0;
-    uint64_t t = 0;
-    if (ReadProcessGroupAndStart(leftover, &g, &t) && g == leftover) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  pid_t leftover = testing::StartSleepingGroupLeader();
+  ASSERT_GT(leftover, 0);
   ASSERT_TRUE(WriteChildGroupRecord(*lock_path, leftover).ok());
 
   PrecompileOptions o = w.Options();
