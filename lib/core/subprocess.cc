@@ -90,11 +90,6 @@ class SpawnAttrs {
   posix_spawnattr_t attr;
 };
 
-// The watchdog of kill_group_if_caller_dies: a forked copy of the caller
-// that only makes system calls (safe after fork in a threaded process). It
-// leaves the caller's group, so a signal to that group spares it, and waits
-// for one byte on `done_r`: the byte means the caller finished normally;
-// end-of-file means the caller died, and the child's group is killed.
 pid_t ForkWithoutAtforkHandlers() {
   // glibc's _Fork skips pthread_atfork handlers: in a host such as julia,
   // OpenBLAS's would stop its thread pool for a child that needs none of it.
@@ -107,32 +102,90 @@ pid_t ForkWithoutAtforkHandlers() {
 #endif
 }
 
-pid_t StartWatchdog(pid_t child_group, int done_r, int done_w) {
-  pid_t w = ForkWithoutAtforkHandlers();
-  if (w != 0) return w;  // the caller (or -1)
-  ::setpgid(0, 0);
-  struct sigaction ign {};
-  ign.sa_handler = SIG_IGN;
-  for (int sig : {SIGINT, SIGHUP, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE})
-    ::sigaction(sig, &ign, nullptr);
-  ::close(done_w);
-  // Hold no other descriptor of the caller's (its sockets, its lock files).
-  for (int fd = 0; fd < 3; ++fd)
-    if (fd != done_r) ::close(fd);
-  for (int fd = 3; fd < done_r; ++fd) ::close(fd);
+// The watchdog of kill_group_if_caller_dies: a forked copy of the caller
+// that only makes system calls (safe after fork in a threaded process). It
+// is forked before the child and its pipes exist, so it holds none of them,
+// and leaves the caller's group, so a signal to that group spares it. It
+// reads the child's group id, then waits for one more byte: that byte means
+// the caller finished normally; end-of-file means the caller died, and the
+// child's group is killed. (Only if the caller dies between starting the
+// child and writing its id, one write(2) apart, is the child not covered.)
+class Watchdog {
+ public:
+  Watchdog() = default;
+  ~Watchdog() { Release(); }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+  absl::Status Start() {
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0) return ErrnoError(errno, "pipe", "watchdog");
+    pid_ = ForkWithoutAtforkHandlers();
+    if (pid_ == 0) Watch(p[0]);  // never returns
+    const int err = errno;
+    ::close(p[0]);
+    if (pid_ < 0) {
+      ::close(p[1]);
+      return ErrnoError(err, "fork", "watchdog");
+    }
+    pipe_.Reset(p[1]);
+    return absl::OkStatus();
+  }
+  // The child's group to kill if we die from now on.
+  void Guard(pid_t group) { Write(&group, sizeof group); }
+  // We are done (or never started a child): the watchdog exits, and is reaped.
+  void Release() {
+    if (pid_ <= 0) return;
+    const char done = 'd';
+    Write(&done, 1);
+    pipe_.Close();
+    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+  }
+
+ private:
+  void Write(const void* data, size_t n) {
+    ssize_t w;
+    do {
+      w = ::write(pipe_.get(), data, n);
+    } while (w < 0 && errno == EINTR);
+  }
+  // Reads exactly n bytes; false at end-of-file (or error) before that.
+  static bool ReadExactly(int fd, void* data, size_t n) {
+    char* p = static_cast<char*>(data);
+    while (n > 0) {
+      ssize_t r = ::read(fd, p, n);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return false;
+      p += r;
+      n -= static_cast<size_t>(r);
+    }
+    return true;
+  }
+  [[noreturn]] static void Watch(int fd) {
+    ::setpgid(0, 0);
+    struct sigaction ign {};
+    ign.sa_handler = SIG_IGN;
+    for (int sig : {SIGINT, SIGHUP, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE})
+      ::sigaction(sig, &ign, nullptr);
+    // Hold no other descriptor of the caller's (its sockets, its lock files).
+    for (int i = 0; i < fd; ++i) ::close(i);
 #ifdef __linux__
-  ::close_range(static_cast<unsigned>(done_r) + 1, ~0U, 0);
+    ::close_range(static_cast<unsigned>(fd) + 1, ~0U, 0);
 #else
-  for (int fd = done_r + 1; fd < 4096; ++fd) ::close(fd);
+    for (int i = fd + 1; i < 4096; ++i) ::close(i);
 #endif
-  char c;
-  ssize_t n;
-  do {
-    n = ::read(done_r, &c, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n == 0) ::kill(-child_group, SIGKILL);
-  ::_exit(0);
-}
+    pid_t group = 0;
+    char done;
+    if (ReadExactly(fd, &group, sizeof group) && group > 1 && !ReadExactly(fd, &done, 1))
+      ::kill(-group, SIGKILL);
+    ::_exit(0);
+  }
+
+  pid_t pid_ = -1;
+  Fd pipe_;
+};
 
 }  // namespace
 
@@ -171,6 +224,9 @@ absl::StatusOr<SubprocessResult> RunSubprocess(const SubprocessOptions& o) {
   if (o.argv.empty() || o.argv[0].empty())
     return Error(ErrorKind::kInvalidArgument, "RunSubprocess: empty argv");
 
+  Watchdog watchdog;  // released (and reaped) on every return
+  if (o.kill_group_if_caller_dies) JLC_RETURN_IF_ERROR(watchdog.Start());
+
   int out_pipe[2], err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) return ErrnoError(errno, "pipe", "stdout");
   Fd out_r(out_pipe[0]), out_w(out_pipe[1]);
@@ -206,37 +262,7 @@ absl::StatusOr<SubprocessResult> RunSubprocess(const SubprocessOptions& o) {
     return Error(ErrorKind::kChildFailed, "cannot start ", o.argv[0], ": ", std::strerror(rc));
   out_w.Close();
   err_w.Close();
-  // The watchdog, started before anything can fail, so no early return skips
-  // its "done" byte below.
-  Fd done_w;
-  pid_t watchdog = -1;
-  if (o.kill_group_if_caller_dies) {
-    int done[2];
-    if (::pipe2(done, O_CLOEXEC) == 0) {
-      watchdog = StartWatchdog(pid, done[0], done[1]);
-      ::close(done[0]);
-      done_w.Reset(done[1]);
-      if (watchdog < 0) done_w.Close();
-    }
-    if (watchdog < 0) {
-      int err = errno;
-      ::kill(-pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-      return ErrnoError(err, "cannot start the watchdog of", o.argv[0]);
-    }
-  }
-  auto release_watchdog = [&]() {
-    if (watchdog < 0) return;
-    const char done = 'd';
-    ssize_t n;
-    do {
-      n = ::write(done_w.get(), &done, 1);
-    } while (n < 0 && errno == EINTR);
-    done_w.Close();
-    while (::waitpid(watchdog, nullptr, 0) < 0 && errno == EINTR) {
-    }
-    watchdog = -1;
-  };
+  if (o.kill_group_if_caller_dies) watchdog.Guard(pid);
   if (o.on_started) o.on_started(static_cast<int>(pid));
 
   SubprocessResult result;
@@ -309,7 +335,7 @@ absl::StatusOr<SubprocessResult> RunSubprocess(const SubprocessOptions& o) {
     if (pr < 0) {
       if (errno == EINTR) continue;
       int err = errno;
-      release_watchdog();
+      watchdog.Release();
       ::kill(-pid, SIGKILL);
       ::waitpid(pid, nullptr, 0);
       return ErrnoError(err, "poll", o.argv[0]);
@@ -334,7 +360,7 @@ absl::StatusOr<SubprocessResult> RunSubprocess(const SubprocessOptions& o) {
   // No orphans: anything left in the child's group goes now, while the
   // unreaped leader still reserves the group id (so the watchdog, told we
   // are done first, can never kill a reused group id either).
-  release_watchdog();
+  watchdog.Release();
   ::kill(-pid, SIGKILL);
   int status = 0;
   pid_t w;
