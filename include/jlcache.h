@@ -158,7 +158,11 @@ JLCACHE_API jlcache_status jlcache_header_requires_entry(const jlcache_header* h
 /* One Julia installation and process: the answer depends on which Julia asks. */
 typedef struct jlcache_runtime jlcache_runtime;
 
-/* Loads a runtime profile TOML (see docs/runtime-profile.md). Caller frees. */
+/* Loads a runtime profile TOML (see docs/runtime-profile.md). Caller frees.
+ * JLCACHE_E_NOT_FOUND when the file does not exist, JLCACHE_E_IO when it is
+ * not a regular file (never waited on), JLCACHE_E_TOML for a syntax error,
+ * JLCACHE_E_RUNTIME for a bad or incomplete profile (a string holding a NUL
+ * byte included); messages name file:line:col where there is one. */
 JLCACHE_API jlcache_status jlcache_runtime_from_file(const char* path, jlcache_runtime** out);
 /* An empty runtime to fill with the setters (the Julia bindings do this). */
 JLCACHE_API jlcache_status jlcache_runtime_new(jlcache_runtime** out);
