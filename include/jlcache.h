@@ -256,7 +256,10 @@ typedef struct {
  * environment is an error (JLCACHE_E_PACKAGE_NOT_FOUND). Caller frees. */
 JLCACHE_API jlcache_status jlcache_isstale(jlcache_session* s, const char* package,
                                            jlcache_verdict** out);
-/* Every package of the environment's manifest. Caller frees the list. */
+/* Every package loadable from the active project: its deps and what they
+ * reach in the manifest (a dep the manifest does not list is stale,
+ * not_installed). A broken active manifest is an error here and in
+ * jlcache_isstale alike. Caller frees the list. */
 JLCACHE_API jlcache_status jlcache_env_status(jlcache_session* s, jlcache_verdict_list** out);
 /* Touches the cache a fresh verdict chose, as Julia does on load. */
 JLCACHE_API jlcache_status jlcache_verdict_touch(const jlcache_verdict* v);
