@@ -158,7 +158,11 @@ JLCACHE_API jlcache_status jlcache_header_requires_entry(const jlcache_header* h
 /* One Julia installation and process: the answer depends on which Julia asks. */
 typedef struct jlcache_runtime jlcache_runtime;
 
-/* Loads a runtime profile TOML (see docs/runtime-profile.md). Caller frees. */
+/* Loads a runtime profile TOML (see docs/runtime-profile.md). Caller frees.
+ * JLCACHE_E_NOT_FOUND when the file does not exist, JLCACHE_E_IO when it is
+ * not a regular file (never waited on), JLCACHE_E_TOML for a syntax error,
+ * JLCACHE_E_RUNTIME for a bad or incomplete profile (a string holding a NUL
+ * byte included); messages name file:line:col where there is one. */
 JLCACHE_API jlcache_status jlcache_runtime_from_file(const char* path, jlcache_runtime** out);
 /* An empty runtime to fill with the setters (the Julia bindings do this). */
 JLCACHE_API jlcache_status jlcache_runtime_new(jlcache_runtime** out);
@@ -252,7 +256,10 @@ typedef struct {
  * environment is an error (JLCACHE_E_PACKAGE_NOT_FOUND). Caller frees. */
 JLCACHE_API jlcache_status jlcache_isstale(jlcache_session* s, const char* package,
                                            jlcache_verdict** out);
-/* Every package of the environment's manifest. Caller frees the list. */
+/* Every package loadable from the active project: its deps and what they
+ * reach in the manifest (a dep the manifest does not list is stale,
+ * not_installed). A broken active manifest is an error here and in
+ * jlcache_isstale alike. Caller frees the list. */
 JLCACHE_API jlcache_status jlcache_env_status(jlcache_session* s, jlcache_verdict_list** out);
 /* Touches the cache a fresh verdict chose, as Julia does on load. */
 JLCACHE_API jlcache_status jlcache_verdict_touch(const jlcache_verdict* v);

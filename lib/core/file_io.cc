@@ -74,30 +74,45 @@ void Journal(const std::string& path, const struct stat* st, int err) {
   }
 }
 
+std::string_view FileTypeName(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  return "not a regular file";
+}
+
+// Opens a regular file for reading. O_NONBLOCK: opening a FIFO (or a device)
+// must never wait for a writer, and only a regular file is read at all: a
+// FIFO where a memo or a TOML file belongs would otherwise hang every query.
 // st_out (optional) receives fstat of the open file; the file journal gets
 // it either way.
 absl::StatusOr<int> OpenForRead(const std::string& path, struct stat* st_out) {
   OnIoOperation();
   int fd;
   do {
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) {
     const int err = errno;
     Journal(path, nullptr, err);
     return ErrnoError(err, "cannot open", path);
   }
-  if (st_out || CurrentFileJournal()) {
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      const int err = errno;
-      ::close(fd);
-      Journal(path, nullptr, err == ENOENT ? EIO : err);
-      return ErrnoError(err, "cannot stat", path);
-    }
-    Journal(path, &st, 0);
-    if (st_out) *st_out = st;
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    Journal(path, nullptr, err == ENOENT ? EIO : err);
+    return ErrnoError(err, "cannot stat", path);
   }
+  Journal(path, &st, 0);
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    if (S_ISDIR(st.st_mode)) return Error(ErrorKind::kIo, "is a directory: ", path);
+    return Error(ErrorKind::kIo, "not a regular file (", FileTypeName(st.st_mode), "): ", path);
+  }
+  if (st_out) *st_out = st;
   return fd;
 }
 
@@ -178,7 +193,6 @@ absl::StatusOr<FilePrefix> ReadFilePrefix(const std::string& path, size_t prefix
   struct stat st;
   JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(path, &st));
   Fd fd(raw);
-  if (S_ISDIR(st.st_mode)) return Error(ErrorKind::kIo, "is a directory: ", path);
   FilePrefix out;
   out.file_size = static_cast<uint64_t>(st.st_size);
   const bool whole = out.file_size <= uint64_t{prefix_len} + suffix_len;
@@ -200,7 +214,6 @@ absl::StatusOr<FileBytes> ReadFileBytes(const std::string& path, uint64_t max_by
   struct stat st;
   JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(path, &st));
   Fd fd(raw);
-  if (S_ISDIR(st.st_mode)) return Error(ErrorKind::kIo, "is a directory: ", path);
   if (static_cast<uint64_t>(st.st_size) > max_bytes)
     return Error(ErrorKind::kIo, "file too large (", st.st_size, " bytes): ", path);
   FileBytes out;

@@ -6,6 +6,7 @@
 #include <climits>
 #include <cstdlib>
 
+#include "absl/container/flat_hash_map.h"
 #include "core/error.h"
 #include "core/file_io.h"
 #include "core/query_memo.h"
@@ -197,24 +198,36 @@ absl::StatusOr<std::vector<ManifestPackage>> Environment::ManifestPackages() con
                  ", ..., Manifest.toml); run Pkg.instantiate()");
   JLC_ASSIGN_OR_RETURN(auto m, toml_->Get(*mf));
   JLC_ASSIGN_OR_RETURN(const toml::table* d, r.ManifestDeps(*m));
-  // deps given as a list name their (unique) top-level entry.
-  auto uuid_of_single = [&](std::string_view name) -> absl::StatusOr<Uuid> {
+  // deps given as a list name their (unique) top-level entry. The message
+  // names the entry that lists the dependency and where: every command that
+  // reads this manifest reports it the same way.
+  auto uuid_of_single = [&](std::string_view entry, const toml::node& at,
+                            std::string_view name) -> absl::StatusOr<Uuid> {
     const toml::node* n = d->get(name);
-    if (!n || n->as_array()->size() != 1)
-      return Error(ErrorKind::kInvalidArgument, *mf, ": expected a single entry for \"", name, "\"");
+    const size_t count = n && n->as_array() ? n->as_array()->size() : 0;
+    if (count != 1) {
+      const auto& pos = at.source().begin;
+      return Error(ErrorKind::kInvalidArgument, *mf, ":", static_cast<uint64_t>(pos.line), ":",
+                   static_cast<uint64_t>(pos.column), ": entry \"", entry, "\" depends on \"",
+                   name, "\", ",
+                   count == 0 ? std::string("which has no entry in the manifest")
+                              : Cat("which has ", count,
+                                    " entries in the manifest (expected a single entry)"));
+    }
     JLC_ASSIGN_OR_RETURN(std::optional<Uuid> u,
                          env_internal::GetUuid(*n->as_array()->front().as_table(), "uuid", *mf));
     if (!u) return Error(ErrorKind::kInvalidArgument, *mf, ": entry \"", name, "\" has no uuid");
     return *u;
   };
-  auto dep_list = [&](const toml::node* n) -> absl::StatusOr<std::vector<PkgId>> {
+  auto dep_list = [&](std::string_view entry,
+                      const toml::node* n) -> absl::StatusOr<std::vector<PkgId>> {
     std::vector<PkgId> out;
     if (!n) return out;
     if (const toml::array* a = n->as_array()) {
       for (const auto& item : *a) {
         auto name = item.value<std::string>();
         if (!name) return Error(ErrorKind::kInvalidArgument, *mf, ": deps lists must hold names");
-        JLC_ASSIGN_OR_RETURN(Uuid u, uuid_of_single(*name));
+        JLC_ASSIGN_OR_RETURN(Uuid u, uuid_of_single(entry, item, *name));
         out.push_back(PkgId{u, *name});
       }
     } else if (const toml::table* t = n->as_table()) {
@@ -237,8 +250,8 @@ absl::StatusOr<std::vector<ManifestPackage>> Environment::ManifestPackages() con
       if (!uuid) continue;
       ManifestPackage p;
       p.id = PkgId{uuid, std::string(name.str())};
-      JLC_ASSIGN_OR_RETURN(p.deps, dep_list(entry.get("deps")));
-      JLC_ASSIGN_OR_RETURN(p.weakdeps, dep_list(entry.get("weakdeps")));
+      JLC_ASSIGN_OR_RETURN(p.deps, dep_list(p.id.name, entry.get("deps")));
+      JLC_ASSIGN_OR_RETURN(p.weakdeps, dep_list(p.id.name, entry.get("weakdeps")));
       if (const toml::table* exts = env_internal::GetTable(entry, "extensions")) {
         for (const auto& [ext, triggers] : *exts) {
           std::vector<std::string> names;
@@ -258,6 +271,60 @@ absl::StatusOr<std::vector<ManifestPackage>> Environment::ManifestPackages() con
       out.push_back(std::move(p));
     }
   }
+  return out;
+}
+
+absl::StatusOr<ActivePackageSet> Environment::ActivePackages() const {
+  if (!active_project_) return Error(ErrorKind::kNotFound, "there is no active project");
+  Query q;
+  Resolver r(*this, q);
+  JLC_ASSIGN_OR_RETURN(EnvProject ep, r.EnvProjectFile(*active_project_));
+  if (ep.kind != EnvKind::kExplicit)
+    return Error(ErrorKind::kNotFound, "the active project ", *active_project_, " does not exist");
+  ActivePackageSet out;
+  out.project_file = ep.project_file;
+  // The project's [deps], as project_deps_get reads them.
+  std::vector<PkgId> roots;
+  JLC_ASSIGN_OR_RETURN(auto project, toml_->Get(ep.project_file));
+  if (const toml::node* n = project->table.get("deps")) {
+    const toml::table* t = n->as_table();
+    if (!t)
+      return Error(ErrorKind::kInvalidArgument, ep.project_file, ": 'deps' must be a table");
+    for (const auto& [k, v] : *t) {
+      auto s = v.value<std::string>();
+      if (!s)
+        return Error(ErrorKind::kInvalidArgument, ep.project_file, ": dep ", k.str(),
+                     " needs a uuid string");
+      JLC_ASSIGN_OR_RETURN(Uuid u, env_internal::ParseUuidField(*s, ep.project_file));
+      roots.push_back(PkgId{u, std::string(k.str())});
+    }
+  }
+  JLC_ASSIGN_OR_RETURN(out.manifest_file, r.ProjectFileManifestPath(ep.project_file));
+  if (out.manifest_file) {
+    JLC_ASSIGN_OR_RETURN(out.manifest, ManifestPackages());
+  }
+  // Depth-first over the manifest's deps, from the project's deps.
+  absl::flat_hash_map<PkgId, size_t> index;
+  for (size_t i = 0; i < out.manifest.size(); ++i) index.try_emplace(out.manifest[i].id, i);
+  std::vector<bool> seen(out.manifest.size(), false);
+  std::vector<size_t> stack;
+  for (const PkgId& root : roots) {
+    if (auto it = index.find(root); it != index.end())
+      stack.push_back(it->second);
+    else
+      out.unlisted.push_back(root);
+  }
+  while (!stack.empty()) {
+    const size_t i = stack.back();
+    stack.pop_back();
+    if (seen[i]) continue;
+    seen[i] = true;
+    for (const PkgId& dep : out.manifest[i].deps)
+      if (auto it = index.find(dep); it != index.end() && !seen[it->second])
+        stack.push_back(it->second);
+  }
+  for (size_t i = 0; i < seen.size(); ++i)
+    if (seen[i]) out.reachable.push_back(i);
   return out;
 }
 
@@ -353,7 +420,36 @@ absl::StatusOr<LocatedPackage> Environment::LocateByName(std::string_view name) 
     out.package_dir = root;
     return out;
   }
-  return id.status();
+  return ExplainNotFound(name, id.status());
+}
+
+absl::Status Environment::ExplainNotFound(std::string_view name,
+                                          const absl::Status& not_found) const {
+  // identify_package(name) from the top level sees only the project's direct
+  // dependencies (and the stacked environments'): say where the active
+  // manifest mentions the name, so "not found" does not read as "absent".
+  auto active = ActivePackages();
+  if (!active.ok() || !active->manifest_file) return not_found;
+  const ActivePackageSet& a = *active;
+  std::string more;
+  for (size_t i = 0; i < a.manifest.size(); ++i) {
+    const PkgId& id = a.manifest[i].id;
+    if (id.name != name) continue;
+    std::vector<std::string> dependents;
+    for (const auto& p : a.manifest)
+      if (std::find(p.deps.begin(), p.deps.end(), id) != p.deps.end())
+        dependents.push_back(p.id.name);
+    const bool reached = std::find(a.reachable.begin(), a.reachable.end(), i) != a.reachable.end();
+    more += Cat("; the manifest ", *a.manifest_file, " lists ", id.ToString());
+    if (!dependents.empty()) {
+      more += " as a dependency of ";
+      for (size_t k = 0; k < dependents.size(); ++k) more += Cat(k ? ", " : "", dependents[k]);
+    }
+    if (!reached) more += ", but nothing the project depends on reaches it";
+    more += Cat(" (locate it as ", name, "=", id.uuid->ToString(), ")");
+  }
+  if (more.empty()) return not_found;
+  return Error(KindOf(not_found), Message(not_found), more);
 }
 
 std::optional<Uuid> Environment::ExtensionUuid(const PkgId& parent, std::string_view ext_name) const {

@@ -111,6 +111,18 @@ struct ManifestPackage {
   bool is_stdlib() const { return !path && !git_tree_sha1; }
 };
 
+// The packages `using` can reach from the active project: its [deps] and,
+// through the manifest's deps, everything they need. Julia identifies a
+// manifest entry only as a dependency of a package it already identified
+// (explicit_manifest_deps_get), so an entry nothing reaches cannot be loaded.
+struct ActivePackageSet {
+  std::string project_file;
+  std::optional<std::string> manifest_file;  // nullopt: the project has none
+  std::vector<ManifestPackage> manifest;     // every entry, in manifest order
+  std::vector<size_t> reachable;             // indices into `manifest`, in manifest order
+  std::vector<PkgId> unlisted;               // project deps the manifest does not list
+};
+
 // Where a package's source is (locate_package), plus context.
 struct LocatedPackage {
   PkgId id;
@@ -164,6 +176,10 @@ class Environment {
   // Every package in the active project's manifest. kManifestMissing when the
   // active project has none; kNotFound without an active project.
   absl::StatusOr<std::vector<ManifestPackage>> ManifestPackages() const;
+  // The active project's [deps] and what they reach in its manifest. A
+  // missing manifest is not an error here (every dep is then unlisted); a
+  // broken one is. kNotFound without an active project.
+  absl::StatusOr<ActivePackageSet> ActivePackages() const;
 
   // identify_package(name) / identify_package(where, name).
   // kPackageNotFound when Julia would return nothing.
@@ -223,6 +239,9 @@ class Environment {
   ~Environment();
 
  private:
+  // not_found, plus what the active manifest says about `name` (an indirect
+  // dependency of X, or an entry nothing reaches).
+  absl::Status ExplainNotFound(std::string_view name, const absl::Status& not_found) const;
   Environment() = default;
   struct Impl;
   RuntimeProfile runtime_;

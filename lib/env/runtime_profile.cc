@@ -79,6 +79,26 @@ absl::StatusOr<uint64_t> ParseDigest(std::string_view key, std::string_view text
   return *v;
 }
 
+// TOML allows "\u0000" in a string, but a path, a name or a C string ends at
+// a NUL: such a profile would silently name another file. Rejected wherever
+// it occurs (keys too), with the position of the string.
+absl::Status RejectNulBytes(const toml::node& n, std::string_view source, std::string_view key) {
+  if (const toml::table* t = n.as_table()) {
+    for (const auto& [k, v] : *t) {
+      if (k.str().find('\0') != std::string_view::npos)
+        return Error(ErrorKind::kRuntime, Where(source, v), "a key holds a NUL byte");
+      JLC_RETURN_IF_ERROR(RejectNulBytes(v, source, k.str()));
+    }
+  } else if (const toml::array* a = n.as_array()) {
+    for (const auto& item : *a) JLC_RETURN_IF_ERROR(RejectNulBytes(item, source, key));
+  } else if (const toml::value<std::string>* s = n.as_string()) {
+    if (s->get().find('\0') != std::string::npos)
+      return Error(ErrorKind::kRuntime, Where(source, n), "key '", key,
+                   "': the string holds a NUL byte");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 uint64_t CloneTargetsDigest(std::string_view blob) { return XXH64(blob.data(), blob.size(), 0); }
@@ -268,16 +288,16 @@ bool RuntimeProfile::KnowsCloneTargets(uint64_t xxh64) const {
 
 absl::StatusOr<RuntimeProfile> RuntimeProfile::FromFile(const std::string& path) {
   auto text = ReadFile(path, uint64_t{16} << 20);
+  // The file's own kind: a missing profile is not_found, as the C ABI promises.
   if (!text.ok())
-    return Error(KindOf(text.status()) == ErrorKind::kNotFound ? ErrorKind::kRuntime
-                                                               : KindOf(text.status()),
-                 "runtime profile: ", Message(text.status()));
+    return Error(KindOf(text.status()), "runtime profile: ", Message(text.status()));
   return FromTomlString(*text, path);
 }
 
 absl::StatusOr<RuntimeProfile> RuntimeProfile::FromTomlString(std::string_view text,
                                                               std::string_view source_name) {
   JLC_ASSIGN_OR_RETURN(toml::table t, ParseTomlText(text, source_name));
+  JLC_RETURN_IF_ERROR(RejectNulBytes(t, source_name, ""));
   RuntimeProfile p;
   p.source = std::string(source_name);
   auto fail = [&](const toml::node& n, const std::string& what) {

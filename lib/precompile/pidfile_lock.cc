@@ -33,14 +33,33 @@ double EffectiveRefresh(const PidfileOptions& o) {
   return o.refresh ? *o.refresh : o.stale_age / 2;
 }
 
-// tryopen_exclusive: the fd, or -1 when the file exists.
+// Something that exists at the lock path must be a pidfile: a directory, a
+// FIFO or a symlink is never judged stale nor removed, so waiting for it to
+// go would never end. An error at once instead.
+absl::Status CheckIsPidfile(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0)
+    return errno == ENOENT ? absl::OkStatus() : ErrnoError(errno, "cannot stat pidfile", path);
+  if (S_ISREG(st.st_mode)) return absl::OkStatus();
+  const char* what = S_ISDIR(st.st_mode)    ? "a directory"
+                     : S_ISFIFO(st.st_mode) ? "a FIFO"
+                     : S_ISLNK(st.st_mode)  ? "a symbolic link"
+                                            : "not a regular file";
+  return Error(ErrorKind::kIo, "the lock path ", path, " is ", what,
+               ", not a pidfile; remove it to precompile");
+}
+
+// tryopen_exclusive: the fd, or -1 when a pidfile exists.
 absl::StatusOr<int> TryOpenExclusive(const std::string& path, uint32_t mode) {
   int fd;
   do {
     fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode));
   } while (fd < 0 && errno == EINTR);
   if (fd >= 0) return fd;
-  if (errno == EEXIST) return -1;
+  if (errno == EEXIST) {
+    JLC_RETURN_IF_ERROR(CheckIsPidfile(path));
+    return -1;
+  }
   return ErrnoError(errno, "cannot create pidfile", path);
 }
 
@@ -122,12 +141,13 @@ namespace {
 // parse_pidfile, also telling which file was read (for RemoveIfStillStale).
 PidfileInfo ParsePidfileIdentity(const std::string& path, dev_t* dev, ino_t* ino) {
   PidfileInfo info;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK and a regular file only: a FIFO at the path must not block.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return info;
   struct stat st;
   std::string text;
   char buf[512];
-  bool ok = ::fstat(fd, &st) == 0;
+  bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
   while (ok && text.size() < 4096) {
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
@@ -272,6 +292,7 @@ absl::StatusOr<int> WaitLoop(const std::string& path, const PidfileOptions& opti
     } else {
       struct stat st;
       if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return -1;
+      JLC_RETURN_IF_ERROR(CheckIsPidfile(path));
     }
     double wait = backoff;
     if (deadline) {
@@ -336,6 +357,7 @@ absl::Status PidfileLock::WaitUntilFree(
   JLC_ASSIGN_OR_RETURN(std::string path, PidfileRealPath(at));
   struct stat st;
   if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return absl::OkStatus();
+  JLC_RETURN_IF_ERROR(CheckIsPidfile(path));
   if (stats) {
     stats->waited = true;
     stats->holder = ParsePidfile(path);

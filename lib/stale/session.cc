@@ -261,43 +261,44 @@ absl::Status Session::SaveContentMemo() {
   return s;
 }
 
-// The active manifest's packages, read once per query (resolving many names
-// would otherwise rebuild the list for each).
-std::shared_ptr<const absl::StatusOr<std::vector<ManifestPackage>>> Session::QueryManifest() {
-  return std::static_pointer_cast<const absl::StatusOr<std::vector<ManifestPackage>>>(
-      env_->QueryDerived("session:manifest-packages", [this]() -> std::shared_ptr<const void> {
-        return std::make_shared<const absl::StatusOr<std::vector<ManifestPackage>>>(
-            env_->ManifestPackages());
+// The active project's packages, read once per query (resolving many names
+// would otherwise rebuild the set for each).
+std::shared_ptr<const absl::StatusOr<ActivePackageSet>> Session::QueryActive() {
+  return std::static_pointer_cast<const absl::StatusOr<ActivePackageSet>>(
+      env_->QueryDerived("session:active-packages", [this]() -> std::shared_ptr<const void> {
+        return std::make_shared<const absl::StatusOr<ActivePackageSet>>(env_->ActivePackages());
       }));
 }
 
 absl::StatusOr<PkgId> Session::Resolve(std::string_view package) {
+  auto active = QueryActive();
   if (auto uuid = Uuid::Parse(package)) {
     for (const auto& m : profile_.sysimage_modules)
       if (m.uuid == *uuid) return PkgId{m.uuid, m.name};
-    auto manifest = QueryManifest();
-    if (!manifest->ok()) return manifest->status();
-    const std::vector<ManifestPackage>& pkgs = **manifest;
-    for (const auto& p : pkgs)
-      if (p.id.uuid == *uuid) return p.id;
+    if (!active->ok()) return active->status();
+    for (size_t i : (*active)->reachable)
+      if ((*active)->manifest[i].id.uuid == *uuid) return (*active)->manifest[i].id;
+    for (const PkgId& id : (*active)->unlisted)
+      if (id.uuid == *uuid) return id;
     return Error(ErrorKind::kPackageNotFound, "no package with UUID ", package,
-                 " in the environment");
+                 " is loadable from the active project");
   }
   auto id = env_->Identify(package);
   if (id.ok()) return *id;
   if (KindOf(id.status()) != ErrorKind::kPackageNotFound) return id.status();
-  // Not a top-level name: an indirect dependency in the manifest (unique by
-  // name), or an extension, which LocateByName knows.
-  if (auto pkgs = *QueryManifest(); pkgs.ok()) {
+  // Not a top-level name: an indirect dependency, which Julia loads as a
+  // dependency of a package it loaded (unique by name among those the
+  // project reaches), or an extension, which LocateByName knows.
+  if (active->ok()) {
     std::optional<PkgId> found;
     int matches = 0;
-    for (const auto& p : *pkgs)
-      if (p.id.name == package) found = p.id, ++matches;
+    for (size_t i : (*active)->reachable)
+      if ((*active)->manifest[i].id.name == package) found = (*active)->manifest[i].id, ++matches;
     if (matches == 1) return *found;
   }
   auto located = env_->LocateByName(package);
   if (located.ok()) return located->id;
-  return id.status();
+  return located.status();
 }
 
 Verdict Session::Unresolvable(const std::string& name, const absl::Status& why) {
@@ -315,14 +316,33 @@ Verdict Session::Unresolvable(const std::string& name, const absl::Status& why) 
   return v;
 }
 
+Verdict Session::Unlisted(const PkgId& id, const ActivePackageSet& active) {
+  Verdict v = Unresolvable(
+      id.name,
+      Error(ErrorKind::kNotInstalled, id.ToString(), " is a dependency of ", active.project_file,
+            active.manifest_file ? Cat(", but its manifest ", *active.manifest_file,
+                                       " does not list it")
+                                 : std::string(", which has no manifest"),
+            ": Julia cannot load it (run Pkg.instantiate())"));
+  v.package = id;
+  return v;
+}
+
 // Either a PkgId the engine can check, or a verdict known without it.
 absl::StatusOr<std::variant<PkgId, Verdict>> Session::Prepare(std::string_view package) {
+  // A broken active manifest is an error for every question, as for the
+  // whole-environment status (Julia parses it to locate any package).
+  auto active = QueryActive();
+  if (!active->ok() && KindOf(active->status()) != ErrorKind::kNotFound) return active->status();
   auto id = Resolve(package);
   if (!id.ok()) {
     if (KindOf(id.status()) == ErrorKind::kNotInstalled)
       return Unresolvable(std::string(package), id.status());
     return id.status();
   }
+  if (active->ok())
+    for (const PkgId& u : (*active)->unlisted)
+      if (u == *id) return Unlisted(u, **active);
   if (id->uuid) return *id;
   auto located = env_->LocateByName(package);
   if (!located.ok() || !located->extension_parent) return *id;
@@ -359,18 +379,20 @@ absl::StatusOr<Verdict> Session::IsStale(std::string_view package) {
 }
 
 absl::StatusOr<std::vector<std::string>> Session::PackageNames() {
-  auto manifest = QueryManifest();
-  if (!manifest->ok()) return manifest->status();
-  const std::vector<ManifestPackage>& pkgs = **manifest;
+  auto active = QueryActive();
+  if (!active->ok()) return active->status();
+  const ActivePackageSet& a = **active;
   std::vector<std::string> all;
-  for (const auto& p : pkgs) all.push_back(p.id.name);
-  // An extension is loadable when all of its triggers are in the environment.
-  for (const auto& p : pkgs) {
-    for (const auto& [ext, triggers] : p.extensions) {
+  for (size_t i : a.reachable) all.push_back(a.manifest[i].id.name);
+  // Declared but not in the manifest: reported as not installed, never skipped.
+  for (const PkgId& id : a.unlisted) all.push_back(id.name);
+  // An extension is loadable when its parent and all of its triggers are.
+  for (size_t i : a.reachable) {
+    for (const auto& [ext, triggers] : a.manifest[i].extensions) {
       bool loadable = true;
       for (const auto& t : triggers)
-        loadable = loadable && std::any_of(pkgs.begin(), pkgs.end(),
-                                           [&](const ManifestPackage& q) { return q.id.name == t; });
+        loadable = loadable && std::any_of(a.reachable.begin(), a.reachable.end(),
+                                           [&](size_t k) { return a.manifest[k].id.name == t; });
       if (loadable) all.push_back(ext);
     }
   }
@@ -460,9 +482,8 @@ absl::StatusOr<std::vector<Verdict>> Session::CheckStatus(const std::vector<std:
   absl::flat_hash_map<std::string, PkgId> known;
   if (names.empty()) {
     JLC_ASSIGN_OR_RETURN(names, PackageNames());
-    auto manifest = QueryManifest();
-    if (!manifest->ok()) return manifest->status();
-    for (const auto& p : **manifest) known.emplace(p.id.name, p.id);
+    const ActivePackageSet& a = **QueryActive();  // PackageNames succeeded
+    for (size_t i : a.reachable) known.emplace(a.manifest[i].id.name, a.manifest[i].id);
   }
   std::vector<Verdict> out(names.size());
   std::vector<PkgId> to_check;

@@ -41,8 +41,10 @@ class Session {
   // `package` is a name (looked up as `using Name` would) or a canonical UUID.
   // kPackageNotFound when it is not in the environment.
   absl::StatusOr<Verdict> IsStale(std::string_view package);
-  // Every package of the active manifest (and its loadable extensions), by
-  // name; or the named ones.
+  // Every package loadable from the active project (its deps, what they
+  // reach in the manifest, loadable extensions; a dep the manifest does not
+  // list is stale, not installed), by name; or the named ones. A broken
+  // active manifest is an error either way.
   absl::StatusOr<std::vector<Verdict>> Status(const std::vector<std::string>& packages = {});
 
   // The names Status() checks by default.
@@ -89,10 +91,12 @@ class Session {
   // Every public query sees the files as they are when it starts.
   void BeginQuery();
   void EndQuery();
-  std::shared_ptr<const absl::StatusOr<std::vector<ManifestPackage>>> QueryManifest();
+  std::shared_ptr<const absl::StatusOr<ActivePackageSet>> QueryActive();
   absl::StatusOr<PkgId> Resolve(std::string_view package);
   absl::StatusOr<std::variant<PkgId, Verdict>> Prepare(std::string_view package);
   Verdict Unresolvable(const std::string& name, const absl::Status& why);
+  // A project dependency the manifest does not list: stale, not installed.
+  Verdict Unlisted(const PkgId& id, const ActivePackageSet& active);
   absl::StatusOr<std::vector<Verdict>> CheckStatus(const std::vector<std::string>& packages);
   // Everything besides the files that a status answer depends on; nullopt
   // when that cannot be pinned down (an unidentifiable build).

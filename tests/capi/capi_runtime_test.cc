@@ -46,7 +46,11 @@ TEST(CapiRuntimeTest, BadInputGetsDistinctCodesAndMessages) {
 
   jlcache::testing::TempDir tmp;
   jlcache_runtime* file = nullptr;
-  EXPECT_EQ(jlcache_runtime_from_file(tmp.Join("missing.toml").c_str(), &file), JLCACHE_E_RUNTIME);
+  // A missing file is not_found, as the header promises (issue 13), and the
+  // message names it.
+  EXPECT_EQ(jlcache_runtime_from_file(tmp.Join("missing.toml").c_str(), &file), JLCACHE_E_NOT_FOUND);
+  EXPECT_NE(std::string(jlcache_last_error()).find("missing.toml"), std::string::npos)
+      << jlcache_last_error();
   EXPECT_EQ(file, nullptr);
   jlcache::testing::WriteFileOrDie(tmp.Join("broken.toml"), "julia_version = \n");
   EXPECT_EQ(jlcache_runtime_from_file(tmp.Join("broken.toml").c_str(), &file), JLCACHE_E_TOML);

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include "core/error.h"
@@ -144,7 +145,31 @@ TEST(RuntimeProfileTest, ErrorsNameTheFileLineAndColumn) {
   old.replace(old.find("julia_version = \"1.11.7\""), 24, "julia_version = \"1.6.7\"");
   EXPECT_EQ(KindOf(RuntimeProfile::FromTomlString(old, "rt.toml").status()), ErrorKind::kRuntime);
 
-  EXPECT_EQ(KindOf(RuntimeProfile::FromFile("/nonexistent/rt.toml").status()), ErrorKind::kRuntime);
+  EXPECT_EQ(KindOf(RuntimeProfile::FromFile("/nonexistent/rt.toml").status()), ErrorKind::kNotFound);
+}
+
+// TOML allows "\u0000"; a path or name cut at the NUL would silently name
+// another file, so the profile is rejected with file:line:col (issue 13).
+TEST(RuntimeProfileTest, NulByteInAStringIsRejectedWithItsPosition) {
+  std::string nul_path = kExample;
+  const size_t at = nul_path.find("stdlib_dir = \"");
+  ASSERT_NE(at, std::string::npos);
+  nul_path.insert(at + 14, "\\u0000");
+  size_t line = 1 + static_cast<size_t>(std::count(nul_path.begin(), nul_path.begin() + at, '\n'));
+  auto p = RuntimeProfile::FromTomlString(nul_path, "rt.toml");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(KindOf(p.status()), ErrorKind::kRuntime);
+  EXPECT_EQ(Message(p.status()).rfind("rt.toml:" + std::to_string(line) + ":", 0), 0u) << p.status();
+  EXPECT_NE(Message(p.status()).find(": key 'stdlib_dir'"), std::string_view::npos) << p.status();
+  EXPECT_NE(Message(p.status()).find("NUL"), std::string_view::npos);
+
+  std::string nul_in_list = kExample;
+  nul_in_list.replace(nul_in_list.find("/home/u/.julia"), 14, "/home/u/.jul\\u0000ia");
+  auto q = RuntimeProfile::FromTomlString(nul_in_list, "rt.toml");
+  ASSERT_FALSE(q.ok());
+  EXPECT_NE(Message(q.status()).find("key 'depot_path': the string holds a NUL byte"),
+            std::string_view::npos)
+      << q.status();
 }
 
 TEST(RuntimeProfileTest, SettersCheckFormsAndValidateChecksCompleteness) {

@@ -1,5 +1,5 @@
-// `jlcache locate NAME... [--runtime FILE] [--project[=DIR]] [--json]`: for
-// each name, the PkgId, entry file and package directory Julia would use,
+// `jlcache locate NAME|NAME=UUID|UUID... [--runtime FILE] [--project[=DIR]]
+// [--json]`: for each name, the PkgId, entry file and package directory Julia would use,
 // the cache candidates in Julia's order and the name a new cache would get.
 // Exit 0 all found, 1 some not found (not in the environment, not installed,
 // no manifest), 2 on an error.
@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/json_writer.h"
+#include "core/uuid.h"
 #include "env/environment.h"
 #include "tools/jlcache/command.h"
 #include "tools/jlcache/common_options.h"
@@ -25,10 +26,29 @@ struct Answer {
   absl::Status candidates_status;
 };
 
+// NAME=UUID is Julia's locate_package(PkgId) itself, so any manifest entry
+// can be located, indirect dependencies too; a bare UUID names the active
+// manifest's entry with it; a NAME is looked up as `using NAME` would.
+absl::StatusOr<LocatedPackage> LocateArgument(const Environment& env, const std::string& arg) {
+  if (size_t eq = arg.find('='); eq != std::string::npos) {
+    auto uuid = Uuid::Parse(std::string_view(arg).substr(eq + 1));
+    if (!uuid || eq == 0)
+      return Error(ErrorKind::kInvalidArgument, "expected NAME=UUID, got '", arg, "'");
+    return env.Locate(PkgId{uuid, arg.substr(0, eq)});
+  }
+  if (auto uuid = Uuid::Parse(arg)) {
+    JLC_ASSIGN_OR_RETURN(std::vector<ManifestPackage> pkgs, env.ManifestPackages());
+    for (const auto& p : pkgs)
+      if (p.id.uuid == *uuid) return env.Locate(p.id);
+    return Error(ErrorKind::kPackageNotFound, "no entry of the active manifest has UUID ", arg);
+  }
+  return env.LocateByName(arg);
+}
+
 Answer Resolve(const Environment& env, const std::string& name) {
   Answer a;
   a.name = name;
-  a.located = env.LocateByName(name);
+  a.located = LocateArgument(env, name);
   if (!a.located.ok()) return a;
   const LocatedPackage& p = *a.located;
   // An extension whose UUID is unknown has no cache identity yet.
@@ -141,7 +161,8 @@ int RunLocate(const std::vector<std::string>& args) {
   return code;
 }
 
-CommandRegistrar reg({"locate", "locate NAME... [--runtime FILE] [--project[=DIR]] [--json]",
+CommandRegistrar reg({"locate",
+                      "locate NAME|NAME=UUID|UUID... [--runtime FILE] [--project[=DIR]] [--json]",
                       "where Julia finds a package: entry file, cache candidates, new cache name",
                       RunLocate});
 
