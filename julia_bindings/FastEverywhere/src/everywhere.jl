@@ -133,26 +133,67 @@ end
 # Process facts of each worker, asked once per pid (pids are never reused).
 const WORKER_FACTS = Dict{Int,Any}()
 
+# A task's body as a named callable instead of a closure: a closure's type
+# is known only to the code that makes it, so no precompile statement can
+# name it, and the first `@everywhere` would compile it. Every task this
+# module starts is one of these (workload.jl precompiles them).
+struct _Call{F,A<:Tuple} <: Function
+    f::F
+    args::A
+end
+(c::_Call)() = c.f(c.args...)
+_async(f, args...) = schedule(Task(_Call(f, args)))
+function _spawn(f, args...)
+    t = Task(_Call(f, args))
+    t.sticky = false
+    return schedule(t)
+end
+
+# The expression a worker evaluates to describe itself: `need_process` adds
+# the fixed facts to the environment. Where FastEverywhere is loaded (for
+# example after `@everywhere using FastEverywhere`, or when Distributed's
+# callback sent it there) its compiled `_worker_facts` answers; elsewhere the
+# probes are evaluated as they are. The outer expression has no loop and no
+# ccall, so the worker interprets it without compiling anything.
+function _facts_request(need_process::Bool)
+    fe = Base.PkgId(@__MODULE__)
+    probe = need_process ? Expr(:tuple, PROCESS_PROBE, ENVIRONMENT_PROBE) : ENVIRONMENT_PROBE
+    return Expr(:if, Expr(:call, GlobalRef(Base, :root_module_exists), fe),
+                Expr(:call, Expr(:call, GlobalRef(Core, :getglobal),
+                                 Expr(:call, GlobalRef(Base, :root_module), fe), QuoteNode(:_worker_facts)),
+                     need_process),
+                Expr(:call, GlobalRef(Core, :eval), :Main, QuoteNode(probe)))
+end
+
+# Runs on a worker that has FastEverywhere loaded (see _facts_request).
+_worker_facts(need_process::Bool) =
+    need_process ? (_probe_process(), _probe_environment()) : _probe_environment()
+
+# RuntimeInfo of pid p (asked), or the exception that prevented asking it.
+function _ask_runtime(p::Int)
+    try
+        facts = get(WORKER_FACTS, p, nothing)
+        if facts === nothing
+            facts, env = Distributed.remotecall_fetch(Core.eval, p, Main, _facts_request(true))
+            WORKER_FACTS[p] = facts
+        else
+            env = Distributed.remotecall_fetch(Core.eval, p, Main, _facts_request(false))
+        end
+        return RuntimeInfo(facts, env)
+    catch err
+        return err
+    end
+end
+
 # RuntimeInfo of each pid, or the exception that prevented asking it.
 function _runtimes(pids::Vector{Int})
     me = Distributed.myid()
     result = Dict{Int,Any}()
-    filter!(kv -> kv.first in Distributed.procs(), WORKER_FACTS)
-    @sync for p in pids
-        p == me && continue
-        @async result[p] = try
-            facts = get(WORKER_FACTS, p, nothing)
-            if facts === nothing
-                facts, env = Distributed.remotecall_fetch(Core.eval, p, Main,
-                                                          Expr(:tuple, PROCESS_PROBE, ENVIRONMENT_PROBE))
-                WORKER_FACTS[p] = facts
-            else
-                env = Distributed.remotecall_fetch(Core.eval, p, Main, ENVIRONMENT_PROBE)
-            end
-            RuntimeInfo(facts, env)
-        catch err
-            err
-        end
+    live = Distributed.procs()
+    filter!(kv -> kv.first in live, WORKER_FACTS)
+    tasks = Tuple{Int,Task}[(p, _async(_ask_runtime, p)) for p in pids if p != me]
+    for (p, t) in tasks
+        result[p] = fetch(t)
     end
     me in pids && (result[me] = _here())
     return result
@@ -236,6 +277,9 @@ function _prepare_group(g::ProcessGroup, names::Vector{String}, here::RuntimeInf
     end
 end
 
+_prepare_into!(outcomes::Vector{Outcome}, i::Int, g::ProcessGroup, names::Vector{String}, here::RuntimeInfo) =
+    (outcomes[i] = _prepare_group(g, names, here); nothing)
+
 # Groups in parallel: remote machines first (their requests go out, then
 # they run on their own), then this machine's, each on a thread of its own
 # when Julia has several (the jlcache call blocks its thread, GC-safe).
@@ -243,14 +287,15 @@ function _prepare_groups(groups::Vector{ProcessGroup}, names::Vector{String})
     here = _here()
     outcomes = Vector{Outcome}(undef, length(groups))
     remote_first = sortperm(groups; by=g -> g.runtime !== nothing && g.runtime.hostname == here.hostname)
-    @sync for i in remote_first
+    tasks = Task[]
+    for i in remote_first
         g = groups[i]
-        if g.runtime !== nothing && g.runtime.hostname == here.hostname
-            Threads.@spawn outcomes[i] = _prepare_group(g, names, here)
-        else
-            @async outcomes[i] = _prepare_group(g, names, here)
-        end
+        # The jlcache call of this machine's groups blocks its thread (GC-safe):
+        # a task of its own, on another thread when Julia has several.
+        local_group = g.runtime !== nothing && g.runtime.hostname == here.hostname
+        push!(tasks, (local_group ? _spawn : _async)(_prepare_into!, outcomes, i, g, names, here))
     end
+    foreach(wait, tasks)
     return outcomes
 end
 
@@ -343,14 +388,36 @@ end
 
 function _load_here(mod::Module, importex)
     try
-        _without_require_callback(() -> Core.eval(mod, importex))
+        _without_require_callback(_Call(Core.eval, (mod, importex)))
         return nothing
     catch err
         return _pid_exception(Distributed.myid(), err, catch_backtrace())
     end
 end
 
+# When each step of the last concurrent `@everywhere` on this process ended,
+# in seconds after it began: what FastEverywhere itself costs before the
+# loads start (the runtimes, the groups, the jlcache check, the
+# acknowledgements), then the loads. For benchmarks; see `last_timings`.
+const TIMINGS = Pair{Symbol,Float64}[]
+
+_mark!(t0::UInt64, step::Symbol) = (push!(TIMINGS, step => (time_ns() - t0) / 1e9); nothing)
+
+"""
+    FastEverywhere.last_timings() -> Vector{Pair{Symbol,Float64}}
+
+Seconds from the start of the last `@everywhere` that loaded concurrently on
+this process to the end of each of its steps: `:runtimes` (workers asked for
+their runtime), `:groups`, `:checked` (jlcache made the caches fresh),
+`:acknowledged` (every fast worker has its load request), `:loaded_here`,
+`:loaded` (every process), `:done` (the expression ran everywhere). Empty
+before the first such call.
+"""
+last_timings() = copy(TIMINGS)
+
 function _concurrent_order(mod::Module, procs, importex, fullex, names::Vector{Symbol})
+    t0 = time_ns()
+    empty!(TIMINGS)
     me = Distributed.myid()
     targets = unique!(Int[p for p in procs])
     identified = [(n, Base.identify_package(mod, String(n))) for n in names]
@@ -363,8 +430,12 @@ function _concurrent_order(mod::Module, procs, importex, fullex, names::Vector{S
     jlcache_names = sort!(unique!(String[String(n) for (n, id) in identified
                                          if id !== nothing && !Base.in_sysimage(id)]))
 
-    groups = _groups(loaders, _runtimes(loaders))
+    runtimes = _runtimes(loaders)
+    _mark!(t0, :runtimes)
+    groups = _groups(loaders, runtimes)
+    _mark!(t0, :groups)
     outcomes = _prepare_groups(groups, jlcache_names)
+    _mark!(t0, :checked)
     fast = Set{Int}()
     problems = String[]
     for (g, (ok, why)) in zip(groups, outcomes)
@@ -386,16 +457,18 @@ function _concurrent_order(mod::Module, procs, importex, fullex, names::Vector{S
 
     # Deliver, confirm, then load here.
     capacity = 2 * length(fast_workers)
-    acks = isempty(fast_workers) ? nothing : Distributed.RemoteChannel(() -> Channel{Int}(capacity))
+    acks = isempty(fast_workers) ? nothing : Distributed.RemoteChannel(_Call(Channel{Int}, (capacity,)))
     tasks = Dict{Int,Task}()
     for p in fast_workers
         request = _load_request(p, is_target(p), names, newly_loaded, acks)
-        tasks[p] = @async _remote_load(p, request, acks)
+        tasks[p] = _async(_remote_load, p, request, acks)
     end
     acks === nothing || _await_acknowledgements(acks, fast_workers)
-    here = @async _load_here(mod, importex)
+    _mark!(t0, :acknowledged)
+    here = _async(_load_here, mod, importex)
     err = fetch(here)
     err === nothing || (errors[me] = err)
+    _mark!(t0, :loaded_here)
     for p in fast_workers
         err = fetch(tasks[p])
         err === nothing || (errors[p] = err)
@@ -404,7 +477,7 @@ function _concurrent_order(mod::Module, procs, importex, fullex, names::Vector{S
     slow_tasks = Dict{Int,Task}()
     for p in slow_workers
         request = _load_request(p, is_target(p), names, newly_loaded, nothing)
-        slow_tasks[p] = @async _remote_load(p, request, nothing)
+        slow_tasks[p] = _async(_remote_load, p, request, nothing)
     end
     for (p, t) in slow_tasks
         err = fetch(t)
@@ -419,6 +492,9 @@ function _concurrent_order(mod::Module, procs, importex, fullex, names::Vector{S
             delete!(errors, p)
         end
     end
+    _mark!(t0, :loaded)
     isempty(errors) || throw(CompositeException(Any[errors[p] for p in sort!(collect(keys(errors)))]))
-    return Distributed.remotecall_eval(Main, procs, fullex)
+    value = Distributed.remotecall_eval(Main, procs, fullex)
+    _mark!(t0, :done)
+    return value
 end
