@@ -24,13 +24,16 @@
 #      flags); each group's first process describes its runtime; each group's
 #      packages are made fresh by precompile_if_stale once, groups in parallel;
 #   c. load requests go to every worker of a fresh group as one
-#      remotecall_wait(Core.eval, pid, Main, expr) each (the remotecall_eval
-#      path: Core.eval is already compiled on the worker, nothing new to
-#      compile per call). The expression's first statement puts the worker's
-#      pid into a RemoteChannel owned by the caller; the caller waits until
-#      every such worker has acknowledged, THEN starts its own load. The
-#      acknowledgement is needed because the caller's load does not yield: a
-#      request not yet written to the socket would wait for the whole load;
+#      remotecall(Core.eval, pid, Main, expr) each (Core.eval of calls to
+#      Base.require: nothing new to compile on the worker), sent by the
+#      caller itself, one after the other, THEN the caller starts its own
+#      load. remotecall returns once Distributed has flushed the message
+#      (send_msg_ ends with flush(io), which waits for libuv's write
+#      callback): the request is in the kernel before the caller's load,
+#      which does not yield, begins. (An earlier version waited for each
+#      worker to acknowledge through a RemoteChannel: a round trip, and on
+#      first use ~1 s of compiling Distributed's RemoteChannel code on both
+#      sides.) The caller then waits for each Future;
 #   d. the caller's own load runs with Distributed._require_callback removed
 #      from Base.package_callbacks (see `_without_require_callback`);
 #   e. workers of groups that stayed stale or unknown (or any group when
@@ -150,19 +153,31 @@ function _spawn(f, args...)
 end
 
 # The expression a worker evaluates to describe itself: `need_process` adds
-# the fixed facts to the environment. Where FastEverywhere is loaded (for
-# example after `@everywhere using FastEverywhere`, or when Distributed's
-# callback sent it there) its compiled `_worker_facts` answers; elsewhere the
-# probes are evaluated as they are. The outer expression has no loop and no
-# ccall, so the worker interprets it without compiling anything.
+# the fixed facts to the environment. FastEverywhere's compiled
+# `_worker_facts` answers where FastEverywhere is loaded (after `@everywhere
+# using FastEverywhere`, or when Distributed's callback sent it there), and is
+# loaded first where its cache is fresh for that worker (Base.isprecompiled:
+# loading never compiles it there). Elsewhere the probes are evaluated as they
+# are, which compiles them on the worker. The statements of the outer
+# `toplevel` have no loop and no ccall, so the worker interprets them, each in
+# the newest world (the second sees what the first loaded).
 function _facts_request(need_process::Bool)
     fe = Base.PkgId(@__MODULE__)
     probe = need_process ? Expr(:tuple, PROCESS_PROBE, ENVIRONMENT_PROBE) : ENVIRONMENT_PROBE
-    return Expr(:if, Expr(:call, GlobalRef(Base, :root_module_exists), fe),
-                Expr(:call, Expr(:call, GlobalRef(Core, :getglobal),
-                                 Expr(:call, GlobalRef(Base, :root_module), fe), QuoteNode(:_worker_facts)),
-                     need_process),
-                Expr(:call, GlobalRef(Core, :eval), :Main, QuoteNode(probe)))
+    loaded = Expr(:call, GlobalRef(Base, :root_module_exists), fe)
+    load = quote
+        try
+            $loaded || !$(GlobalRef(Base, :isprecompiled))($fe) || $(GlobalRef(Base, :require))($fe)
+        catch
+        end
+        nothing
+    end
+    answer = Expr(:if, loaded,
+                  Expr(:call, Expr(:call, GlobalRef(Core, :getglobal),
+                                   Expr(:call, GlobalRef(Base, :root_module), fe), QuoteNode(:_worker_facts)),
+                       need_process),
+                  Expr(:call, GlobalRef(Core, :eval), :Main, QuoteNode(probe)))
+    return Expr(:toplevel, load, answer)
 end
 
 # Runs on a worker that has FastEverywhere loaded (see _facts_request).
@@ -345,12 +360,11 @@ function _without_require_callback(f)
     end
 end
 
-# The expression a worker evaluates: acknowledge, then load. Targets resolve
-# the names as their own `using` will (Base.require(Main, name)); other
-# workers load the caller's PkgIds, as Distributed's callback does.
-function _load_request(pid::Int, target::Bool, names::Vector{Symbol}, pkgids::Vector{Base.PkgId}, acks)
+# The expression a worker evaluates. Targets resolve the names as their own
+# `using` will (Base.require(Main, name)); other workers load the caller's
+# PkgIds, as Distributed's callback does.
+function _load_request(target::Bool, names::Vector{Symbol}, pkgids::Vector{Base.PkgId})
     statements = Any[]
-    acks === nothing || push!(statements, Expr(:call, GlobalRef(Base, :put!), acks, pid))
     if target
         for name in names
             push!(statements, Expr(:call, GlobalRef(Base, :require), :Main, QuoteNode(name)))
@@ -367,22 +381,24 @@ end
 _pid_exception(pid::Int, err, bt) =
     err isa Distributed.RemoteException ? err : Distributed.RemoteException(pid, CapturedException(err, bt))
 
-function _remote_load(pid::Int, request, acks)
+# Sends a load request; returns once it is written (see c. above): the
+# Future of the call, or the exception that prevented sending it.
+function _send_load(pid::Int, request::Expr)
     try
-        Distributed.remotecall_wait(Core.eval, pid, Main, request)
-        return nothing
+        return Distributed.remotecall(Core.eval, pid, Main, request)
     catch err
-        # Unblocks the caller if the request failed before the worker could
-        # acknowledge (an extra entry after an acknowledgement is ignored).
-        acks === nothing || put!(acks, -pid)
         return _pid_exception(pid, err, catch_backtrace())
     end
 end
 
-function _await_acknowledgements(acks, pids::Vector{Int})
-    pending = Set(pids)
-    while !isempty(pending)
-        delete!(pending, abs(take!(acks)::Int))
+# Waits for a sent load: nothing, or the worker's exception.
+function _finish_load(pid::Int, sent)
+    sent isa Distributed.Future || return sent
+    try
+        fetch(sent)   # throws the RemoteException of a failed load
+        return nothing
+    catch err
+        return _pid_exception(pid, err, catch_backtrace())
     end
 end
 
@@ -398,7 +414,7 @@ end
 # When each step of the last concurrent `@everywhere` on this process ended,
 # in seconds after it began: what FastEverywhere itself costs before the
 # loads start (the runtimes, the groups, the jlcache check, the
-# acknowledgements), then the loads. For benchmarks; see `last_timings`.
+# load requests sent), then the loads. For benchmarks; see `last_timings`.
 const TIMINGS = Pair{Symbol,Float64}[]
 
 _mark!(t0::UInt64, step::Symbol) = (push!(TIMINGS, step => (time_ns() - t0) / 1e9); nothing)
@@ -409,7 +425,7 @@ _mark!(t0::UInt64, step::Symbol) = (push!(TIMINGS, step => (time_ns() - t0) / 1e
 Seconds from the start of the last `@everywhere` that loaded concurrently on
 this process to the end of each of its steps: `:runtimes` (workers asked for
 their runtime), `:groups`, `:checked` (jlcache made the caches fresh),
-`:acknowledged` (every fast worker has its load request), `:loaded_here`,
+`:sent` (every fast worker's load request is written), `:loaded_here`,
 `:loaded` (every process), `:done` (the expression ran everywhere). Empty
 before the first such call.
 """
@@ -455,32 +471,22 @@ function _concurrent_order(mod::Module, procs, importex, fullex, names::Vector{S
     slow_workers = Int[p for p in loaders if p != me && !(p in fast)]
     errors = Dict{Int,Any}()
 
-    # Deliver, confirm, then load here.
-    capacity = 2 * length(fast_workers)
-    acks = isempty(fast_workers) ? nothing : Distributed.RemoteChannel(_Call(Channel{Int}, (capacity,)))
-    tasks = Dict{Int,Task}()
+    # Deliver (written when _send_load returns), then load here.
+    sent = Dict{Int,Any}()
     for p in fast_workers
-        request = _load_request(p, is_target(p), names, newly_loaded, acks)
-        tasks[p] = _async(_remote_load, p, request, acks)
+        sent[p] = _send_load(p, _load_request(is_target(p), names, newly_loaded))
     end
-    acks === nothing || _await_acknowledgements(acks, fast_workers)
-    _mark!(t0, :acknowledged)
+    _mark!(t0, :sent)
     here = _async(_load_here, mod, importex)
     err = fetch(here)
     err === nothing || (errors[me] = err)
     _mark!(t0, :loaded_here)
-    for p in fast_workers
-        err = fetch(tasks[p])
-        err === nothing || (errors[p] = err)
-    end
     # Distributed's order for the rest: after this process.
-    slow_tasks = Dict{Int,Task}()
     for p in slow_workers
-        request = _load_request(p, is_target(p), names, newly_loaded, nothing)
-        slow_tasks[p] = _async(_remote_load, p, request, nothing)
+        sent[p] = _send_load(p, _load_request(is_target(p), names, newly_loaded))
     end
-    for (p, t) in slow_tasks
-        err = fetch(t)
+    for p in vcat(fast_workers, slow_workers)
+        err = _finish_load(p, sent[p])
         err === nothing || (errors[p] = err)
     end
 

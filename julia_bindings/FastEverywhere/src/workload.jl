@@ -6,8 +6,8 @@
 # the `@everywhere` path as far as it can without workers, network or the
 # library: this process alone loading a package of the system image (so the
 # library is not asked), a runtime question to a pid that does not exist (the
-# request is built and fails before any I/O), the acknowledgement channel, the
-# load request of a worker. What a workload cannot reach (the library calls,
+# request is built and fails before any I/O), the load requests of a
+# worker. What a workload cannot reach (the library calls,
 # the answers of a real worker) is covered by explicit `precompile`
 # statements. Everything compiled here is saved in the package image; the
 # test tests/julia/test_latency.jl checks with --trace-compile that a first
@@ -31,6 +31,7 @@ function _precompile_workload()
     # anything in Main: this process's Main is closed while precompiling.)
     fullex = Expr(:toplevel, :(task_local_storage()[:SOURCE_PATH] = nothing), nothing)
     _concurrent_order(@__MODULE__, [me], importex, fullex, _package_roots(imports))
+    last_timings()
 
     # Runtimes: this process, and a pid nobody has (the question fails).
     runtimes = _runtimes([me, _NO_SUCH_PID])
@@ -45,16 +46,12 @@ function _precompile_workload()
     _prepare_groups(groups, String[])
     _clone_callback_exact(r, here) && _preferences_callback_exact(r, here)
 
-    # A worker's load request with its acknowledgement, the request failing
-    # (no such pid) and the failure acknowledged instead.
+    # A worker's load requests, failing to be sent (no such pid).
     pkgids = Base.PkgId[Base.PkgId(Libdl)]
-    acks = Distributed.RemoteChannel(_Call(Channel{Int}, (2,)))
-    request = _load_request(_NO_SUCH_PID, true, [:Libdl], pkgids, acks)
-    fetch(_async(_remote_load, _NO_SUCH_PID, request, acks))
-    _await_acknowledgements(acks, [_NO_SUCH_PID])
-    slow = _load_request(_NO_SUCH_PID, false, [:Libdl], pkgids, nothing)
-    fetch(_async(_remote_load, _NO_SUCH_PID, slow, nothing))
-    finalize(acks)
+    for target in (true, false)
+        request = _load_request(target, [:Libdl], pkgids)
+        _finish_load(_NO_SUCH_PID, _send_load(_NO_SUCH_PID, request))
+    end
     return nothing
 end
 
@@ -63,7 +60,6 @@ function _precompile_statements()
     # reached through it.
     Serializer = Distributed.ClusterSerializer{Distributed.Sockets.TCPSocket}
     Socket = Distributed.Sockets.TCPSocket
-    Acks = Distributed.RemoteChannel{Channel{Int}}
     all_facts = typeof(_worker_facts(true))
     env_facts = typeof(_worker_facts(false))
     # Callers' spellings of `procs`.
@@ -100,10 +96,12 @@ function _precompile_statements()
         precompile(Distributed.deliver_result, (Socket, Symbol, Distributed.RRID, T))
     end
     precompile(_worker_facts, (Bool,))
-    # The acknowledgement, on the worker.
-    precompile(Distributed.deserialize, (Serializer, Type{Acks}))
-    precompile(put!, (Acks, Int))
-    precompile(Distributed.finalize_ref, (Acks,))
+    # A sent load, and its Future.
+    precompile(_send_load, (Int, Expr))
+    precompile(_finish_load, (Int, Distributed.Future))
+    precompile(_finish_load, (Int, Distributed.RemoteException))
+    precompile(Distributed.remotecall, (typeof(Core.eval), Int, Module, Expr))
+    precompile(fetch, (Distributed.Future,))
     return nothing
 end
 
