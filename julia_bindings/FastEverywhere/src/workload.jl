@@ -37,8 +37,11 @@ function _precompile_workload()
     runtimes = _runtimes([me, _NO_SUCH_PID])
     here = _here()
     here == runtimes[me] && hash(here) isa UInt
-    r = RuntimeInfo(_worker_facts(true)...)
-    RuntimeInfo(_probe_process(), _worker_facts(false))
+    # A worker's answers: FastEverywhere's (a String), or the probes'.
+    r = RuntimeInfo(_decode_facts(_worker_facts(true))...)
+    r == here || error("FastEverywhere: the runtime answer does not round-trip")
+    RuntimeInfo(_probe_process(), _decode_facts(_worker_facts(false))[2])
+    RuntimeInfo(_probe_process(), _probe_environment())
     sessions = Dict{RuntimeInfo,Int}(r => 1)
     get(sessions, here, 0)
     groups = _groups([me, _NO_SUCH_PID], runtimes)
@@ -60,8 +63,8 @@ function _precompile_statements()
     # reached through it.
     Serializer = Distributed.ClusterSerializer{Distributed.Sockets.TCPSocket}
     Socket = Distributed.Sockets.TCPSocket
-    all_facts = typeof(_worker_facts(true))
-    env_facts = typeof(_worker_facts(false))
+    all_facts = typeof((_probe_process(), _probe_environment()))
+    env_facts = typeof(_probe_environment())
     # Callers' spellings of `procs`.
     for P in (Vector{Int}, Int, UnitRange{Int})
         precompile(_everywhere_with_imports, (Module, P, Vector{Any}, Expr, Nothing))
@@ -71,6 +74,7 @@ function _precompile_statements()
         precompile(Distributed.remotecall_eval, (Module, P, Expr))
     end
     # The library (a workload would need it, and would write to the depot).
+    precompile(last_timings, ())
     precompile(library_available, ())
     precompile(_find_library, ())
     precompile(_warn_library_unavailable, ())
@@ -89,7 +93,7 @@ function _precompile_statements()
     precompile(_free!, (Session,))
     # A worker's answer arriving here, and (where FastEverywhere is loaded
     # on the worker) leaving there.
-    for T in (all_facts, env_facts)
+    for T in (all_facts, env_facts, String)
         precompile(put!, (Distributed.RemoteValue, T))
         precompile(put!, (Channel{Any}, T))
         precompile(Distributed.serialize, (Serializer, T))
