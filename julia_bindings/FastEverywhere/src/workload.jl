@@ -30,7 +30,9 @@ function _precompile_workload()
     # (What the caller's expression then runs everywhere must not bind
     # anything in Main: this process's Main is closed while precompiling.)
     fullex = Expr(:toplevel, :(task_local_storage()[:SOURCE_PATH] = nothing), nothing)
-    _concurrent_order(@__MODULE__, [me], importex, fullex, _package_roots(imports))
+    if Base.in_sysimage(Base.PkgId(Libdl))   # else the library would be asked
+        _concurrent_order(@__MODULE__, [me], importex, fullex, _package_roots(imports))
+    end
     last_timings()
 
     # Runtimes: this process, and a pid nobody has (the question fails).
@@ -39,7 +41,7 @@ function _precompile_workload()
     here == runtimes[me] && hash(here) isa UInt
     # A worker's answers: FastEverywhere's (a String), or the probes'.
     r = RuntimeInfo(_decode_facts(_worker_facts(true))...)
-    r == here || error("FastEverywhere: the runtime answer does not round-trip")
+    r == here   # (the tests check that it round-trips; precompiling must not fail on it)
     RuntimeInfo(_probe_process(), _decode_facts(_worker_facts(false))[2])
     RuntimeInfo(_probe_process(), _probe_environment())
     sessions = Dict{RuntimeInfo,Int}(r => 1)
