@@ -172,7 +172,10 @@ function _facts_request(need_process::Bool)
         end
         nothing
     end
-    answer = Expr(:if, loaded,
+    # (A worker's FastEverywhere may be an older one, without _worker_facts.)
+    usable = Expr(:&&, loaded, Expr(:call, GlobalRef(Core, :isdefined),
+                                    Expr(:call, GlobalRef(Base, :root_module), fe), QuoteNode(:_worker_facts)))
+    answer = Expr(:if, usable,
                   Expr(:call, Expr(:call, GlobalRef(Core, :getglobal),
                                    Expr(:call, GlobalRef(Base, :root_module), fe), QuoteNode(:_worker_facts)),
                        need_process),
