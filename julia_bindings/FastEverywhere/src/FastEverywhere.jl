@@ -34,6 +34,7 @@ include("session.jl")
 include("verdicts.jl")
 include("precompile.jl")
 include("everywhere.jl")
+include("workload.jl")
 
 function __init__()
     # Everything that depends on the running process is (re)made lazily:
@@ -44,6 +45,7 @@ function __init__()
     PREFERENCES_HASH_CALLBACK[] = C_NULL
     empty!(SESSIONS)
     empty!(WORKER_FACTS)
+    empty!(TIMINGS)   # the precompile workload's, saved in the image
     return nothing
 end
 

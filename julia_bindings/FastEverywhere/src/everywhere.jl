@@ -24,13 +24,16 @@
 #      flags); each group's first process describes its runtime; each group's
 #      packages are made fresh by precompile_if_stale once, groups in parallel;
 #   c. load requests go to every worker of a fresh group as one
-#      remotecall_wait(Core.eval, pid, Main, expr) each (the remotecall_eval
-#      path: Core.eval is already compiled on the worker, nothing new to
-#      compile per call). The expression's first statement puts the worker's
-#      pid into a RemoteChannel owned by the caller; the caller waits until
-#      every such worker has acknowledged, THEN starts its own load. The
-#      acknowledgement is needed because the caller's load does not yield: a
-#      request not yet written to the socket would wait for the whole load;
+#      remotecall(Core.eval, pid, Main, expr) each (Core.eval of calls to
+#      Base.require: nothing new to compile on the worker), sent by the
+#      caller itself, one after the other, THEN the caller starts its own
+#      load. remotecall returns once Distributed has flushed the message
+#      (send_msg_ ends with flush(io), which waits for libuv's write
+#      callback): the request is in the kernel before the caller's load,
+#      which does not yield, begins. (An earlier version waited for each
+#      worker to acknowledge through a RemoteChannel: a round trip, and on
+#      first use ~1 s of compiling Distributed's RemoteChannel code on both
+#      sides.) The caller then waits for each Future;
 #   d. the caller's own load runs with Distributed._require_callback removed
 #      from Base.package_callbacks (see `_without_require_callback`);
 #   e. workers of groups that stayed stale or unknown (or any group when
@@ -133,26 +136,143 @@ end
 # Process facts of each worker, asked once per pid (pids are never reused).
 const WORKER_FACTS = Dict{Int,Any}()
 
+# A task's body as a named callable instead of a closure: a closure's type
+# is known only to the code that makes it, so no precompile statement can
+# name it, and the first `@everywhere` would compile it. Every task this
+# module starts is one of these (workload.jl precompiles them).
+struct _Call{F,A<:Tuple} <: Function
+    f::F
+    args::A
+end
+(c::_Call)() = c.f(c.args...)
+_async(f, args...) = schedule(Task(_Call(f, args)))
+function _spawn(f, args...)
+    t = Task(_Call(f, args))
+    t.sticky = false
+    return schedule(t)
+end
+
+# The expression a worker evaluates to describe itself: `need_process` adds
+# the fixed facts to the environment. FastEverywhere's compiled
+# `_worker_facts` answers where FastEverywhere is loaded (after `@everywhere
+# using FastEverywhere`, or when Distributed's callback sent it there), and is
+# loaded first where its cache is fresh for that worker (Base.isprecompiled:
+# loading never compiles it there). Elsewhere the probes are evaluated as they
+# are, which compiles them on the worker. The statements of the outer
+# `toplevel` have no loop and no ccall, so the worker interprets them, each in
+# the newest world (the second sees what the first loaded).
+function _facts_request(need_process::Bool)
+    fe = Base.PkgId(@__MODULE__)
+    probe = need_process ? Expr(:tuple, PROCESS_PROBE, ENVIRONMENT_PROBE) : ENVIRONMENT_PROBE
+    loaded = Expr(:call, GlobalRef(Base, :root_module_exists), fe)
+    load = quote
+        try
+            $loaded || !$(GlobalRef(Base, :isprecompiled))($fe) || $(GlobalRef(Base, :require))($fe)
+        catch
+        end
+        nothing
+    end
+    # (A worker's FastEverywhere may be an older one, without _worker_facts.)
+    usable = Expr(:&&, loaded, Expr(:call, GlobalRef(Core, :isdefined),
+                                    Expr(:call, GlobalRef(Base, :root_module), fe), QuoteNode(:_worker_facts)))
+    answer = Expr(:if, usable,
+                  Expr(:call, Expr(:call, GlobalRef(Core, :getglobal),
+                                   Expr(:call, GlobalRef(Base, :root_module), fe), QuoteNode(:_worker_facts)),
+                       need_process),
+                  Expr(:call, GlobalRef(Core, :eval), :Main, QuoteNode(probe)))
+    return Expr(:toplevel, load, answer)
+end
+
+# Runs on a worker that has FastEverywhere loaded (see _facts_request). The
+# answer is one String: the probes' NamedTuples would cost, on first use, a
+# compilation of Distributed's serializer for their types on the worker and
+# of the deserializer here (~0.9-2.5 s measured on 1.11.7); a String's is
+# shared with every other call.
+_worker_facts(need_process::Bool) =
+    _encode_facts(need_process ? _probe_process() : nothing, _probe_environment())
+
+const _FACT_SEP = '\0'   # in no path, hostname or version string
+
+function _encode_facts(process, env)::String
+    parts = String[]
+    if process === nothing
+        push!(parts, "E")
+    else
+        p = process
+        push!(parts, "P", String(p.hostname), string(p.pid), String(p.julia_version), String(p.git_branch),
+              String(p.git_commit), String(p.os), String(p.arch), string(p.pointer_size), String(p.julia_bin),
+              String(p.image_file), String(p.cpu_target), String(p.stdlib_dir), String(p.build_stdlib_dir),
+              String(p.bindir), string(p.use_pkgimages), string(p.cache_flags), string(length(p.sysimage_modules)))
+        for (name, uuid, hi, lo) in p.sysimage_modules
+            push!(parts, String(name), String(uuid), string(hi), string(lo))
+        end
+    end
+    push!(parts, string(length(env.depot_path)))
+    foreach(x -> push!(parts, String(x)), env.depot_path)
+    push!(parts, string(length(env.load_path)))
+    foreach(x -> push!(parts, String(x)), env.load_path)
+    push!(parts, String(env.active_project))
+    return join(parts, _FACT_SEP)
+end
+
+# (process facts or nothing, environment facts), as RuntimeInfo takes them.
+function _decode_facts(text::String)
+    parts = String[String(x) for x in split(text, _FACT_SEP)]
+    i = Ref(1)
+    next!() = (x = parts[i[]]; i[] += 1; x)
+    process = nothing
+    if next!() == "P"
+        hostname, pid, version, branch, commit, os, arch = next!(), parse(Int, next!()), next!(), next!(),
+                                                           next!(), next!(), next!()
+        pointer_size, julia_bin, image_file, cpu_target = parse(Int, next!()), next!(), next!(), next!()
+        stdlib_dir, build_stdlib_dir, bindir = next!(), next!(), next!()
+        use_pkgimages, cache_flags, n = parse(Int, next!()), parse(UInt8, next!()), parse(Int, next!())
+        modules = Tuple{String,String,UInt64,UInt64}[]
+        for _ in 1:n
+            push!(modules, (next!(), next!(), parse(UInt64, next!()), parse(UInt64, next!())))
+        end
+        process = (hostname=hostname, pid=pid, julia_version=version, git_branch=branch, git_commit=commit,
+                   os=os, arch=arch, pointer_size=pointer_size, julia_bin=julia_bin, image_file=image_file,
+                   cpu_target=cpu_target, stdlib_dir=stdlib_dir, build_stdlib_dir=build_stdlib_dir,
+                   bindir=bindir, use_pkgimages=use_pkgimages, cache_flags=cache_flags, sysimage_modules=modules)
+    end
+    depot_path = String[next!() for _ in 1:parse(Int, next!())]
+    load_path = String[next!() for _ in 1:parse(Int, next!())]
+    env = (depot_path=depot_path, load_path=load_path, active_project=next!())
+    i[] == length(parts) + 1 || error("FastEverywhere: malformed runtime answer from a worker")
+    return process, env
+end
+
+# RuntimeInfo of pid p (asked), or the exception that prevented asking it.
+function _ask_runtime(p::Int)
+    try
+        facts = get(WORKER_FACTS, p, nothing)
+        need = facts === nothing
+        reply = Distributed.remotecall_fetch(Core.eval, p, Main, _facts_request(need))
+        if reply isa String            # FastEverywhere's _worker_facts
+            process, env = _decode_facts(reply)
+            need && (facts = process)
+        elseif need                    # the probes themselves
+            facts, env = reply
+        else
+            env = reply
+        end
+        need && (WORKER_FACTS[p] = facts)
+        return RuntimeInfo(facts, env)
+    catch err
+        return err
+    end
+end
+
 # RuntimeInfo of each pid, or the exception that prevented asking it.
 function _runtimes(pids::Vector{Int})
     me = Distributed.myid()
     result = Dict{Int,Any}()
-    filter!(kv -> kv.first in Distributed.procs(), WORKER_FACTS)
-    @sync for p in pids
-        p == me && continue
-        @async result[p] = try
-            facts = get(WORKER_FACTS, p, nothing)
-            if facts === nothing
-                facts, env = Distributed.remotecall_fetch(Core.eval, p, Main,
-                                                          Expr(:tuple, PROCESS_PROBE, ENVIRONMENT_PROBE))
-                WORKER_FACTS[p] = facts
-            else
-                env = Distributed.remotecall_fetch(Core.eval, p, Main, ENVIRONMENT_PROBE)
-            end
-            RuntimeInfo(facts, env)
-        catch err
-            err
-        end
+    live = Distributed.procs()
+    filter!(kv -> kv.first in live, WORKER_FACTS)
+    tasks = Tuple{Int,Task}[(p, _async(_ask_runtime, p)) for p in pids if p != me]
+    for (p, t) in tasks
+        result[p] = fetch(t)
     end
     me in pids && (result[me] = _here())
     return result
@@ -236,6 +356,9 @@ function _prepare_group(g::ProcessGroup, names::Vector{String}, here::RuntimeInf
     end
 end
 
+_prepare_into!(outcomes::Vector{Outcome}, i::Int, g::ProcessGroup, names::Vector{String}, here::RuntimeInfo) =
+    (outcomes[i] = _prepare_group(g, names, here); nothing)
+
 # Groups in parallel: remote machines first (their requests go out, then
 # they run on their own), then this machine's, each on a thread of its own
 # when Julia has several (the jlcache call blocks its thread, GC-safe).
@@ -243,14 +366,15 @@ function _prepare_groups(groups::Vector{ProcessGroup}, names::Vector{String})
     here = _here()
     outcomes = Vector{Outcome}(undef, length(groups))
     remote_first = sortperm(groups; by=g -> g.runtime !== nothing && g.runtime.hostname == here.hostname)
-    @sync for i in remote_first
+    tasks = Task[]
+    for i in remote_first
         g = groups[i]
-        if g.runtime !== nothing && g.runtime.hostname == here.hostname
-            Threads.@spawn outcomes[i] = _prepare_group(g, names, here)
-        else
-            @async outcomes[i] = _prepare_group(g, names, here)
-        end
+        # The jlcache call of this machine's groups blocks its thread (GC-safe):
+        # a task of its own, on another thread when Julia has several.
+        local_group = g.runtime !== nothing && g.runtime.hostname == here.hostname
+        push!(tasks, (local_group ? _spawn : _async)(_prepare_into!, outcomes, i, g, names, here))
     end
+    foreach(wait, tasks)
     return outcomes
 end
 
@@ -300,12 +424,11 @@ function _without_require_callback(f)
     end
 end
 
-# The expression a worker evaluates: acknowledge, then load. Targets resolve
-# the names as their own `using` will (Base.require(Main, name)); other
-# workers load the caller's PkgIds, as Distributed's callback does.
-function _load_request(pid::Int, target::Bool, names::Vector{Symbol}, pkgids::Vector{Base.PkgId}, acks)
+# The expression a worker evaluates. Targets resolve the names as their own
+# `using` will (Base.require(Main, name)); other workers load the caller's
+# PkgIds, as Distributed's callback does.
+function _load_request(target::Bool, names::Vector{Symbol}, pkgids::Vector{Base.PkgId})
     statements = Any[]
-    acks === nothing || push!(statements, Expr(:call, GlobalRef(Base, :put!), acks, pid))
     if target
         for name in names
             push!(statements, Expr(:call, GlobalRef(Base, :require), :Main, QuoteNode(name)))
@@ -322,35 +445,59 @@ end
 _pid_exception(pid::Int, err, bt) =
     err isa Distributed.RemoteException ? err : Distributed.RemoteException(pid, CapturedException(err, bt))
 
-function _remote_load(pid::Int, request, acks)
+# Sends a load request; returns once it is written (see c. above): the
+# Future of the call, or the exception that prevented sending it.
+function _send_load(pid::Int, request::Expr)
     try
-        Distributed.remotecall_wait(Core.eval, pid, Main, request)
-        return nothing
+        return Distributed.remotecall(Core.eval, pid, Main, request)
     catch err
-        # Unblocks the caller if the request failed before the worker could
-        # acknowledge (an extra entry after an acknowledgement is ignored).
-        acks === nothing || put!(acks, -pid)
         return _pid_exception(pid, err, catch_backtrace())
     end
 end
 
-function _await_acknowledgements(acks, pids::Vector{Int})
-    pending = Set(pids)
-    while !isempty(pending)
-        delete!(pending, abs(take!(acks)::Int))
+# Waits for a sent load: nothing, or the worker's exception.
+function _finish_load(pid::Int, sent)
+    sent isa Distributed.Future || return sent
+    try
+        fetch(sent)   # throws the RemoteException of a failed load
+        return nothing
+    catch err
+        return _pid_exception(pid, err, catch_backtrace())
     end
 end
 
 function _load_here(mod::Module, importex)
     try
-        _without_require_callback(() -> Core.eval(mod, importex))
+        _without_require_callback(_Call(Core.eval, (mod, importex)))
         return nothing
     catch err
         return _pid_exception(Distributed.myid(), err, catch_backtrace())
     end
 end
 
+# When each step of the last concurrent `@everywhere` on this process ended,
+# in seconds after it began: what FastEverywhere itself costs before the
+# loads start (the runtimes, the groups, the jlcache check, the
+# load requests sent), then the loads. For benchmarks; see `last_timings`.
+const TIMINGS = Pair{Symbol,Float64}[]
+
+_mark!(t0::UInt64, step::Symbol) = (push!(TIMINGS, step => (time_ns() - t0) / 1e9); nothing)
+
+"""
+    FastEverywhere.last_timings() -> Vector{Pair{Symbol,Float64}}
+
+Seconds from the start of the last `@everywhere` that loaded concurrently on
+this process to the end of each of its steps: `:runtimes` (workers asked for
+their runtime), `:groups`, `:checked` (jlcache made the caches fresh),
+`:sent` (every fast worker's load request is written), `:loaded_here`,
+`:loaded` (every process), `:done` (the expression ran everywhere). Empty
+before the first such call.
+"""
+last_timings() = copy(TIMINGS)
+
 function _concurrent_order(mod::Module, procs, importex, fullex, names::Vector{Symbol})
+    t0 = time_ns()
+    empty!(TIMINGS)
     me = Distributed.myid()
     targets = unique!(Int[p for p in procs])
     identified = [(n, Base.identify_package(mod, String(n))) for n in names]
@@ -363,8 +510,12 @@ function _concurrent_order(mod::Module, procs, importex, fullex, names::Vector{S
     jlcache_names = sort!(unique!(String[String(n) for (n, id) in identified
                                          if id !== nothing && !Base.in_sysimage(id)]))
 
-    groups = _groups(loaders, _runtimes(loaders))
+    runtimes = _runtimes(loaders)
+    _mark!(t0, :runtimes)
+    groups = _groups(loaders, runtimes)
+    _mark!(t0, :groups)
     outcomes = _prepare_groups(groups, jlcache_names)
+    _mark!(t0, :checked)
     fast = Set{Int}()
     problems = String[]
     for (g, (ok, why)) in zip(groups, outcomes)
@@ -384,30 +535,22 @@ function _concurrent_order(mod::Module, procs, importex, fullex, names::Vector{S
     slow_workers = Int[p for p in loaders if p != me && !(p in fast)]
     errors = Dict{Int,Any}()
 
-    # Deliver, confirm, then load here.
-    capacity = 2 * length(fast_workers)
-    acks = isempty(fast_workers) ? nothing : Distributed.RemoteChannel(() -> Channel{Int}(capacity))
-    tasks = Dict{Int,Task}()
+    # Deliver (written when _send_load returns), then load here.
+    sent = Dict{Int,Any}()
     for p in fast_workers
-        request = _load_request(p, is_target(p), names, newly_loaded, acks)
-        tasks[p] = @async _remote_load(p, request, acks)
+        sent[p] = _send_load(p, _load_request(is_target(p), names, newly_loaded))
     end
-    acks === nothing || _await_acknowledgements(acks, fast_workers)
-    here = @async _load_here(mod, importex)
+    _mark!(t0, :sent)
+    here = _async(_load_here, mod, importex)
     err = fetch(here)
     err === nothing || (errors[me] = err)
-    for p in fast_workers
-        err = fetch(tasks[p])
-        err === nothing || (errors[p] = err)
-    end
+    _mark!(t0, :loaded_here)
     # Distributed's order for the rest: after this process.
-    slow_tasks = Dict{Int,Task}()
     for p in slow_workers
-        request = _load_request(p, is_target(p), names, newly_loaded, nothing)
-        slow_tasks[p] = @async _remote_load(p, request, nothing)
+        sent[p] = _send_load(p, _load_request(is_target(p), names, newly_loaded))
     end
-    for (p, t) in slow_tasks
-        err = fetch(t)
+    for p in vcat(fast_workers, slow_workers)
+        err = _finish_load(p, sent[p])
         err === nothing || (errors[p] = err)
     end
 
@@ -419,6 +562,9 @@ function _concurrent_order(mod::Module, procs, importex, fullex, names::Vector{S
             delete!(errors, p)
         end
     end
+    _mark!(t0, :loaded)
     isempty(errors) || throw(CompositeException(Any[errors[p] for p in sort!(collect(keys(errors)))]))
-    return Distributed.remotecall_eval(Main, procs, fullex)
+    value = Distributed.remotecall_eval(Main, procs, fullex)
+    _mark!(t0, :done)
+    return value
 end

@@ -269,6 +269,10 @@ const RESULTS = try
         base_id = Base.module_build_id(Base)
         @test ("Base", "", UInt64(base_id >> 64), UInt64(base_id & typemax(UInt64))) in r.sysimage_modules
         @test r.stdlib_dir == Sys.STDLIB
+        # A worker's answer (one String) round-trips to the same runtime.
+        process, env = FE._decode_facts(FE._worker_facts(true))
+        @test FE.RuntimeInfo(process, env) == r
+        @test FE._decode_facts(FE._worker_facts(false)) == (nothing, env)
     end
 
     check_agreement("nothing compiled yet"; expect_fresh=String[])

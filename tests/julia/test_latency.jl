@@ -1,0 +1,89 @@
+# First use costs no compilation of FastEverywhere (issue 12): in a new julia
+# with 2 workers and fresh caches, the first `FastEverywhere.@everywhere using`
+# of the session must not compile any method of FastEverywhere, on the master
+# (--trace-compile=stderr, between two markers) or on a worker (each worker's
+# own --trace-compile file, whole life). Everything it runs must come from
+# FastEverywhere's package image (src/workload.jl) or, on a worker without
+# FastEverywhere, from expressions that need none of its code.
+#
+# Two orders, because they put different code on the workers:
+#   early  `using FastEverywhere` before addprocs: the workers never load it;
+#   late   after addprocs: Distributed's callback loads it on every worker,
+#          whose compiled functions then answer.
+# No timing is asserted (the machine may be busy); the steps' times are
+# printed for the log.
+include(joinpath(@__DIR__, "support.jl"))
+using .RealJulia, Test
+
+const FE = joinpath(REPO, "julia_bindings", "FastEverywhere")
+const BEGIN = "LATENCY-FIRST-USE-BEGIN"
+const END = "LATENCY-FIRST-USE-END"
+
+function first_use_code(order::String, worker_trace::String)
+    load_fe = "using FastEverywhere"
+    # One addprocs per worker: each gets its own trace file.
+    add = "for i in 1:2; addprocs(1; exeflags=[\"--trace-compile=$(worker_trace)-\$i\"]); end"
+    return """
+        using Distributed
+        $(order == "early" ? load_fe : add)
+        $(order == "early" ? add : load_fe)
+        println(stderr, "$BEGIN")
+        FastEverywhere.@everywhere using LatTiny
+        println(stderr, "$END")
+        println("LOADED ", all(p -> remotecall_fetch(Core.eval, p, Main, :(isdefined(Main, :LatTiny))), procs()))
+        println("STEPS ", join(["\$k=\$(round(Int, 1000v))ms" for (k, v) in FastEverywhere.last_timings()], " "))
+        rmprocs(workers())
+        """
+end
+
+# Trace lines naming FastEverywhere, between the markers.
+function master_lines(stderr_text::AbstractString)
+    lines = split(stderr_text, '\n')
+    b = findfirst(==(BEGIN), lines)
+    e = findfirst(==(END), lines)
+    (b === nothing || e === nothing) && return nothing
+    return [l for l in lines[b+1:e-1] if startswith(l, "precompile(") && occursin("FastEverywhere", l)]
+end
+
+RealJulia.finish_suite("latency") do
+    depot = mkpath(joinpath(TMP, "depot"))
+    tiny = Pkg(name="LatTiny", uuid="7a0c1e2d-0000-4000-8000-0000000a7001",
+               source="module LatTiny\nf() = 1\nend\n")
+    envdir, _ = one_package_environment(tiny)
+    env = julia_env(; depots=[depot], project=envdir,
+                    extra=Dict("JULIA_LOAD_PATH" => join(["@", FE, "@stdlib"], PATHSEP)))
+    # Caches fresh before the first use: FastEverywhere's own image (with its
+    # precompile workload) and the package's.
+    ok, out, err = run_julia("using FastEverywhere, LatTiny"; env)
+    @test ok
+    ok || println(out, err)
+
+    for order in ("early", "late")
+        @testset "$order: first @everywhere using compiles nothing of FastEverywhere" begin
+            traces = mkpath(joinpath(TMP, "traces-$order"))
+            ok, out, err = run_julia(first_use_code(order, joinpath(traces, "worker"));
+                                     env, flags=["--trace-compile=stderr"])
+            @test ok
+            ok || println("child failed:\n", out, "\n", err)
+            @test occursin("LOADED true", out)
+            steps = match(r"STEPS (.*)", out)
+            @test steps !== nothing && occursin("sent=", steps.captures[1])   # the concurrent path ran
+            steps === nothing || println("  $order, first use: ", steps.captures[1])
+            ours = master_lines(err)
+            @test ours !== nothing
+            if ours !== nothing
+                isempty(ours) || println("compiled on the master at first use:\n  ", join(ours, "\n  "))
+                @test isempty(ours)
+            end
+            files = readdir(traces; join=true)
+            @test length(files) == 2
+            for f in files
+                lines = readlines(f)
+                @test !isempty(lines)   # the worker traced (it compiled something of Distributed's)
+                theirs = filter(l -> occursin("FastEverywhere", l), lines)
+                isempty(theirs) || println("compiled on a worker:\n  ", join(theirs, "\n  "))
+                @test isempty(theirs)
+            end
+        end
+    end
+end
