@@ -184,13 +184,19 @@ absl::StatusOr<std::vector<EnvironmentEntry>> Environment::Environments() const 
   return out;
 }
 
+// The active project as an explicit environment (a project file that exists).
+absl::StatusOr<EnvProject> ExplicitActiveProject(Resolver& r, const std::string& active_project) {
+  JLC_ASSIGN_OR_RETURN(EnvProject ep, r.EnvProjectFile(active_project));
+  if (ep.kind != EnvKind::kExplicit)
+    return Error(ErrorKind::kNotFound, "the active project ", active_project, " does not exist");
+  return ep;
+}
+
 absl::StatusOr<std::vector<ManifestPackage>> Environment::ManifestPackages() const {
   if (!active_project_) return Error(ErrorKind::kNotFound, "there is no active project");
   Query q;
   Resolver r(*this, q);
-  JLC_ASSIGN_OR_RETURN(EnvProject ep, r.EnvProjectFile(*active_project_));
-  if (ep.kind != EnvKind::kExplicit)
-    return Error(ErrorKind::kNotFound, "the active project ", *active_project_, " does not exist");
+  JLC_ASSIGN_OR_RETURN(EnvProject ep, ExplicitActiveProject(r, *active_project_));
   JLC_ASSIGN_OR_RETURN(std::optional<std::string> mf, r.ProjectFileManifestPath(ep.project_file));
   if (!mf)
     return Error(ErrorKind::kManifestMissing, "the active project ", ep.project_file,
@@ -278,9 +284,7 @@ absl::StatusOr<ActivePackageSet> Environment::ActivePackages() const {
   if (!active_project_) return Error(ErrorKind::kNotFound, "there is no active project");
   Query q;
   Resolver r(*this, q);
-  JLC_ASSIGN_OR_RETURN(EnvProject ep, r.EnvProjectFile(*active_project_));
-  if (ep.kind != EnvKind::kExplicit)
-    return Error(ErrorKind::kNotFound, "the active project ", *active_project_, " does not exist");
+  JLC_ASSIGN_OR_RETURN(EnvProject ep, ExplicitActiveProject(r, *active_project_));
   ActivePackageSet out;
   out.project_file = ep.project_file;
   // The project's [deps], as project_deps_get reads them.
