@@ -6,14 +6,17 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "core/error.h"
 #include "core/file_io.h"
 #include "core/hex.h"
+#include "core/pidfile_lock.h"
 #include "core/subprocess.h"
 #include "core/text_lines.h"
 #include "env/env_paths.h"
@@ -214,6 +217,47 @@ absl::StatusOr<RuntimeProfile> ParseProbeOutput(std::string_view output,
   return p;
 }
 
+namespace {
+
+bool ReadProbeCache(const std::string& path, ProbeResult* result) {
+  auto cached = RuntimeProfile::FromFile(path);
+  if (!cached.ok()) return false;
+  result->profile = std::move(cached).value();
+  result->from_cache = true;
+  return true;
+}
+
+// Many processes that start at once on a depot without a probe cache (the
+// ranks of a job) would each run julia. One of them probes, holding a
+// pidfile beside the cache (Julia's conventions, so a dead prober's lock is
+// taken over); the others wait for it to go and read what it wrote. Returns
+// the lock when the caller is to probe, nullptr when *result was filled from
+// the cache, or when no lock can be had (read-only depot, a failed prober:
+// then the caller probes on its own).
+std::unique_ptr<PidfileLock> TakeProbeTurn(const std::string& cache_path, double timeout_seconds,
+                                           ProbeResult* result) {
+  if (!MakeDirs(DirName(cache_path)).ok()) return nullptr;
+  const std::string lock_path = cache_path + ".pidfile";
+  const PidfileOptions lock_options;  // stale_age 10 s, refreshed every 5 s while probing
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(timeout_seconds));
+  for (int round = 0; round < 2; ++round) {
+    auto lock = PidfileLock::TryAcquire(lock_path, lock_options);
+    if (!lock.ok()) return nullptr;
+    if (*lock) {
+      // Someone may have finished between our read and our lock.
+      if (ReadProbeCache(cache_path, result)) return nullptr;
+      return std::move(lock).value();
+    }
+    if (!PidfileLock::WaitUntilFree(lock_path, lock_options, deadline).ok()) return nullptr;
+    if (ReadProbeCache(cache_path, result)) return nullptr;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 absl::StatusOr<ProbeResult> ProbeJulia(const ProbeOptions& o) {
   std::optional<std::string> julia;
   if (o.julia.find('/') != std::string::npos) {
@@ -225,12 +269,12 @@ absl::StatusOr<ProbeResult> ProbeJulia(const ProbeOptions& o) {
     return Error(ErrorKind::kRuntime, "cannot find the julia binary '", o.julia, "'");
   ProbeResult result;
   result.cache_path = ProbeCachePath(*julia, o.env);
+  std::unique_ptr<PidfileLock> turn;  // released after the cache is written
   if (result.cache_path && !o.force) {
-    auto cached = RuntimeProfile::FromFile(*result.cache_path);
-    if (cached.ok()) {
-      result.profile = std::move(cached).value();
-      result.from_cache = true;
-      return result;
+    if (ReadProbeCache(*result.cache_path, &result)) return result;
+    if (!o.no_write) {
+      turn = TakeProbeTurn(*result.cache_path, o.timeout_seconds, &result);
+      if (result.from_cache) return result;
     }
   }
   SubprocessOptions sp;

@@ -7,6 +7,10 @@
 // computed from JULIA_DEPOT_PATH with the 1.11.2+ rules (the version is not
 // known before julia runs); with JULIA_DEPOT_PATH="" there is no cache.
 // Written atomically (temp file + rename); never written with no_write.
+// Without a cache, one process probes at a time per cache path: it holds
+// <cache>.pidfile (Julia's pidfile conventions) while julia runs, and the
+// others wait for it and read its cache (ranks of a job starting at once run
+// one julia, not one each). A forced probe neither takes nor waits for it.
 // This is write #1 of the list in env/environment.h.
 #pragma once
 

@@ -13,7 +13,7 @@
 
 #include "core/error.h"
 #include "core/file_io.h"
-#include "precompile/pidfile_lock.h"
+#include "core/pidfile_lock.h"
 
 namespace jlcache {
 namespace {

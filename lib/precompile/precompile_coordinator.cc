@@ -14,7 +14,7 @@
 #include "core/hex.h"
 #include "core/subprocess.h"
 #include "precompile/child_group_record.h"
-#include "precompile/pidfile_lock.h"
+#include "core/pidfile_lock.h"
 
 extern char** environ;
 

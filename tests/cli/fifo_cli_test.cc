@@ -15,7 +15,7 @@
 #include "core/error.h"
 #include "core/file_io.h"
 #include "gtest/gtest.h"
-#include "precompile/pidfile_lock.h"
+#include "core/pidfile_lock.h"
 #include "support/run_process.h"
 #include "support/scenario.h"
 #include "support/temp_dir.h"

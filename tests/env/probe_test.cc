@@ -3,10 +3,15 @@
 
 #include <xxhash.h>
 
+#include <filesystem>
+#include <thread>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "core/pidfile_lock.h"
 #include "env/host_cpu.h"
 #include "support/depot_builder.h"
 #include "support/temp_dir.h"
@@ -96,6 +101,53 @@ TEST_F(ProbeTest, RunsJuliaOnceThenUsesTheCache) {
   options.force = true;
   ASSERT_TRUE(ProbeJulia(options).ok());
   EXPECT_EQ(Runs(), 3);
+}
+
+// Ranks of a job starting at once on a depot without a probe cache: one
+// julia run; the others wait for its cache instead of each running julia.
+TEST_F(ProbeTest, ConcurrentFirstProbesRunJuliaOnce) {
+  options.env["FAKE_JULIA_SLEEP"] = "1";
+  constexpr int kProcesses = 8;
+  std::vector<absl::StatusOr<ProbeResult>> results(kProcesses, absl::UnknownError("not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kProcesses; ++i)
+    threads.emplace_back([this, &results, i] { results[i] = ProbeJulia(options); });
+  for (auto& t : threads) t.join();
+  int probed = 0;
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    if (!r->from_cache) ++probed;
+    EXPECT_EQ(r->profile.ToToml(true), results[0]->profile.ToToml(true));
+  }
+  EXPECT_EQ(Runs(), 1);
+  EXPECT_EQ(probed, 1);
+  ASSERT_TRUE(results[0]->cache_path.has_value());
+  EXPECT_FALSE(PathExists(*results[0]->cache_path + ".pidfile")) << "the prober's lock is released";
+}
+
+// A prober that died holding its lock (pid 0 is never alive; older than
+// the stale age) does not block the next one.
+TEST_F(ProbeTest, ADeadProbersLockIsTakenOver) {
+  auto cache = ProbeCachePath(julia, options.env);
+  ASSERT_TRUE(cache.has_value());
+  testing::MakeDirsOrDie(DirName(*cache));
+  testing::WriteFileOrDie(*cache + ".pidfile", "0 " + LocalHostName());
+  testing::SetMtimeOrDie(*cache + ".pidfile", 1700000000, 0);
+  auto r = ProbeJulia(options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->from_cache);
+  EXPECT_TRUE(r->cache_written);
+  EXPECT_EQ(Runs(), 1);
+  EXPECT_FALSE(PathExists(*cache + ".pidfile"));
+}
+
+// --no-write leaves nothing behind, the lock included.
+TEST_F(ProbeTest, NoWriteTakesNoLock) {
+  options.no_write = true;
+  auto r = ProbeJulia(options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(PathExists(depot)) << "neither the cache nor its lock";
+  EXPECT_EQ(Runs(), 1);
 }
 
 // The probe reports JULIA_CPU_TARGET as the cpu_target (compilecache_path
@@ -236,7 +288,8 @@ TEST_F(ProbeTest, FailuresAndTimeouts) {
   options.timeout_seconds = 0.5;
   auto t = ProbeJulia(options);
   EXPECT_EQ(KindOf(t.status()), ErrorKind::kTimeout) << t.status();
-  EXPECT_FALSE(PathExists(depot + "/jlcache"));  // nothing cached from a failed probe
+  // Nothing cached from a failed probe, and its lock is gone.
+  EXPECT_TRUE(!PathExists(depot + "/jlcache") || std::filesystem::is_empty(depot + "/jlcache"));
 }
 
 TEST(ProbeOutputTest, IncompleteOrMalformedOutput) {

@@ -8,7 +8,7 @@
 
 #include "core/file_io.h"
 #include "gtest/gtest.h"
-#include "precompile/pidfile_lock.h"
+#include "core/pidfile_lock.h"
 #include "support/process_group.h"
 #include "support/temp_dir.h"
 

@@ -30,7 +30,7 @@
 #include "format/header_reader.h"
 #include "gtest/gtest.h"
 #include "precompile/child_group_record.h"
-#include "precompile/pidfile_lock.h"
+#include "core/pidfile_lock.h"
 #include "support/cache_writer.h"
 #include "support/process_group.h"
 #include "support/scenario.h"

@@ -162,6 +162,8 @@ void PrintJson(const PrecompileReport& r) {
   w.BeginObject();
   w.Key("launched").Bool(r.launched);
   w.Key("waited_for_other_runner").Bool(r.waited_for_other_runner);
+  w.Key("recovered_stale_lock").Bool(r.recovered_stale_lock);
+  w.Key("ended_leftover_processes").Int(r.ended_leftover_processes);
   w.Key("timed_out").Bool(r.timed_out);
   w.Key("interrupted_by").Int(r.interrupted_by);
   w.Key("exit_status").Int(r.exit_status);

@@ -1,5 +1,5 @@
 // The pidfile lock against Julia's FileWatching.Pidfile conventions.
-#include "precompile/pidfile_lock.h"
+#include "core/pidfile_lock.h"
 
 #include <signal.h>
 #include <sys/stat.h>

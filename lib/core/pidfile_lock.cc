@@ -1,4 +1,4 @@
-#include "precompile/pidfile_lock.h"
+#include "core/pidfile_lock.h"
 
 #include <fcntl.h>
 #include <poll.h>
