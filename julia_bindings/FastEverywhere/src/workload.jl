@@ -33,6 +33,11 @@ function _precompile_workload()
     if Base.in_sysimage(Base.PkgId(Libdl))   # else the library would be asked
         _concurrent_order(@__MODULE__, [me], importex, fullex, _package_roots(imports))
     end
+    # Already loaded here (the no-op path), and its request to a worker.
+    if _all_loaded_here(@__MODULE__, [:Libdl])
+        _run_where_loaded(@__MODULE__, [me], importex, fullex, [:Libdl])
+    end
+    _ask_if_loaded(_NO_SUCH_PID, _if_loaded_request([:Libdl], fullex))
     last_timings()
 
     # Runtimes: this process, and a pid nobody has (the question fails).
@@ -73,6 +78,7 @@ function _precompile_statements()
         precompile(_everywhere_with_imports, (Module, P, Vector{Any}, Expr, String))
         precompile(_concurrent_order, (Module, P, Expr, Expr, Vector{Symbol}))
         precompile(_distributed_order, (Module, P, Expr, Expr))
+        precompile(_run_where_loaded, (Module, P, Expr, Expr, Vector{Symbol}))
         precompile(Distributed.remotecall_eval, (Module, P, Expr))
     end
     # The library (a workload would need it, and would write to the depot).

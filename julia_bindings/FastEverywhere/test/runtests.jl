@@ -308,6 +308,43 @@ const RESULTS = try
         # Already loaded: nothing is compiled again.
         @everywhere using FEChainA
         @test marker_counts() == after
+        # Already loaded everywhere: one round trip, as Distributed's; the
+        # concurrent path (and its jlcache check) is not entered, and the
+        # expression runs exactly once on every process.
+        timings = FE.last_timings()
+        @test !isempty(timings)
+        hits_expr = :(begin
+            using FEChainA
+            global fe_hits = (isdefined(Main, :fe_hits) ? fe_hits : 0) + 1
+        end)
+        @eval @everywhere $hits_expr
+        @test FE.last_timings() == timings
+        for p in procs()
+            @test Distributed.remotecall_eval(Main, p, :fe_hits) == 1
+        end
+        # A new worker without the package: only it goes the concurrent way;
+        # the expression still runs once per process.
+        new = addprocs(1)[1]
+        @eval @everywhere $hits_expr
+        @test FE.last_timings() != timings
+        @test marker_counts() == after
+        for p in procs()
+            @test Distributed.remotecall_eval(Main, p, :fe_hits) == (p == new ? 1 : 2)
+        end
+        @test Distributed.remotecall_eval(Main, new, :(FEChainA.chain())) == "a(b(c1))"
+        rmprocs(new)
+        # An error of the expression on every process, the packages loaded.
+        err = try
+            @everywhere begin
+                using FEChainA
+                error("boom on ", Distributed.myid())
+            end
+            nothing
+        catch e
+            e
+        end
+        @test err isa CompositeException
+        @test sort!([e.pid for e in err.exceptions if e isa Distributed.RemoteException]) == sort(procs())
         # No using/import: Distributed.@everywhere, with interpolation.
         v = 41
         @everywhere fe_test_value = $v + 1
