@@ -193,8 +193,9 @@ JLCACHE_API jlcache_status jlcache_header_module(const jlcache_header* h, size_t
     const auto& m = h->h.modules[i];
     out->name = m.name.c_str();
     out->uuid = Borrow(h->modules[i].uuid, h->modules[i].has_uuid);
-    out->build_id_hi = h->h.checksum;
-    out->build_id_lo = m.build_id_lo;
+    const jlcache::BuildId id = h->h.ModuleBuildId(m);
+    out->build_id_hi = id.hi;
+    out->build_id_lo = id.lo;
     return JLCACHE_OK;
   });
 }

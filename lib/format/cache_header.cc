@@ -58,7 +58,7 @@ std::vector<DependencySlot> CacheHeader::DependencyListOrder() const {
 }
 
 BuildId CacheHeader::PackageBuildId() const {
-  return BuildId{checksum, modules.empty() ? 0 : modules.front().build_id_lo};
+  return modules.empty() ? BuildId{checksum, 0} : ModuleBuildId(modules.front());
 }
 
 std::string CacheHeader::ModuleName(int32_t idx) const {

@@ -139,7 +139,10 @@ struct CacheHeader {
   uint64_t file_size = 0;
 
   bool has_native_code() const { return !clone_targets.empty(); }
-  // (checksum << 64) | worklist[0].build_id_lo; requires a non-empty worklist.
+  // A worklist module's build id: (checksum << 64) | build_id_lo. The one
+  // place the two halves are put together.
+  BuildId ModuleBuildId(const WorklistModule& m) const { return BuildId{checksum, m.build_id_lo}; }
+  // worklist[0]'s build id; {checksum, 0} for an empty worklist.
   BuildId PackageBuildId() const;
   // Name of worklist[idx-1], or "" for idx 0 (Main).
   std::string ModuleName(int32_t idx) const;

@@ -62,7 +62,7 @@ void WriteCacheHeaderJson(JsonWriter& w, const CacheHeader& h) {
     w.Key("name").String(m.name);
     w.Key("uuid");
     OptUuid(w, m.uuid);
-    w.Key("build_id").String(BuildId{h.checksum, m.build_id_lo}.ToString());
+    w.Key("build_id").String(h.ModuleBuildId(m).ToString());
     w.EndObject();
   }
   w.EndArray();

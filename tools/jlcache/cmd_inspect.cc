@@ -60,7 +60,7 @@ void PrintHuman(const std::string& path, const CacheHeader& h) {
   std::printf("  modules (%zu):\n", h.modules.size());
   for (const WorklistModule& m : h.modules)
     std::printf("    %s [%s] build %s\n", m.name.c_str(), UuidText(m.uuid).c_str(),
-                BuildId{h.checksum, m.build_id_lo}.ToString().c_str());
+                h.ModuleBuildId(m).ToString().c_str());
 
   std::printf("  includes (%zu):\n", h.includes.size());
   for (const IncludeEntry& inc : h.includes) {
