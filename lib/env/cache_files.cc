@@ -9,6 +9,7 @@
 #include "core/slug.h"
 #include "env/env_paths.h"
 #include "env/environment.h"
+#include "rules/julia_rules.h"
 
 namespace jlcache {
 namespace {
@@ -25,7 +26,7 @@ bool PreludeMatches(const CacheHeader& h, const RuntimeProfile& rt) {
 
 absl::StatusOr<CacheCandidates> Environment::FindCacheCandidates(const PkgId& pkg) const {
   // cache_file_entry(pkg)
-  std::string entrypath = JoinPath("compiled", runtime_.version.MajorMinorDir());
+  std::string entrypath = CompiledDir(runtime_.version);
   std::string prefix;
   if (pkg.uuid) {
     entrypath = JoinPath(entrypath, pkg.name);
@@ -89,7 +90,7 @@ std::optional<std::string> CompileCachePath(const Environment& env, const PkgId&
   if (depots.empty()) return std::nullopt;
   const RuntimeProfile& rt = env.runtime();
   std::string cachepath =
-      AbsPathFrom(env.options().cwd, JoinPath(depots[0], JoinPath("compiled", rt.version.MajorMinorDir())));
+      AbsPathFrom(env.options().cwd, JoinPath(depots[0], CompiledDir(rt.version)));
   if (!pkg.uuid) return JoinPath(cachepath, pkg.name + ".ji");
   const PreferencesNameForm form = rt.EffectivePreferencesNameForm();
   if (form == PreferencesNameForm::kUnknown) return std::nullopt;

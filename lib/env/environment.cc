@@ -13,6 +13,7 @@
 #include "env/env_paths.h"
 #include "env/resolver.h"
 #include "format/header_reader.h"
+#include "rules/julia_rules.h"
 
 extern char** environ;
 
@@ -463,7 +464,7 @@ std::optional<Uuid> Environment::ExtensionUuid(const PkgId& parent, std::string_
     std::optional<Uuid> found;
     bool conflict = false;
     const std::string rel =
-        JoinPath(JoinPath("compiled", runtime_.version.MajorMinorDir()), ext_name);
+        JoinPath(CompiledDir(runtime_.version), ext_name);
     for (const auto& depot : depots_) {
       const std::string dir = JoinPath(depot, rel);
       auto names = ListDir(dir);

@@ -102,28 +102,10 @@ absl::Status ReadPrelude(ByteReader& r, CacheHeader& h, FieldOffsets& at) {
   return absl::OkStatus();
 }
 
-// The Julia lines each format number was written by.
-absl::Status CheckFormatMatchesLine(const CacheHeader& h, const JuliaVersion& v) {
-  bool ok = false;
-  switch (h.format_version) {
-    case 12: ok = v.major == 1 && v.minor >= 9 && v.minor <= 14; break;  // 1.14-dev until 2025-11-25
-    case 13:
-    case 15: ok = v.major == 1 && v.minor == 14; break;
-  }
-  if (!ok)
-    return Error(ErrorKind::kUnsupported, "cache format ", h.format_version,
-                 " was never written by Julia ", h.julia_version);
-  return absl::OkStatus();
-}
-
-std::vector<BodyForm> CandidateForms(const CacheHeader& h, const JuliaRules& rules) {
-  std::vector<DependencyEntryForm> entries = rules.dependency_entry_forms;
-  std::vector<PreferencesForm> prefs = rules.preference_forms;
-  if (h.format_version >= 13) entries = {DependencyEntryForm::kSizeHashMtime};
-  if (h.format_version == 15) prefs = {PreferencesForm::kBlob};
+std::vector<BodyForm> CandidateForms(const CacheFormatRules& format) {
   std::vector<BodyForm> forms;
-  for (auto e : entries)
-    for (auto p : prefs) {
+  for (auto e : format.dependency_entry_forms)
+    for (auto p : format.preference_forms) {
       // Layout A never had the blob.
       if (e == DependencyEntryForm::kMtimeOnly && p == PreferencesForm::kBlob) continue;
       forms.push_back({e, p});
@@ -360,7 +342,7 @@ absl::StatusOr<CacheHeader> Parse(const ParseInput& in, bool* overrun) {
     return r.CorruptAt(at.julia_version, "julia_version",
                        Cat("unrecognizable Julia version string \"", h.julia_version, "\""));
   JLC_ASSIGN_OR_RETURN(JuliaRules rules, RulesFor(*version));
-  JLC_RETURN_IF_ERROR(CheckFormatMatchesLine(h, *version));
+  JLC_ASSIGN_OR_RETURN(CacheFormatRules format, rules.ForFormat(h.format_version));
 
   JLC_ASSIGN_OR_RETURN(uint8_t flags, r.U8("flags"));
   h.flags.byte = flags;
@@ -372,7 +354,7 @@ absl::StatusOr<CacheHeader> Parse(const ParseInput& in, bool* overrun) {
 
   // Try each body form the rules allow, most likely first; the totbytes
   // accounting accepts at most one in any real file.
-  const std::vector<BodyForm> forms = CandidateForms(h, rules);
+  const std::vector<BodyForm> forms = CandidateForms(format);
   std::optional<absl::Status> first_error;
   std::optional<BodyForm> chosen;
   const size_t body_at = r.pos();

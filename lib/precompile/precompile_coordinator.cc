@@ -15,6 +15,7 @@
 #include "core/subprocess.h"
 #include "precompile/child_group_record.h"
 #include "core/pidfile_lock.h"
+#include "rules/julia_rules.h"
 
 extern char** environ;
 
@@ -258,7 +259,7 @@ std::optional<std::string> PrecompileLockPath(const Session& session) {
   uint64_t h = XXH64(material.data(), material.size(), 0);
   std::string hex = Hex64(h).substr(2);
   return JoinPath(env.depots().front(),
-                  Cat("compiled/", rt.version.MajorMinorDir(), "/jlcache-", hex, ".pidfile"));
+                  Cat(CompiledDir(rt.version), "/jlcache-", hex, ".pidfile"));
 }
 
 std::vector<PkgId> StaleRoots(const Environment& env, const std::vector<Verdict>& verdicts) {

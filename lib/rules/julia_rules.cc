@@ -17,6 +17,28 @@ std::vector<std::string> JuliaRules::ManifestNames() const {
   return names;
 }
 
+absl::StatusOr<CacheFormatRules> JuliaRules::ForFormat(uint16_t format) const {
+  bool written = false;
+  switch (format) {
+    case 12: written = version.major == 1 && version.minor >= 9 && version.minor <= 14; break;
+    case 13:
+    case 15: written = version.major == 1 && version.minor == 14; break;
+  }
+  if (!written)
+    return Error(ErrorKind::kUnsupported, "cache format ", format, " was never written by Julia ",
+                 version.ToString());
+  CacheFormatRules f;
+  f.format = format;
+  f.dependency_entry_forms = dependency_entry_forms;
+  f.preference_forms = preference_forms;
+  if (format >= 13) f.dependency_entry_forms = {DependencyEntryForm::kSizeHashMtime};
+  if (format == 15) f.preference_forms = {PreferencesForm::kBlob};
+  f.sysimage_build_ids_tagged = format < 15;
+  return f;
+}
+
+std::string CompiledDir(const JuliaVersion& v) { return "compiled/" + v.MajorMinorDir(); }
+
 absl::StatusOr<JuliaRules> RulesFor(const JuliaVersion& v) {
   if (v.major != 1 || v.minor < 9 || v.minor > 14)
     return Error(ErrorKind::kUnsupported, "unsupported Julia line ", v.major, ".", v.minor,
@@ -64,7 +86,6 @@ absl::StatusOr<JuliaRules> RulesFor(const JuliaVersion& v) {
   r.core_mismatch_is_immediately_stale = v111;
   r.entry_fixup_requires_readable = v.AtLeast(1, 11, 1);
   r.stdlib_skip_requires_rewrite = v112;
-  r.readonly_package_store_skip = false;  // set per header for format 15
   r.checks_syntax_version = minor >= 14;
 
   if (!v111)

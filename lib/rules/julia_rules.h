@@ -3,6 +3,7 @@
 // docs/loading.md and docs/staleness.md cite the Julia source for each field.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,20 @@ enum class DependencyEntryForm {
   kSizeHashMtime,  // layout B and later: + fsize u64 and hash u32 before mtime
 };
 
+// What a cache file of one format number may carry, for the Julia line that
+// wrote it (JuliaRules::ForFormat).
+struct CacheFormatRules {
+  uint16_t format = 0;
+  // The dependency-entry widths and preference encodings the body may use,
+  // most likely first; more than one means "decide by totbytes validation".
+  std::vector<DependencyEntryForm> dependency_entry_forms;
+  std::vector<PreferencesForm> preference_forms;
+  // Formats 12 and 13 write a sysimage module's build id with the sysimage
+  // checksum tag (0xfdfcfbfa) in the high word; format 15's checksum is a
+  // plain u32, so nothing tells a sysimage module from a package by its id.
+  bool sysimage_build_ids_tagged = false;
+};
+
 struct JuliaRules {
   JuliaVersion version;
 
@@ -51,10 +66,13 @@ struct JuliaRules {
 
   FlagMatchRule flag_rule = FlagMatchRule::kOneArgument;
   CandidateOrder candidate_order = CandidateOrder::kMtime;
+  // A required Core whose build id differs from the running Julia's: 1.11+
+  // rejects the cache at once ("wrong julia version", `M == Core`); 1.9 and
+  // 1.10 (ignore_loaded) fall through to locate_package(Core), which finds
+  // nothing in an ordinary environment ("dependency Core not found").
   bool core_mismatch_is_immediately_stale = false;      // 1.11+
   bool entry_fixup_requires_readable = false;           // 1.11.1+ (julia#55992)
   bool stdlib_skip_requires_rewrite = false;            // 1.12+
-  bool readonly_package_store_skip = false;             // 1.14-dev format 15
   bool checks_syntax_version = false;                   // 1.14-dev
 
   // Loading.
@@ -82,7 +100,16 @@ struct JuliaRules {
 
   // Manifest names in priority order, e.g. JuliaManifest-v1.11.toml first.
   std::vector<std::string> ManifestNames() const;
+
+  // What a cache of `format` written by this line carries; kUnsupported when
+  // this line never wrote that format (12: 1.9 to 1.14-dev until 2025-11-25;
+  // 13 and 15: 1.14-dev).
+  absl::StatusOr<CacheFormatRules> ForFormat(uint16_t format) const;
 };
+
+// "compiled/v1.11": the directory under each depot that holds this line's
+// caches (and jlcache's precompile lock).
+std::string CompiledDir(const JuliaVersion& v);
 
 // The rules for a Julia version. Unsupported lines (before 1.9, after 1.14)
 // are an error: nothing is guessed.

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/build_identity.h"
 #include "core/file_io.h"
+#include "rules/julia_rules.h"
 
 namespace jlcache {
 
@@ -353,7 +354,7 @@ absl::StatusOr<std::variant<PkgId, Verdict>> Session::Prepare(std::string_view p
   bool any_cache = false;
   for (const auto& d : env_->depots()) {
     auto names =
-        ListDir(JoinPath(d, Cat("compiled/", profile_.version.MajorMinorDir(), "/", id->name)));
+        ListDir(JoinPath(d, Cat(CompiledDir(profile_.version), "/", id->name)));
     if (names.ok())
       for (const auto& n : *names)
         if (n.size() > 3 && n.compare(n.size() - 3, 3, ".ji") == 0) any_cache = true;

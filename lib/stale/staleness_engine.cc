@@ -333,12 +333,6 @@ std::optional<StalenessReason> StalenessEngine::CheckIncludes(const CacheHeader&
                     Cat(f, " changed (size ", inc.fsize ? std::to_string(*inc.fsize) : "?", " -> ",
                         std::to_string(size), ")"),
                     cachefile);
-    if (rules.readonly_package_store_skip && info.is_file && (info.mode & 0222) == 0) {
-      bool in_store = false;
-      for (const auto& d : env_->Depots())
-        if (StartsWith(f, JoinPath(d, "packages/"))) in_store = true;
-      if (in_store) continue;
-    }
     auto crc = ContentCrc(f, info);
     if (!crc.ok()) {
       *unknown_out = true;
@@ -434,17 +428,21 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, const s
   // 8. Required modules, as a fresh process sees them: only sysimage modules
   // are loaded.
   const SysimageModule* core = FindSysimageModule(PkgId{std::nullopt, "Core"});
+  // The header parsed, so its format is one its own Julia wrote, and past
+  // check 1 that Julia is this one.
+  auto format_rules = rules.ForFormat(h.format_version);
+  const bool sysimage_ids_tagged = format_rules.ok() && format_rules->sysimage_build_ids_tagged;
   for (const RequiredModule& req : h.required_modules) {
     PkgId id{req.uuid, req.name};
     if (const SysimageModule* m = FindSysimageModule(id)) {
       if (m->build_id == req.build_id) continue;
-      if (id.name == "Core" && !id.uuid)
+      if (id.name == "Core" && !id.uuid && rules.core_mismatch_is_immediately_stale)
         return fail(Reason(ReasonCode::kWrongJulia,
                             Cat("built against Core ", req.build_id.ToString(),
                                 "; this Julia's Core is ", m->build_id.ToString()),
                             cachefile, "Core"));
-      // ignore_loaded: fall through to locating it.
-    } else if (h.format_version < 15 && (req.build_id.hi >> 32) == kSysimageChecksumTag && core &&
+      // ignore_loaded (and Core before 1.11): fall through to locating it.
+    } else if (sysimage_ids_tagged && (req.build_id.hi >> 32) == kSysimageChecksumTag && core &&
                core->build_id.hi == req.build_id.hi) {
       note_unknown(Reason(ReasonCode::kUnknownSysimageModule,
                           Cat(id.ToString(), " is in this Julia's system image, but the runtime "

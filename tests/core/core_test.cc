@@ -6,8 +6,6 @@
 #include "core/slug.h"
 #include "core/uuid.h"
 #include "gtest/gtest.h"
-#include "rules/julia_rules.h"
-#include "rules/julia_version.h"
 
 namespace jlcache {
 namespace {
@@ -90,32 +88,6 @@ TEST(Slug, VersionSlugMatchesRealDepot) {
   EXPECT_EQ(VersionSlug(uuid, sha, 4), "aqsx");
   auto foo = *Uuid::Parse("e7a1b3c5-2d4f-4a6b-8c9d-0e1f2a3b4c5d");
   EXPECT_EQ(VersionSlug(foo, *ParseHexBytes("0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c")), "eEDNv");
-}
-
-TEST(JuliaVersion, OrdersPrereleasesBeforeReleases) {
-  auto v = [](const char* s) { return *JuliaVersion::Parse(s); };
-  EXPECT_LT(v("1.13.0-beta3").Compare(v("1.13.0-rc1")), 0);
-  EXPECT_LT(v("1.13.0-beta2").Compare(v("1.13.0-beta10")), 0);
-  EXPECT_LT(v("1.13.0-rc1").Compare(v("1.13.0")), 0);
-  EXPECT_GT(v("1.11.2").Compare(v("1.11.1")), 0);
-  EXPECT_FALSE(v("1.11.2-DEV").AtLeast(1, 11, 2));
-  EXPECT_EQ(v("1.14.0-DEV").MajorMinorDir(), "v1.14");
-  EXPECT_FALSE(JuliaVersion::Parse("1.11"));
-  EXPECT_FALSE(JuliaVersion::Parse("1.11.x"));
-}
-
-TEST(JuliaRules, VersionDifferencesAreData) {
-  auto r = [](const char* s) { return *RulesFor(*JuliaVersion::Parse(s)); };
-  EXPECT_EQ(r("1.10.4").flag_rule, FlagMatchRule::kOneArgument);
-  EXPECT_EQ(r("1.11.1").flag_rule, FlagMatchRule::kTwoArgumentExact);
-  EXPECT_EQ(r("1.11.2").flag_rule, FlagMatchRule::kTwoArgumentLenient);
-  EXPECT_EQ(r("1.10.7").ManifestNames().size(), 2u);
-  EXPECT_EQ(r("1.10.8").ManifestNames().front(), "JuliaManifest-v1.10.toml");
-  EXPECT_EQ(r("1.13.0-beta2").preference_forms.size(), 1u);
-  EXPECT_EQ(r("1.13.0-beta3").preference_forms.size(), 2u);
-  EXPECT_EQ(r("1.13.0-rc1").preference_forms.front(), PreferencesForm::kBlob);
-  EXPECT_FALSE(RulesFor(*JuliaVersion::Parse("1.8.5")).ok());
-  EXPECT_FALSE(RulesFor(*JuliaVersion::Parse("2.0.0")).ok());
 }
 
 TEST(JsonEscape, KeepsUtf8AndEscapesEverythingElse) {

@@ -414,6 +414,11 @@ std::vector<std::string> Scenario::CliEnv() const {
 }
 
 std::unique_ptr<Session> Scenario::OpenSession(int io_threads) const {
+  return OpenSession(Profile(), io_threads);
+}
+
+std::unique_ptr<Session> Scenario::OpenSession(const RuntimeProfile& profile,
+                                               int io_threads) const {
   SessionOptions o;
   std::string dp;
   for (const auto& d : depots_) dp += (dp.empty() ? "" : ":") + d;
@@ -423,7 +428,7 @@ std::unique_ptr<Session> Scenario::OpenSession(int io_threads) const {
   o.cwd = dir_.path();
   o.io_threads = io_threads;
   o.memo_path = dir_.Join("hashmemo.bin");
-  auto s = Session::Open(Profile(), o);
+  auto s = Session::Open(profile, o);
   EXPECT_TRUE(s.ok()) << s.status();
   return s.ok() ? *std::move(s) : nullptr;
 }

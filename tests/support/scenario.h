@@ -118,6 +118,8 @@ class Scenario {
   RuntimeProfile Profile() const;
   // A session in this world (JULIA_DEPOT_PATH = depots, --project).
   std::unique_ptr<Session> OpenSession(int io_threads = 2) const;
+  // The same with another runtime profile (an edited Profile()).
+  std::unique_ptr<Session> OpenSession(const RuntimeProfile& profile, int io_threads = 2) const;
   // Environment variables for a CLI run in this world.
   std::vector<std::string> CliEnv() const;
   std::string WriteProfile() const;  // writes runtime.toml, returns its path
