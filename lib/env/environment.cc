@@ -281,6 +281,16 @@ absl::StatusOr<std::vector<ManifestPackage>> Environment::ManifestPackages() con
   return out;
 }
 
+std::optional<PkgId> Environment::ExtensionTrigger(const ManifestPackage& parent,
+                                                   std::string_view trigger) const {
+  std::vector<const std::vector<PkgId>*> lists{&parent.weakdeps};
+  if (rules().ext_trigger_lookup_includes_deps) lists.push_back(&parent.deps);
+  for (const std::vector<PkgId>* list : lists)
+    for (const PkgId& d : *list)
+      if (d.name == trigger) return d;
+  return std::nullopt;
+}
+
 absl::StatusOr<ActivePackageSet> Environment::ActivePackages() const {
   if (!active_project_) return Error(ErrorKind::kNotFound, "there is no active project");
   Query q;

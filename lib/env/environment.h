@@ -176,6 +176,10 @@ class Environment {
   // Every package in the active project's manifest. kManifestMissing when the
   // active project has none; kNotFound without an active project.
   absl::StatusOr<std::vector<ManifestPackage>> ManifestPackages() const;
+  // The package an extension of `parent` names as `trigger`, looked up as
+  // explicit_manifest_deps_get does: in the parent's weakdeps, and from
+  // 1.11.2 (rules().ext_trigger_lookup_includes_deps) then in its deps.
+  std::optional<PkgId> ExtensionTrigger(const ManifestPackage& parent, std::string_view trigger) const;
   // The active project's [deps] and what they reach in its manifest. A
   // missing manifest is not an error here (every dep is then unlisted); a
   // broken one is. kNotFound without an active project.

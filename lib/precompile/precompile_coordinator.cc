@@ -76,7 +76,6 @@ size_t CountNotFresh(const std::vector<Verdict>& verdicts) {
 // The manifest graph by UUID, plus extension name -> (parent, triggers).
 struct ManifestGraph {
   std::map<Uuid, const ManifestPackage*> by_uuid;
-  std::map<std::string, const ManifestPackage*> by_name;
   struct Extension {
     const ManifestPackage* parent;
     std::vector<std::string> triggers;
@@ -86,7 +85,6 @@ struct ManifestGraph {
   explicit ManifestGraph(const std::vector<ManifestPackage>& pkgs) {
     for (const ManifestPackage& p : pkgs) {
       if (p.id.uuid) by_uuid[*p.id.uuid] = &p;
-      by_name.emplace(p.id.name, &p);
       for (const auto& [ext, triggers] : p.extensions) extensions[ext] = Extension{&p, triggers};
     }
   }
@@ -104,15 +102,6 @@ struct ManifestGraph {
         if (d.uuid && seen.insert(*d.uuid).second) todo.push_back(*d.uuid);
     }
     return seen;
-  }
-
-  std::optional<PkgId> Trigger(const ManifestPackage& parent, const std::string& name) const {
-    for (const auto* list : {&parent.weakdeps, &parent.deps})
-      for (const PkgId& d : *list)
-        if (d.name == name) return d;
-    auto it = by_name.find(name);
-    if (it != by_name.end()) return it->second->id;
-    return std::nullopt;
   }
 };
 
@@ -137,7 +126,7 @@ std::vector<PkgId> StaleRootIds(const Environment& env, const std::vector<Verdic
       // those instead.
       add(ext->second.parent->id);
       for (const std::string& t : ext->second.triggers)
-        if (auto tid = graph.Trigger(*ext->second.parent, t)) add(*tid);
+        if (auto tid = env.ExtensionTrigger(*ext->second.parent, t)) add(*tid);
       continue;
     }
     add(id);

@@ -207,6 +207,29 @@ TEST(LocateVersionTest, ImplicitEnvironmentOrderChangedIn112) {
   }
 }
 
+// explicit_manifest_deps_get looks an extension's trigger up in the parent's
+// weakdeps, and from 1.11.2 ("fix lookup when extension is in [deps]") then
+// in its deps.
+TEST(LocateVersionTest, ExtensionTriggerInDepsFoundFrom1112) {
+  ManifestPackage parent;
+  parent.id = PkgId{U("e7a1b3c5-2d4f-4a6b-8c9d-0e1f2a3b4c5d"), "Parent"};
+  const PkgId weak{U("11111111-2222-4333-8444-555555555555"), "Weak"};
+  const PkgId dep{U("66666666-7777-4888-8999-aaaaaaaaaaaa"), "Dep"};
+  parent.weakdeps = {weak};
+  parent.deps = {dep};
+  for (const char* v : {"1.11.1", "1.11.2"}) {
+    TempDir t;
+    DepotBuilder b(t.path(), v);
+    std::string d = b.AddDepot("d");
+    auto env = MakeEnv(b, {d}, std::nullopt);
+    EXPECT_EQ(env->ExtensionTrigger(parent, "Weak"), weak) << v;
+    EXPECT_EQ(env->ExtensionTrigger(parent, "Nowhere"), std::nullopt) << v;
+    const bool from_deps = std::string(v) == "1.11.2";
+    EXPECT_EQ(env->ExtensionTrigger(parent, "Dep"), from_deps ? std::optional<PkgId>(dep) : std::nullopt)
+        << v;
+  }
+}
+
 TEST(LocateVersionTest, EntryfileHonouredFrom112) {
   for (const char* v : {"1.11.7", "1.12.2"}) {
     TempDir t;
