@@ -1,4 +1,4 @@
-// Check 15 of stale_cachefile: compile-time preferences, hash era and blob era.
+// Check 14 of stale_cachefile: compile-time preferences, hash era and blob era.
 #pragma once
 
 #include <cstdint>

@@ -279,11 +279,17 @@ std::optional<bool> StalenessEngine::AcceptsCloneTargets(const std::string& blob
   return oracles_.accepts_clone_targets(blob);
 }
 
+// Check 11: every include still exists and is unchanged.
 std::optional<StalenessReason> StalenessEngine::CheckIncludes(const CacheHeader& h,
                                                               const std::vector<std::string>& paths,
                                                               const std::string& cachefile,
-                                                              bool* unknown_out) {
+                                                              Undecided* undecided) {
   const JuliaRules& rules = profile_.rules;
+  // An include that cannot be judged leaves the rest unchecked, undecided.
+  auto undecidable = [&](StalenessReason r) -> std::optional<StalenessReason> {
+    AddUndecided(undecided, std::move(r));
+    return std::nullopt;
+  };
   for (size_t i = 0; i < h.includes.size(); ++i) {
     const IncludeEntry& inc = h.includes[i];
     const std::string& f = paths[i];
@@ -291,10 +297,7 @@ std::optional<StalenessReason> StalenessEngine::CheckIncludes(const CacheHeader&
       return Reason(ReasonCode::kUnresolvedDepot,
                     Cat("no depot in DEPOT_PATH contains ", f.substr(7)), cachefile);
     auto st = Stat(f);
-    if (!st.ok()) {
-      *unknown_out = true;
-      return Reason(ReasonCode::kIoError, std::string(Message(st.status())), cachefile);
-    }
+    if (!st.ok()) return undecidable(Reason(ReasonCode::kIoError, std::string(Message(st.status())), cachefile));
     if (!st->has_value()) {
       // A stdlib source moved by the installation is skipped.
       std::optional<std::string> fixed = FixupStdlibPath(f);
@@ -304,11 +307,10 @@ std::optional<StalenessReason> StalenessEngine::CheckIncludes(const CacheHeader&
       if (!fixed && StartsWith(NormPath(f), "/") && !profile_.stdlib_dir.empty() &&
           f.find("/stdlib/v") != std::string::npos) {
         // Could be a stdlib whose build path we do not know.
-        *unknown_out = true;
-        return Reason(ReasonCode::kFileMissing,
-                      Cat(f, " does not exist, and without build_stdlib_dir it cannot be mapped "
-                             "to the installed stdlib"),
-                      cachefile);
+        return undecidable(Reason(ReasonCode::kFileMissing,
+                                  Cat(f, " does not exist, and without build_stdlib_dir it cannot "
+                                         "be mapped to the installed stdlib"),
+                                  cachefile));
       }
       return Reason(ReasonCode::kFileMissing, Cat(f, " does not exist"), cachefile);
     }
@@ -323,21 +325,15 @@ std::optional<StalenessReason> StalenessEngine::CheckIncludes(const CacheHeader&
                       cachefile);
       continue;
     }
-    uint64_t size = info.is_dir ? 0 : info.size;
-    if (info.is_dir) {
-      // Julia's filesize of a directory is its st_size.
-      size = info.size;
-    }
+    // Julia's filesize, a directory's included: its st_size.
+    const uint64_t size = info.size;
     if (!inc.fsize || size != *inc.fsize)
       return Reason(ReasonCode::kFileChanged,
                     Cat(f, " changed (size ", inc.fsize ? std::to_string(*inc.fsize) : "?", " -> ",
                         std::to_string(size), ")"),
                     cachefile);
     auto crc = ContentCrc(f, info);
-    if (!crc.ok()) {
-      *unknown_out = true;
-      return Reason(ReasonCode::kIoError, std::string(Message(crc.status())), cachefile);
-    }
+    if (!crc.ok()) return undecidable(Reason(ReasonCode::kIoError, std::string(Message(crc.status())), cachefile));
     if (!inc.hash || *crc != *inc.hash)
       return Reason(ReasonCode::kFileChanged,
                     Cat(f, " changed (content hash ", inc.hash ? Hex32(*inc.hash) : "?", " -> ",
@@ -347,86 +343,68 @@ std::optional<StalenessReason> StalenessEngine::CheckIncludes(const CacheHeader&
   return std::nullopt;
 }
 
-CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, const std::string& source,
-                                                  const std::string& cachefile) {
-  const JuliaRules& rules = profile_.rules;
-  ParsedCache pc = ReadCache(cachefile);
-  if (!pc.header) return Stale(Reason(ReasonCode::kCorruptCache, pc.error, cachefile));
+void StalenessEngine::AddUndecided(Undecided* undecided, StalenessReason r) {
+  r.unknown = true;
+  undecided->push_back(std::move(r));
+}
 
-  const CacheHeader& h = *pc.header;
-  CandidateResult out;
-  bool unknown = false;
-  auto note_unknown = [&](StalenessReason r) {
-    unknown = true;
-    r.unknown = true;
-    out.reasons.push_back(std::move(r));
-  };
-  // A definite failure; past check 7 it keeps the build id (see ForBuild).
-  auto fail = [&](StalenessReason r) {
-    CandidateResult f = Stale(std::move(r));
-    f.build_id = out.build_id;
-    f.build_id_checked = out.build_id_checked;
-    return f;
-  };
-
+// Checks 1-4: the header is this Julia's, names a module, and was built with
+// flags this process accepts.
+std::optional<StalenessReason> StalenessEngine::CheckHeader(const CacheHeader& h,
+                                                            const std::string& cachefile,
+                                                            Undecided* undecided) {
   // 1. Header prelude.
   if (std::string mismatch = PreludeMismatch(h); !mismatch.empty())
-    return fail(Reason(ReasonCode::kIncompatibleHeader,
-                        Cat("written by another Julia: ", mismatch), cachefile));
-
+    return Reason(ReasonCode::kIncompatibleHeader, Cat("written by another Julia: ", mismatch),
+                  cachefile);
   // 2. Empty worklist.
   if (h.modules.empty())
-    return fail(Reason(ReasonCode::kEmptyWorklist, "the cache defines no module", cachefile));
-
+    return Reason(ReasonCode::kEmptyWorklist, "the cache defines no module", cachefile);
   // 3. Cache flags.
-  if (!CacheFlagsMatch(rules.flag_rule, profile_.cache_flags, h.flags.byte,
-                       (profile_.pkgimages == PkgImagesMode::kExisting)))
-    return fail(Reason(ReasonCode::kFlagsMismatch,
-                        Cat("cache flags ", Hex8(h.flags.byte), " do not serve ",
-                            Hex8(profile_.cache_flags)),
-                        cachefile));
-
+  if (!CacheFlagsMatch(profile_.rules.flag_rule, profile_.cache_flags, h.flags.byte,
+                       profile_.pkgimages == PkgImagesMode::kExisting))
+    return Reason(ReasonCode::kFlagsMismatch,
+                  Cat("cache flags ", Hex8(h.flags.byte), " do not serve ", Hex8(profile_.cache_flags)),
+                  cachefile);
   // 4. Syntax version (1.14-dev): the mapping from a project's syntax version
   // is not reproduced, so it is never taken as passed.
-  if (rules.checks_syntax_version && h.syntax_version)
-    note_unknown(Reason(ReasonCode::kSyntaxVersionUnverifiable,
-                        "the 1.14-dev syntax-version check is not reproduced", cachefile));
+  if (profile_.rules.checks_syntax_version && h.syntax_version)
+    AddUndecided(undecided, Reason(ReasonCode::kSyntaxVersionUnverifiable,
+                                   "the 1.14-dev syntax-version check is not reproduced", cachefile));
+  return std::nullopt;
+}
 
-  // 5. Native code.
-  std::string ocachefile;
-  if (h.has_native_code()) {
-    ocachefile = NativeLibraryPath(cachefile);
-    if (!(profile_.pkgimages != PkgImagesMode::kNo))
-      return fail(Reason(ReasonCode::kPkgimagesDisabled,
-                          "a pkgimage cache, and the process runs with --pkgimages=no", cachefile));
-    std::optional<bool> accepted = AcceptsCloneTargets(h.clone_targets);
-    if (accepted && !*accepted)
-      return fail(Reason(ReasonCode::kCpuTarget,
-                          "the native code's CPU targets do not fit this machine", cachefile));
-    if (!accepted)
-      note_unknown(Reason(ReasonCode::kCloneTargetsUnverifiable,
-                          Cat("whether this Julia accepts the clone targets (xxh64 ",
-                              Hex64(XXH64(h.clone_targets.data(), h.clone_targets.size(), 0)),
-                              ") is not known; run `jlcache probe`"),
-                          cachefile));
-    if (!IsFileNow(ocachefile))
-      return fail(Reason(ReasonCode::kOcachefileMissing, Cat(ocachefile, " is missing"), cachefile));
-  }
-
-  // 6. PkgId.
-  const WorklistModule& root = h.modules.front();
-  PkgId cached_id{root.uuid, root.name};
-  if (!(cached_id == expected))
-    return fail(Reason(ReasonCode::kPkgidMismatch,
-                        Cat("the cache is for ", cached_id.ToString(), ", not ", expected.ToString()),
+// Check 5: native code this process can use, and its library present.
+std::optional<StalenessReason> StalenessEngine::CheckNativeCode(const CacheHeader& h,
+                                                                const std::string& ocachefile,
+                                                                const std::string& cachefile,
+                                                                Undecided* undecided) {
+  if (profile_.pkgimages == PkgImagesMode::kNo)
+    return Reason(ReasonCode::kPkgimagesDisabled,
+                  "a pkgimage cache, and the process runs with --pkgimages=no", cachefile);
+  std::optional<bool> accepted = AcceptsCloneTargets(h.clone_targets);
+  if (accepted && !*accepted)
+    return Reason(ReasonCode::kCpuTarget, "the native code's CPU targets do not fit this machine",
+                  cachefile);
+  if (!accepted)
+    AddUndecided(undecided,
+                 Reason(ReasonCode::kCloneTargetsUnverifiable,
+                        Cat("whether this Julia accepts the clone targets (xxh64 ",
+                            Hex64(XXH64(h.clone_targets.data(), h.clone_targets.size(), 0)),
+                            ") is not known; run `jlcache probe`"),
                         cachefile));
+  if (!IsFileNow(ocachefile))
+    return Reason(ReasonCode::kOcachefileMissing, Cat(ocachefile, " is missing"), cachefile);
+  return std::nullopt;
+}
 
-  // 7. Build id: compared by each reference that wants one (ForBuild).
-  out.build_id = h.PackageBuildId();
-  out.build_id_checked = true;
-
-  // 8. Required modules, as a fresh process sees them: only sysimage modules
-  // are loaded.
+// Check 8: required modules, as a fresh process sees them: only sysimage
+// modules are loaded; every other one must be locatable, and is recorded in
+// *deps for the dependency rule.
+std::optional<StalenessReason> StalenessEngine::CheckRequiredModules(
+    const CacheHeader& h, const std::string& cachefile,
+    std::vector<CandidateResult::Dependency>* deps, Undecided* undecided) {
+  const JuliaRules& rules = profile_.rules;
   const SysimageModule* core = FindSysimageModule(PkgId{std::nullopt, "Core"});
   // The header parsed, so its format is one its own Julia wrote, and past
   // check 1 that Julia is this one.
@@ -437,63 +415,63 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, const s
     if (const SysimageModule* m = FindSysimageModule(id)) {
       if (m->build_id == req.build_id) continue;
       if (id.name == "Core" && !id.uuid && rules.core_mismatch_is_immediately_stale)
-        return fail(Reason(ReasonCode::kWrongJulia,
-                            Cat("built against Core ", req.build_id.ToString(),
-                                "; this Julia's Core is ", m->build_id.ToString()),
-                            cachefile, "Core"));
+        return Reason(ReasonCode::kWrongJulia,
+                      Cat("built against Core ", req.build_id.ToString(), "; this Julia's Core is ",
+                          m->build_id.ToString()),
+                      cachefile, "Core");
       // ignore_loaded (and Core before 1.11): fall through to locating it.
     } else if (sysimage_ids_tagged && (req.build_id.hi >> 32) == kSysimageChecksumTag && core &&
                core->build_id.hi == req.build_id.hi) {
-      note_unknown(Reason(ReasonCode::kUnknownSysimageModule,
-                          Cat(id.ToString(), " is in this Julia's system image, but the runtime "
-                                             "profile does not list its build id"),
-                          cachefile, id.ToString()));
+      AddUndecided(undecided, Reason(ReasonCode::kUnknownSysimageModule,
+                                     Cat(id.ToString(), " is in this Julia's system image, but the "
+                                                        "runtime profile does not list its build id"),
+                                     cachefile, id.ToString()));
       continue;
     }
     auto located = env_->Locate(id);
     if (!located.ok()) {
-      note_unknown(Reason(ReasonCode::kIoError, std::string(Message(located.status())), cachefile,
-                          id.ToString()));
+      AddUndecided(undecided, Reason(ReasonCode::kIoError, std::string(Message(located.status())),
+                                     cachefile, id.ToString()));
       continue;
     }
     if (!*located)
-      return fail(Reason(ReasonCode::kDepMissing,
-                          Cat("dependency ", id.ToString(), " cannot be located"), cachefile,
-                          id.ToString()));
-    out.dependencies.push_back({id, req.build_id, **located});
+      return Reason(ReasonCode::kDepMissing, Cat("dependency ", id.ToString(), " cannot be located"),
+                    cachefile, id.ToString());
+    deps->push_back({id, req.build_id, **located});
   }
+  return std::nullopt;
+}
 
-  // 10. Entry file.
-  if (h.includes.empty())
-    return fail(Reason(ReasonCode::kCorruptCache, "the cache records no source file", cachefile));
-  // Julia resolves @depot paths while parsing; the result only matters from
-  // here on. The shared header stays as read.
-  absl::StatusOr<std::vector<std::string>> resolved = ResolvedIncludePaths(h, cachefile);
-  if (!resolved.ok())
-    return fail(Reason(ReasonCode::kCorruptCache, std::string(Message(resolved.status())), cachefile));
-  const std::vector<std::string>& paths = *resolved;
-  const std::string& entry = paths.front();
-  if (!SameFile(entry, source)) {
-    std::optional<std::string> fixed = FixupStdlibPath(entry);
-    bool ok = fixed && (!rules.entry_fixup_requires_readable || IsReadable(*fixed)) &&
-              SameFile(*fixed, source);
-    if (!ok) {
-      if (!fixed && !profile_.stdlib_dir.empty() && StartsWith(source, profile_.stdlib_dir)) {
-        note_unknown(Reason(ReasonCode::kSourcePathChanged,
-                            Cat("the cache is for ", entry, "; mapping it to the installed stdlib ",
-                                "needs build_stdlib_dir in the runtime profile"),
-                            cachefile));
-      } else {
-        return fail(Reason(ReasonCode::kSourcePathChanged,
-                            Cat("the cache is for ", entry, ", not ", source), cachefile));
-      }
-    }
+// Check 9: the cache is for the located source (samefile, or the same after
+// fixup_stdlib_path).
+std::optional<StalenessReason> StalenessEngine::CheckEntryFile(const std::string& entry,
+                                                               const std::string& source,
+                                                               const std::string& cachefile,
+                                                               Undecided* undecided) {
+  if (SameFile(entry, source)) return std::nullopt;
+  std::optional<std::string> fixed = FixupStdlibPath(entry);
+  if (fixed && (!profile_.rules.entry_fixup_requires_readable || IsReadable(*fixed)) &&
+      SameFile(*fixed, source))
+    return std::nullopt;
+  if (!fixed && !profile_.stdlib_dir.empty() && StartsWith(source, profile_.stdlib_dir)) {
+    AddUndecided(undecided, Reason(ReasonCode::kSourcePathChanged,
+                                   Cat("the cache is for ", entry,
+                                       "; mapping it to the installed stdlib ",
+                                       "needs build_stdlib_dir in the runtime profile"),
+                                   cachefile));
+    return std::nullopt;
   }
+  return Reason(ReasonCode::kSourcePathChanged, Cat("the cache is for ", entry, ", not ", source),
+                cachefile);
+}
 
-  // 11. requires: the names must still resolve to the recorded packages.
+// Check 10: the recorded `requires` names still resolve to the same packages.
+std::optional<StalenessReason> StalenessEngine::CheckRequires(const CacheHeader& h,
+                                                              const std::string& cachefile,
+                                                              Undecided* undecided) {
   for (const RequiresEntry& r : h.requires_) {
     if (r.module_index < 0 || static_cast<size_t>(r.module_index) > h.modules.size())
-      return fail(Reason(ReasonCode::kCorruptCache, "a requires entry names no module", cachefile));
+      return Reason(ReasonCode::kCorruptCache, "a requires entry names no module", cachefile);
     // n1 == 0 (an import into Main) is PkgId(""), which identify_package
     // answers at top level (_parse_cache_header, identify_package_env).
     PkgId importer{std::nullopt, ""};
@@ -505,56 +483,61 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, const s
     // base/pkgid.jl), so it is compared like any other record.
     auto found = env_->Identify(importer, r.imported.name);
     if (!found.ok()) {
-      note_unknown(Reason(ReasonCode::kIoError, std::string(Message(found.status())), cachefile,
-                          r.imported.ToString()));
+      AddUndecided(undecided, Reason(ReasonCode::kIoError, std::string(Message(found.status())),
+                                     cachefile, r.imported.ToString()));
       continue;
     }
     if (!*found || !(**found == r.imported))
-      return fail(Reason(ReasonCode::kDepIdentityChanged,
-                          Cat(importer.name.empty() ? std::string("Main") : importer.name, " => ",
-                              r.imported.name, " now resolves to ",
-                              *found ? (*found)->ToString() : std::string("nothing"),
-                              ", the cache has ", r.imported.ToString()),
-                          cachefile, r.imported.ToString()));
+      return Reason(ReasonCode::kDepIdentityChanged,
+                    Cat(importer.name.empty() ? std::string("Main") : importer.name, " => ",
+                        r.imported.name, " now resolves to ",
+                        *found ? (*found)->ToString() : std::string("nothing"), ", the cache has ",
+                        r.imported.ToString()),
+                    cachefile, r.imported.ToString());
   }
+  return std::nullopt;
+}
 
-  // 12. Include files.
-  bool io_unknown = false;
-  if (auto r = CheckIncludes(h, paths, cachefile, &io_unknown)) {
-    if (!io_unknown) return fail(std::move(*r));
-    note_unknown(std::move(*r));
-  }
-
-  // 13. The .ji's own CRC; a header-only read takes it through the content memo.
+// Checks 12 and 13: the .ji's own CRC (a header-only read takes it through
+// the content memo), then the native library's.
+std::optional<StalenessReason> StalenessEngine::CheckChecksums(const CacheHeader& h,
+                                                               const FileInfo& info,
+                                                               const std::string& ocachefile,
+                                                               const std::string& cachefile,
+                                                               Undecided* undecided) {
   std::optional<bool> crc_ok;
   if (h.extent == HeaderExtent::kWholeFile) {
     crc_ok = h.crc_ok;
-  } else if (auto crc = ContentCrc(cachefile, pc.info); crc.ok()) {
+  } else if (auto crc = ContentCrc(cachefile, info); crc.ok()) {
     crc_ok = CrcTrailerValid(*crc);
   } else {
-    note_unknown(Reason(ReasonCode::kIoError, std::string(Message(crc.status())), cachefile));
+    AddUndecided(undecided, Reason(ReasonCode::kIoError, std::string(Message(crc.status())), cachefile));
   }
   if (crc_ok && !*crc_ok)
-    return fail(Reason(ReasonCode::kChecksumInvalid, "the cache file fails its CRC-32C", cachefile));
+    return Reason(ReasonCode::kChecksumInvalid, "the cache file fails its CRC-32C", cachefile);
 
-  // 14. The native library's CRC.
-  if (!ocachefile.empty()) {
-    auto st = Stat(ocachefile);
-    absl::StatusOr<uint32_t> crc = !st.ok()            ? absl::StatusOr<uint32_t>(st.status())
-                                   : !st->has_value() ? absl::StatusOr<uint32_t>(
-                                                            StatPath(ocachefile).status())
-                                                      : ContentCrc(ocachefile, **st);
-    if (!crc.ok()) {
-      note_unknown(Reason(ReasonCode::kIoError, std::string(Message(crc.status())), cachefile));
-    } else if (*crc != h.pkgimage_crc) {
-      return fail(Reason(ReasonCode::kOcacheChecksumInvalid,
-                          Cat(ocachefile, " has CRC ", Hex32(*crc), ", the cache expects ",
-                              Hex32(h.pkgimage_crc)),
-                          cachefile));
-    }
+  if (ocachefile.empty()) return std::nullopt;
+  auto st = Stat(ocachefile);
+  absl::StatusOr<uint32_t> crc = !st.ok()            ? absl::StatusOr<uint32_t>(st.status())
+                                 : !st->has_value() ? absl::StatusOr<uint32_t>(
+                                                          StatPath(ocachefile).status())
+                                                    : ContentCrc(ocachefile, **st);
+  if (!crc.ok()) {
+    AddUndecided(undecided, Reason(ReasonCode::kIoError, std::string(Message(crc.status())), cachefile));
+  } else if (*crc != h.pkgimage_crc) {
+    return Reason(ReasonCode::kOcacheChecksumInvalid,
+                  Cat(ocachefile, " has CRC ", Hex32(*crc), ", the cache expects ",
+                      Hex32(h.pkgimage_crc)),
+                  cachefile);
   }
+  return std::nullopt;
+}
 
-  // 15. Preferences.
+// Check 14: preferences, as a hash (decided by the oracle or by forced
+// outcomes) or as the TOML blob (compared exactly).
+std::optional<StalenessReason> StalenessEngine::CheckPreferences(const CacheHeader& h,
+                                                                 const std::string& cachefile,
+                                                                 Undecided* undecided) {
   auto current = [this](const Uuid& u) { return env_->Preferences(u); };
   PreferenceOutcome prefs;
   if (h.preferences_blob) {
@@ -566,15 +549,83 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, const s
       absl::MutexLock lock(&oracle_mu_);
       return oracles_.preferences_hash(u, names);
     };
-    prefs = CheckPreferencesHash(root.uuid, h.preference_names.value_or(std::vector<std::string>{}),
+    prefs = CheckPreferencesHash(h.modules.front().uuid,
+                                 h.preference_names.value_or(std::vector<std::string>{}),
                                  h.preferences_hash.value_or(0), current, hash_fn);
   }
   if (prefs.kind == PreferenceOutcome::kStale)
-    return fail(Reason(ReasonCode::kPreferencesChanged, prefs.detail, cachefile));
+    return Reason(ReasonCode::kPreferencesChanged, prefs.detail, cachefile);
   if (prefs.kind == PreferenceOutcome::kUnknown)
-    note_unknown(Reason(ReasonCode::kPreferencesUnverifiable, prefs.detail, cachefile));
+    AddUndecided(undecided, Reason(ReasonCode::kPreferencesUnverifiable, prefs.detail, cachefile));
+  return std::nullopt;
+}
 
-  out.kind = unknown ? VerdictKind::kUnknown : VerdictKind::kFresh;
+// stale_cachefile for one candidate, without a wanted build id: Julia's
+// checks in its order. The first definite failure decides "stale"; what a
+// check cannot decide is collected and checking goes on, so the candidate is
+// stale if a later check fails and otherwise unknown, never fresh.
+CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, const std::string& source,
+                                                  const std::string& cachefile) {
+  ParsedCache pc = ReadCache(cachefile);
+  if (!pc.header) return Stale(Reason(ReasonCode::kCorruptCache, pc.error, cachefile));
+
+  const CacheHeader& h = *pc.header;
+  CandidateResult out;
+  Undecided undecided;
+  // A definite failure; past check 7 it keeps the build id (see ForBuild).
+  auto fail = [&](StalenessReason r) {
+    CandidateResult f = Stale(std::move(r));
+    f.build_id = out.build_id;
+    f.build_id_checked = out.build_id_checked;
+    return f;
+  };
+
+  // 1-4. Prelude, worklist, flags, syntax version.
+  if (auto r = CheckHeader(h, cachefile, &undecided)) return fail(std::move(*r));
+
+  // 5. Native code.
+  const std::string ocachefile = h.has_native_code() ? NativeLibraryPath(cachefile) : "";
+  if (!ocachefile.empty())
+    if (auto r = CheckNativeCode(h, ocachefile, cachefile, &undecided)) return fail(std::move(*r));
+
+  // 6. PkgId.
+  const WorklistModule& root = h.modules.front();
+  PkgId cached_id{root.uuid, root.name};
+  if (!(cached_id == expected))
+    return fail(Reason(ReasonCode::kPkgidMismatch,
+                       Cat("the cache is for ", cached_id.ToString(), ", not ", expected.ToString()),
+                       cachefile));
+
+  // 7. Build id: compared by each reference that wants one (ForBuild).
+  out.build_id = h.PackageBuildId();
+  out.build_id_checked = true;
+
+  // 8. Required modules.
+  if (auto r = CheckRequiredModules(h, cachefile, &out.dependencies, &undecided))
+    return fail(std::move(*r));
+
+  // 9. Entry file. Julia resolves @depot paths while parsing; the result only
+  // matters from here on. The shared header stays as read.
+  if (h.includes.empty())
+    return fail(Reason(ReasonCode::kCorruptCache, "the cache records no source file", cachefile));
+  absl::StatusOr<std::vector<std::string>> resolved = ResolvedIncludePaths(h, cachefile);
+  if (!resolved.ok())
+    return fail(Reason(ReasonCode::kCorruptCache, std::string(Message(resolved.status())), cachefile));
+  const std::vector<std::string>& paths = *resolved;
+  if (auto r = CheckEntryFile(paths.front(), source, cachefile, &undecided)) return fail(std::move(*r));
+
+  // 10. requires.
+  if (auto r = CheckRequires(h, cachefile, &undecided)) return fail(std::move(*r));
+  // 11. Include files.
+  if (auto r = CheckIncludes(h, paths, cachefile, &undecided)) return fail(std::move(*r));
+  // 12, 13. The .ji's and the native library's CRCs.
+  if (auto r = CheckChecksums(h, pc.info, ocachefile, cachefile, &undecided))
+    return fail(std::move(*r));
+  // 14. Preferences.
+  if (auto r = CheckPreferences(h, cachefile, &undecided)) return fail(std::move(*r));
+
+  out.reasons = std::move(undecided);
+  out.kind = out.reasons.empty() ? VerdictKind::kFresh : VerdictKind::kUnknown;
   return out;
 }
 

@@ -96,10 +96,35 @@ class StalenessEngine {
   ParsedCache ReadCache(const std::string& path);
   // CRC-32C of a file through the content memo (or of a directory's names).
   absl::StatusOr<uint32_t> ContentCrc(const std::string& path, const FileInfo& info);
+  // Julia's per-candidate checks (stale_cachefile), numbered as in
+  // docs/staleness.md. Each returns its definite failure, if any, and adds
+  // what it cannot decide to *undecided (checking then goes on).
+  using Undecided = std::vector<StalenessReason>;
+  static void AddUndecided(Undecided* undecided, StalenessReason r);
+  std::optional<StalenessReason> CheckHeader(const CacheHeader& h, const std::string& cachefile,
+                                             Undecided* undecided);  // 1-4
+  std::optional<StalenessReason> CheckNativeCode(const CacheHeader& h, const std::string& ocachefile,
+                                                 const std::string& cachefile,
+                                                 Undecided* undecided);  // 5
+  std::optional<StalenessReason> CheckRequiredModules(
+      const CacheHeader& h, const std::string& cachefile,
+      std::vector<CandidateResult::Dependency>* deps, Undecided* undecided);  // 8
+  std::optional<StalenessReason> CheckEntryFile(const std::string& entry, const std::string& source,
+                                                const std::string& cachefile,
+                                                Undecided* undecided);  // 9
+  std::optional<StalenessReason> CheckRequires(const CacheHeader& h, const std::string& cachefile,
+                                               Undecided* undecided);  // 10
   // paths: the include paths after @depot resolution, parallel to h.includes.
   std::optional<StalenessReason> CheckIncludes(const CacheHeader& h,
                                                const std::vector<std::string>& paths,
-                                               const std::string& cachefile, bool* unknown_out);
+                                               const std::string& cachefile,
+                                               Undecided* undecided);  // 11
+  std::optional<StalenessReason> CheckChecksums(const CacheHeader& h, const FileInfo& info,
+                                                const std::string& ocachefile,
+                                                const std::string& cachefile,
+                                                Undecided* undecided);  // 12, 13
+  std::optional<StalenessReason> CheckPreferences(const CacheHeader& h, const std::string& cachefile,
+                                                  Undecided* undecided);  // 14
   std::optional<std::string> FixupStdlibPath(const std::string& path) const;
   const SysimageModule* FindSysimageModule(const PkgId& id) const;
   std::optional<bool> AcceptsCloneTargets(const std::string& blob);
