@@ -25,8 +25,8 @@
 namespace jlcache::bench {
 namespace {
 
-using testing::PackageCacheSpec;
-using testing::SourceFileSpec;
+using test_support::PackageCacheSpec;
+using test_support::SourceFileSpec;
 
 // ------------------------------------------------------------ randomness
 
@@ -364,7 +364,7 @@ absl::StatusOr<GeneratedWorld> GenerateWorld(const GeneratorOptions& opt) {
   GeneratedWorld w;
   w.root = AbsPath(opt.out_dir);
   w.layout = opt.layout;
-  w.julia_version = testing::DefaultJuliaVersion(layout);
+  w.julia_version = test_support::DefaultJuliaVersion(layout);
   const std::string major_minor = v110 ? "v1.10" : "v1.11";
   const std::string git_branch = v110 ? "release-1.10" : "release-1.11";
   const std::string git_commit = v110 ? "48d4fd48430af58502699fdf3504b90589df3852"
@@ -470,7 +470,7 @@ absl::StatusOr<GeneratedWorld> GenerateWorld(const GeneratorOptions& opt) {
 
   // Caches, dependencies first (indices are a topological order).
   const std::string clone_targets =
-      testing::GenericCloneTargets(testing::CloneTargetEncodingOf(layout), "x86_64");
+      test_support::GenericCloneTargets(test_support::CloneTargetEncodingOf(layout), "x86_64");
   for (int i = 0; i < opt.packages; ++i) {
     GeneratedPackage& p = w.packages[i];
     const PackagePlan& plan = plans[i];
@@ -502,16 +502,16 @@ absl::StatusOr<GeneratedWorld> GenerateWorld(const GeneratorOptions& opt) {
           text += "# the previous release\n";
           mtime -= 86400;
         }
-        SourceFileSpec s = k == 0 ? testing::EntryFile(stored, text, mtime)
-                          : f.is_include ? testing::IncludedFile(stored, text, mtime)
-                                         : testing::DependencyFile(stored, text, !v110, mtime);
+        SourceFileSpec s = k == 0 ? test_support::EntryFile(stored, text, mtime)
+                          : f.is_include ? test_support::IncludedFile(stored, text, mtime)
+                                         : test_support::DependencyFile(stored, text, !v110, mtime);
         s.track_content = !v110;
         s.mtime = mtime;
         spec.files.push_back(std::move(s));
       }
       for (int d : p.deps)
         spec.requires_.push_back(PkgId{w.packages[d].uuid, w.packages[d].name});
-      spec.required_modules = testing::DefaultSysimageModules();
+      spec.required_modules = test_support::DefaultSysimageModules();
       for (int d : dag[i].closure) spec.required_modules.push_back(plans[d].fresh_module);
 
       // The native library: opaque bytes, sized like real pkgimages relative
@@ -521,7 +521,7 @@ absl::StatusOr<GeneratedWorld> GenerateWorld(const GeneratorOptions& opt) {
       std::memcpy(so.data(), "\x7f" "ELF", 4);
       spec.crc_so = Crc32cStr(so);
 
-      testing::WrittenCache written = testing::MakePackageCache(spec);
+      test_support::WrittenCache written = test_support::MakePackageCache(spec);
       int depot = kind == CandidateKind::kOtherFlags ? 0 : p.depot;
       std::string stem = PackageSlug(p.uuid) + "_" + Slug(static_cast<uint32_t>(rng.Next()), 5);
       std::string dir = JoinPath(w.depots[depot], "compiled/" + major_minor + "/" + p.name);
@@ -540,7 +540,7 @@ absl::StatusOr<GeneratedWorld> GenerateWorld(const GeneratorOptions& opt) {
                            : written.bytes.size();
       JLC_RETURN_IF_ERROR(WriteFile(c.so_path, so, when, 0));
       JLC_RETURN_IF_ERROR(WriteFile(c.ji_path, written.bytes, when, 0));
-      if (kind == CandidateKind::kFresh) plans[i].fresh_module = testing::RequiredModuleFor(written.header);
+      if (kind == CandidateKind::kFresh) plans[i].fresh_module = test_support::RequiredModuleFor(written.header);
       w.ji_files += 1;
       w.ji_bytes += c.ji_bytes;
       w.so_files += 1;
@@ -615,7 +615,7 @@ absl::StatusOr<GeneratedWorld> GenerateWorld(const GeneratorOptions& opt) {
   prof += "pkgimages = \"yes\"\ncache_flags = 0xa3\n";
   prof += "accepted_clone_targets = [\"" +
           Hex64(XXH64(clone_targets.data(), clone_targets.size(), 0)) + "\"]\n";
-  for (const auto& m : testing::DefaultSysimageModules()) {
+  for (const auto& m : test_support::DefaultSysimageModules()) {
     prof += "\n[[sysimage_modules]]\nname = \"" + m.name + "\"\n";
     if (m.uuid) prof += "uuid = \"" + m.uuid->ToString() + "\"\n";
     prof += "build_id = \"" + m.build_id.ToString() + "\"\n";

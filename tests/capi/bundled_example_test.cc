@@ -16,7 +16,7 @@ namespace jlcache {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::TempDir;
+using test_support::TempDir;
 
 TEST(BundledExample, FreshAtAnotherPathByItsOwnRuntimeProfile) {
   TempDir tmp;

@@ -44,7 +44,7 @@ TEST(CapiRuntimeTest, BadInputGetsDistinctCodesAndMessages) {
   jlcache_runtime_free(rt);
   jlcache_runtime_free(nullptr);
 
-  jlcache::testing::TempDir tmp;
+  jlcache::test_support::TempDir tmp;
   jlcache_runtime* file = nullptr;
   // A missing file is not_found, as the header promises (issue 13), and the
   // message names it.
@@ -52,16 +52,16 @@ TEST(CapiRuntimeTest, BadInputGetsDistinctCodesAndMessages) {
   EXPECT_NE(std::string(jlcache_last_error()).find("missing.toml"), std::string::npos)
       << jlcache_last_error();
   EXPECT_EQ(file, nullptr);
-  jlcache::testing::WriteFileOrDie(tmp.Join("broken.toml"), "julia_version = \n");
+  jlcache::test_support::WriteFileOrDie(tmp.Join("broken.toml"), "julia_version = \n");
   EXPECT_EQ(jlcache_runtime_from_file(tmp.Join("broken.toml").c_str(), &file), JLCACHE_E_TOML);
   EXPECT_NE(std::string(jlcache_last_error()).find("broken.toml:1:"), std::string::npos) << jlcache_last_error();
-  jlcache::testing::WriteFileOrDie(tmp.Join("incomplete.toml"), "julia_version = \"1.11.7\"\n");
+  jlcache::test_support::WriteFileOrDie(tmp.Join("incomplete.toml"), "julia_version = \"1.11.7\"\n");
   EXPECT_EQ(jlcache_runtime_from_file(tmp.Join("incomplete.toml").c_str(), &file), JLCACHE_E_RUNTIME);
 }
 
 TEST(CapiRuntimeTest, FromFileLoadsTheProfile) {
-  jlcache::testing::TempDir tmp;
-  jlcache::testing::WriteFileOrDie(
+  jlcache::test_support::TempDir tmp;
+  jlcache::test_support::WriteFileOrDie(
       tmp.Join("rt.toml"),
       "julia_version = \"1.10.4\"\ngit_branch = \"\"\ngit_commit = \"\"\nos = \"Linux\"\narch = \"x86_64\"\n"
       "pointer_size = 8\njulia_bin = \"/j/bin/julia\"\nimage_file = \"/j/sys.so\"\ncpu_target = \"native\"\n"

@@ -15,20 +15,20 @@
 namespace jlcache {
 namespace {
 
-testing::WrittenCache SampleCache(HeaderLayout layout) {
-  testing::PackageCacheSpec spec;
+test_support::WrittenCache SampleCache(HeaderLayout layout) {
+  test_support::PackageCacheSpec spec;
   spec.layout = layout;
   spec.name = "Foo";
   spec.uuid = *Uuid::Parse("e7a1b3c5-2d4f-4a6b-8c9d-0e1f2a3b4c5d");
   spec.build_id_lo = 0x0123456789abcdefULL;
   spec.heap_crc = 0x1a2b3c4d;
-  spec.files = {testing::EntryFile("/p/Foo/src/Foo.jl", "module Foo\nend\n", 11.5),
-                testing::IncludedFile("/p/Foo/src/in.jl", "x = 1\n", 12.5, {"Inner", "Deep"}),
-                testing::DependencyFile("/p/Foo/data.txt", "data", false, 13.25)};
+  spec.files = {test_support::EntryFile("/p/Foo/src/Foo.jl", "module Foo\nend\n", 11.5),
+                test_support::IncludedFile("/p/Foo/src/in.jl", "x = 1\n", 12.5, {"Inner", "Deep"}),
+                test_support::DependencyFile("/p/Foo/data.txt", "data", false, 13.25)};
   spec.requires_ = {PkgId{*Uuid::Parse("5b2c8d41-9e3f-4c7a-b1d6-2f8e4a9c0d13"), "Bar"},
                     PkgId{std::nullopt, "NoUuid"}};
   spec.crc_so = 0xE3069283;  // crc32c("123456789")
-  return testing::MakePackageCache(spec);
+  return test_support::MakePackageCache(spec);
 }
 
 struct HeaderPtr {
@@ -37,12 +37,12 @@ struct HeaderPtr {
 };
 
 TEST(HeaderCapiTest, GettersReturnWhatWasWritten) {
-  testing::TempDir dir;
+  test_support::TempDir dir;
   for (HeaderLayout layout : {HeaderLayout::kA, HeaderLayout::kB, HeaderLayout::kC15}) {
     SCOPED_TRACE(std::string(LayoutName(layout)));
-    testing::WrittenCache w = SampleCache(layout);
+    test_support::WrittenCache w = SampleCache(layout);
     const std::string path = dir.Join("Foo.ji");
-    testing::WriteFileOrDie(path, w.bytes);
+    test_support::WriteFileOrDie(path, w.bytes);
     HeaderPtr p;
     ASSERT_EQ(jlcache_header_open(path.c_str(), &p.h), JLCACHE_OK) << jlcache_last_error();
     EXPECT_STREQ(jlcache_last_error(), "");
@@ -113,7 +113,7 @@ TEST(HeaderCapiTest, GettersReturnWhatWasWritten) {
 
     char* json = nullptr;
     ASSERT_EQ(jlcache_header_to_json(h, &json), JLCACHE_OK);
-    auto v = testing::ParseJson(json);
+    auto v = test_support::ParseJson(json);
     jlcache_string_free(json);
     ASSERT_TRUE(v.has_value());
     EXPECT_EQ((*v)["layout"].str(), LayoutName(layout));
@@ -121,18 +121,18 @@ TEST(HeaderCapiTest, GettersReturnWhatWasWritten) {
 
     // The native library check reads the file's CRC.
     const std::string so = dir.Join("Foo.so");
-    testing::WriteFileOrDie(so, "123456789");
+    test_support::WriteFileOrDie(so, "123456789");
     int32_t match = -1;
     ASSERT_EQ(jlcache_header_check_native_library(h, so.c_str(), &match), JLCACHE_OK);
     EXPECT_EQ(match, 1);
-    testing::WriteFileOrDie(so, "12345678X");
+    test_support::WriteFileOrDie(so, "12345678X");
     ASSERT_EQ(jlcache_header_check_native_library(h, so.c_str(), &match), JLCACHE_OK);
     EXPECT_EQ(match, 0);
   }
 }
 
 TEST(HeaderCapiTest, ParseFromMemoryMatchesOpen) {
-  testing::WrittenCache w = SampleCache(HeaderLayout::kBPrime);
+  test_support::WrittenCache w = SampleCache(HeaderLayout::kBPrime);
   HeaderPtr p;
   ASSERT_EQ(jlcache_header_parse(w.bytes.data(), w.bytes.size(), &p.h), JLCACHE_OK);
   EXPECT_STREQ(jlcache_header_layout(p.h), "B'");
@@ -145,7 +145,7 @@ TEST(HeaderCapiTest, ErrorsSetTheStatusAndLastError) {
   EXPECT_EQ(h, nullptr);
   EXPECT_NE(std::strstr(jlcache_last_error(), "/nonexistent/dir/x.ji"), nullptr) << jlcache_last_error();
 
-  testing::WrittenCache w = SampleCache(HeaderLayout::kB);
+  test_support::WrittenCache w = SampleCache(HeaderLayout::kB);
   std::string cut = w.bytes.substr(0, 100);
   EXPECT_EQ(jlcache_header_parse(cut.data(), cut.size(), &h), JLCACHE_E_CORRUPT_CACHE);
   EXPECT_EQ(h, nullptr);
@@ -196,12 +196,12 @@ TEST(HeaderCapiTest, ErrorsSetTheStatusAndLastError) {
 }
 
 TEST(HeaderCapiTest, CClientReadsAWriterMadeFile) {
-  testing::TempDir dir;
-  testing::WrittenCache w = SampleCache(HeaderLayout::kB);
+  test_support::TempDir dir;
+  test_support::WrittenCache w = SampleCache(HeaderLayout::kB);
   const std::string path = dir.Join("Foo.ji");
-  testing::WriteFileOrDie(path, w.bytes);
+  test_support::WriteFileOrDie(path, w.bytes);
   const std::string client = std::string(JLCACHE_BINARY_DIR) + "/tests/jlcache_c_client";
-  testing::ProcessResult r = testing::RunProcess({client, path});
+  test_support::ProcessResult r = test_support::RunProcess({client, path});
   ASSERT_TRUE(r.started) << r.err;
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("layout B format 12 julia 1.11.7 Linux/x86_64"), std::string::npos) << r.out;
@@ -217,12 +217,12 @@ TEST(HeaderCapiTest, CClientReadsAWriterMadeFile) {
 
   std::string bad = w.bytes;
   bad[bad.size() - 2] ^= 1;
-  testing::WriteFileOrDie(path, bad);
-  r = testing::RunProcess({client, path});
+  test_support::WriteFileOrDie(path, bad);
+  r = test_support::RunProcess({client, path});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
 
-  testing::WriteFileOrDie(path, w.bytes.substr(0, 50));
-  r = testing::RunProcess({client, path});
+  test_support::WriteFileOrDie(path, w.bytes.substr(0, 50));
+  r = test_support::RunProcess({client, path});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("error corrupt_cache: "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("offset 0x"), std::string::npos) << r.err;

@@ -35,7 +35,7 @@ class ScopedEnv {
 };
 
 struct CapiWorld {
-  testing::Scenario s{HeaderLayout::kB, true};
+  test_support::Scenario s{HeaderLayout::kB, true};
   std::string plan, log;
 
   CapiWorld() {
@@ -51,7 +51,7 @@ struct CapiWorld {
     s.WriteSource("Bar", "src/impl.jl", "greet() = 2\n");
     std::string text = "log\t" + log + "\n";
     for (const std::string& line : s.StageRecompiledCaches({"Bar", "Foo"}, "Foo")) text += line + "\n";
-    testing::WriteFileOrDie(plan, text);
+    test_support::WriteFileOrDie(plan, text);
   }
 };
 

@@ -12,7 +12,7 @@
 namespace jlcache {
 namespace {
 
-using testing::Scenario;
+using test_support::Scenario;
 
 struct Handles {
   jlcache_runtime* rt = nullptr;
@@ -152,7 +152,7 @@ int32_t HashIs1234(void* calls, const char* uuid, const char* const* names, size
 void CompileFooWithASetPreference(Scenario& sc) {
   sc.AddPackage("Foo");
   sc.WriteEnvironment();
-  testing::CompileOptions o;
+  test_support::CompileOptions o;
   o.preference_names = {"level"};
   o.preferences_hash = 0x1234;
   sc.Compile("Foo", o);
@@ -268,7 +268,7 @@ TEST(SessionCapi, CloneTargetCallbackRejectsUnknownBlobs) {
   std::string text = sc.ProfileToml();
   size_t a = text.find("accepted_clone_targets");
   text.erase(a, text.find('\n', a) - a + 1);
-  testing::WriteFileOrDie(sc.dir().Join("bare.toml"), text);
+  test_support::WriteFileOrDie(sc.dir().Join("bare.toml"), text);
   jlcache_runtime* rt = nullptr;
   ASSERT_EQ(jlcache_runtime_from_file(sc.dir().Join("bare.toml").c_str(), &rt), JLCACHE_OK)
       << jlcache_last_error();

@@ -14,9 +14,9 @@
 namespace jlcache {
 namespace {
 
-using testing::ProcessResult;
-using testing::RunProcess;
-using testing::Scenario;
+using test_support::ProcessResult;
+using test_support::RunProcess;
+using test_support::Scenario;
 
 ProcessResult Cli(const Scenario& s, std::vector<std::string> args) {
   args.insert(args.begin(), JLCACHE_CLI_PATH);
@@ -31,11 +31,11 @@ std::string ManifestPath(const Scenario& s) { return JoinPath(s.project_dir(), "
 std::string ProjectPath(const Scenario& s) { return JoinPath(s.project_dir(), "Project.toml"); }
 
 void Replace(const std::string& path, const std::string& from, const std::string& to) {
-  std::string text = testing::ReadFileOrDie(path);
+  std::string text = test_support::ReadFileOrDie(path);
   size_t at = text.find(from);
   ASSERT_NE(at, std::string::npos) << from << " in " << text;
   text.replace(at, from.size(), to);
-  testing::WriteFileOrDie(path, text);
+  test_support::WriteFileOrDie(path, text);
 }
 
 // The C ABI's answers for one package and for the whole environment.
@@ -102,8 +102,8 @@ TEST(OneAnswer, ManifestDependencyWithoutEntry) {
 TEST(OneAnswer, TomlSyntaxError) {
   Scenario s(HeaderLayout::kB);
   s.AddCompiledChain();
-  std::string text = testing::ReadFileOrDie(ManifestPath(s));
-  testing::WriteFileOrDie(ManifestPath(s), text + "\nbroken = [\n");
+  std::string text = test_support::ReadFileOrDie(ManifestPath(s));
+  test_support::WriteFileOrDie(ManifestPath(s), text + "\nbroken = [\n");
   ExpectSameError(s, "Manifest.toml:");
 }
 
@@ -113,7 +113,7 @@ TEST(OneAnswer, TomlSyntaxError) {
 TEST(OneAnswer, EmptyProjectLoadsNothing) {
   Scenario s(HeaderLayout::kB);
   s.AddCompiledChain();
-  testing::WriteFileOrDie(ProjectPath(s), "");
+  test_support::WriteFileOrDie(ProjectPath(s), "");
   for (std::vector<std::string> args : {std::vector<std::string>{"status", "Hello"},
                                         {"why", "Hello"}, {"precompile", "Hello"}}) {
     ProcessResult r = Cli(s, args);
@@ -136,7 +136,7 @@ TEST(OneAnswer, EmptyProjectLoadsNothing) {
 TEST(OneAnswer, EmptyManifestIsNotInstalled) {
   Scenario s(HeaderLayout::kB);
   s.AddCompiledChain();
-  testing::WriteFileOrDie(ManifestPath(s), "");
+  test_support::WriteFileOrDie(ManifestPath(s), "");
   for (std::vector<std::string> args :
        {std::vector<std::string>{"status"}, {"status", "Hello"}, {"why", "Hello"}}) {
     ProcessResult r = Cli(s, args);

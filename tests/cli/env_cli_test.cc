@@ -19,13 +19,13 @@
 namespace jlcache {
 namespace {
 
-using testing::DepotBuilder;
-using testing::ManifestBuilder;
-using testing::PackageSpec;
-using testing::Pkg;
-using testing::ProjectSpec;
-using testing::TempDir;
-using testing::U;
+using test_support::DepotBuilder;
+using test_support::ManifestBuilder;
+using test_support::PackageSpec;
+using test_support::Pkg;
+using test_support::ProjectSpec;
+using test_support::TempDir;
+using test_support::U;
 
 const char* kExampleTree = "46e44e869b4d90b96bd8ed1fdcf32244fddfb6cc";
 
@@ -61,7 +61,7 @@ class EnvCliTest : public ::testing::Test {
     m.Tree(parent, parent_tree);
     proj = b->AddProject("work/app", ps, m);
     runtime = tmp.Join("runtime.toml");
-    testing::WriteFileOrDie(runtime, b->Profile().ToToml());
+    test_support::WriteFileOrDie(runtime, b->Profile().ToToml());
     env = {"HOME=" + tmp.Join("home"), "PATH=/usr/bin:/bin", "JULIA_DEPOT_PATH=" + user + ":" + shared};
   }
 
@@ -90,23 +90,23 @@ class EnvCliTest : public ::testing::Test {
     return r;
   }
 
-  testing::JsonValue Json(const CliRun& r) {
+  test_support::JsonValue Json(const CliRun& r) {
     std::string error;
-    auto v = testing::ParseJson(r.out, &error);
+    auto v = test_support::ParseJson(r.out, &error);
     EXPECT_TRUE(v.has_value()) << error << "\n" << r.out << r.err;
-    return v ? *v : testing::JsonValue{};
+    return v ? *v : test_support::JsonValue{};
   }
 
   std::string WriteCache(const std::string& depot, const std::string& name, const Uuid& uuid,
                          const std::string& file, int64_t mtime, std::vector<PkgId> requires_ = {}) {
-    testing::PackageCacheSpec spec;
+    test_support::PackageCacheSpec spec;
     spec.layout = HeaderLayout::kB;
     spec.julia_version = "1.11.7";
     spec.name = name;
     spec.uuid = uuid;
     spec.requires_ = std::move(requires_);
-    std::string path = b->WriteCacheFile(depot, name, file, testing::MakePackageCache(spec).bytes);
-    testing::SetMtimeOrDie(path, mtime, 0);
+    std::string path = b->WriteCacheFile(depot, name, file, test_support::MakePackageCache(spec).bytes);
+    test_support::SetMtimeOrDie(path, mtime, 0);
     return path;
   }
 
@@ -176,7 +176,7 @@ TEST_F(EnvCliTest, ExitCodes) {
   EXPECT_EQ(json.code, 1);
   EXPECT_EQ(Json(json)["error_kind"].str(), "package_not_found");
   // Declared but not installed: still "not found" (1), with the reason.
-  testing::RemoveTreeOrDie(shared + "/packages");
+  test_support::RemoveTreeOrDie(shared + "/packages");
   CliRun gone = Cli({"locate", "Example", "--runtime", runtime, "--project=" + proj});
   EXPECT_EQ(gone.code, 1);
   EXPECT_NE(gone.err.find("installed in no depot"), std::string::npos) << gone.err;
@@ -217,7 +217,7 @@ TEST_F(EnvCliTest, EnvShowsDepotsLoadPathAndActiveProject) {
 
 TEST_F(EnvCliTest, ProbeWritesAProfileAndCachesIt) {
   std::string julia = tmp.Join("julia-probe/bin/julia");
-  testing::WriteFileOrDie(julia, testing::ReadFileOrDie(std::string(JLCACHE_SOURCE_DIR) + "/tests/support/fake_julia"));
+  test_support::WriteFileOrDie(julia, test_support::ReadFileOrDie(std::string(JLCACHE_SOURCE_DIR) + "/tests/support/fake_julia"));
   ASSERT_EQ(::chmod(julia.c_str(), 0755), 0);
   std::string out = tmp.Join("probed.toml");
   CliRun r = Cli({"probe", "--julia", julia, "-o", out});

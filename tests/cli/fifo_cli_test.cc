@@ -23,9 +23,9 @@
 namespace jlcache {
 namespace {
 
-using testing::ProcessResult;
-using testing::RunProcess;
-using testing::Scenario;
+using test_support::ProcessResult;
+using test_support::RunProcess;
+using test_support::Scenario;
 
 constexpr double kDeadline = 30;  // seconds; a blocked open never returns
 
@@ -37,7 +37,7 @@ ProcessResult RunCli(const Scenario& s, std::vector<std::string> args, bool no_w
 }
 
 void MakeFifo(const std::string& path) {
-  testing::MakeDirsOrDie(DirName(path));
+  test_support::MakeDirsOrDie(DirName(path));
   ASSERT_EQ(::mkfifo(path.c_str(), 0644), 0) << path;
 }
 
@@ -121,7 +121,7 @@ void WithinDeadline(const std::string& fifo, F fn) {
 
 // The library's reads: a FIFO is an error at once, never a wait for a writer.
 TEST(FifoInputs, ReadsNeverBlock) {
-  testing::TempDir dir;
+  test_support::TempDir dir;
   const std::string fifo = dir.Join("fifo");
   MakeFifo(fifo);
   WithinDeadline(fifo, [&] {

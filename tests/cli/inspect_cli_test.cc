@@ -13,19 +13,19 @@
 namespace jlcache {
 namespace {
 
-using testing::JsonValue;
+using test_support::JsonValue;
 
 const std::vector<HeaderLayout> kAllLayouts = {
     HeaderLayout::kA,    HeaderLayout::kB,    HeaderLayout::kBPrime, HeaderLayout::kC13a,
     HeaderLayout::kC13b, HeaderLayout::kC13c, HeaderLayout::kC15};
 
-testing::ProcessResult Inspect(std::vector<std::string> args) {
+test_support::ProcessResult Inspect(std::vector<std::string> args) {
   args.insert(args.begin(), {JLCACHE_CLI_PATH, "inspect"});
-  return testing::RunProcess(args);
+  return test_support::RunProcess(args);
 }
 
-testing::WrittenCache Sample(HeaderLayout layout, bool pkgimage) {
-  testing::PackageCacheSpec spec;
+test_support::WrittenCache Sample(HeaderLayout layout, bool pkgimage) {
+  test_support::PackageCacheSpec spec;
   spec.layout = layout;
   spec.name = "Foo";
   spec.uuid = *Uuid::Parse("e7a1b3c5-2d4f-4a6b-8c9d-0e1f2a3b4c5d");
@@ -36,21 +36,21 @@ testing::WrittenCache Sample(HeaderLayout layout, bool pkgimage) {
   spec.syntax_version = 2;
   const bool depot = layout != HeaderLayout::kA;
   const std::string root = depot ? "@depot/packages/Foo/eEDNv/src/" : "/home/u/.julia/packages/Foo/eEDNv/src/";
-  spec.files = {testing::EntryFile(root + "Foo.jl", "module Foo\n\"quoted\\\\\"\nend\n", 1700000000.125),
-                testing::IncludedFile(root + "in.jl", "x = 1\n", 1700000000.25, {"Inner", "Deep"}),
-                testing::DependencyFile(root + "../data.txt", "data", false, 1700000000.5),
-                testing::DependencyFile(root + "../dir", "", true, 0)};
+  spec.files = {test_support::EntryFile(root + "Foo.jl", "module Foo\n\"quoted\\\\\"\nend\n", 1700000000.125),
+                test_support::IncludedFile(root + "in.jl", "x = 1\n", 1700000000.25, {"Inner", "Deep"}),
+                test_support::DependencyFile(root + "../data.txt", "data", false, 1700000000.5),
+                test_support::DependencyFile(root + "../dir", "", true, 0)};
   spec.files.back().hash = 0xdeadbeef;  // a directory: CRC of its joined entry names
   spec.requires_ = {PkgId{*Uuid::Parse("5b2c8d41-9e3f-4c7a-b1d6-2f8e4a9c0d13"), "Bar"},
                     PkgId{std::nullopt, "NoUuid"}};
   spec.preference_names = {"mode", "level"};
   spec.preferences_hash = 0x8877665544332211ULL;
   spec.preferences_blob = "[e7a1b3c5-2d4f-4a6b-8c9d-0e1f2a3b4c5d]\nmode = \"fast\"\n";
-  spec.required_modules = testing::DefaultSysimageModules();
+  spec.required_modules = test_support::DefaultSysimageModules();
   spec.required_modules.push_back({"Bar", *Uuid::Parse("5b2c8d41-9e3f-4c7a-b1d6-2f8e4a9c0d13"),
                                    BuildId{0xfafbfcfd55667788ULL, 0x0fedcba987654321ULL}});
   spec.crc_so = pkgimage ? 0x89abcdef : 0;
-  return testing::MakePackageCache(spec);
+  return test_support::MakePackageCache(spec);
 }
 
 std::vector<std::string> Strings(const JsonValue& v) {
@@ -165,15 +165,15 @@ class InspectCliTest : public ::testing::TestWithParam<std::tuple<HeaderLayout, 
 
 TEST_P(InspectCliTest, JsonShowsEveryFieldAsWritten) {
   auto [layout, pkgimage] = GetParam();
-  testing::TempDir dir;
-  testing::WrittenCache w = Sample(layout, pkgimage);
+  test_support::TempDir dir;
+  test_support::WrittenCache w = Sample(layout, pkgimage);
   const std::string path = dir.Join("Foo.ji");
-  testing::WriteFileOrDie(path, w.bytes);
-  testing::ProcessResult r = Inspect({path, "--json"});
+  test_support::WriteFileOrDie(path, w.bytes);
+  test_support::ProcessResult r = Inspect({path, "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
   std::string err;
-  auto j = testing::ParseJson(r.out, &err);
+  auto j = test_support::ParseJson(r.out, &err);
   ASSERT_TRUE(j.has_value()) << err << "\n" << r.out;
   ExpectJsonMatches(*j, w.header);
   EXPECT_EQ(j->Keys().size(), 32u) << "a key was added or removed; update the docs and this test";
@@ -188,12 +188,12 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(InspectCliExitTest, ZeroForValidOneForCrcFailureTwoForUnparsable) {
-  testing::TempDir dir;
-  testing::WrittenCache w = Sample(HeaderLayout::kB, true);
+  test_support::TempDir dir;
+  test_support::WrittenCache w = Sample(HeaderLayout::kB, true);
   const std::string path = dir.Join("Foo.ji");
-  testing::WriteFileOrDie(path, w.bytes);
+  test_support::WriteFileOrDie(path, w.bytes);
 
-  testing::ProcessResult r = Inspect({path});
+  test_support::ProcessResult r = Inspect({path});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   for (const char* want : {"layout B", "Julia 1.11.7", "Foo [e7a1b3c5-2d4f-4a6b-8c9d-0e1f2a3b4c5d]",
                            "@depot/packages/Foo/eEDNv/src/in.jl", "in Foo.Inner.Deep",
@@ -203,18 +203,18 @@ TEST(InspectCliExitTest, ZeroForValidOneForCrcFailureTwoForUnparsable) {
 
   std::string bad = w.bytes;
   bad[w.header.srctextpos + 20] ^= 0x20;  // inside the source text: still parses
-  testing::WriteFileOrDie(path, bad);
+  test_support::WriteFileOrDie(path, bad);
   r = Inspect({path, "--json"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("CRC-32C does not match"), std::string::npos) << r.err;
-  auto j = testing::ParseJson(r.out);
+  auto j = test_support::ParseJson(r.out);
   ASSERT_TRUE(j.has_value()) << r.out;
   EXPECT_FALSE((*j)["crc_ok"].boolean);
   r = Inspect({path});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("(MISMATCH)"), std::string::npos);
 
-  testing::WriteFileOrDie(path, w.bytes.substr(0, 200));
+  test_support::WriteFileOrDie(path, w.bytes.substr(0, 200));
   r = Inspect({path, "--json"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
@@ -224,7 +224,7 @@ TEST(InspectCliExitTest, ZeroForValidOneForCrcFailureTwoForUnparsable) {
 
   std::string f14 = w.bytes;
   f14[8] = 14;
-  testing::WriteFileOrDie(path, f14);
+  test_support::WriteFileOrDie(path, f14);
   r = Inspect({path});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("unsupported cache format version 14"), std::string::npos) << r.err;
@@ -242,9 +242,9 @@ TEST(InspectCliExitTest, ZeroForValidOneForCrcFailureTwoForUnparsable) {
 TEST(InspectCliExitTest, RealFixtureInspects) {
   const std::string path = std::string(JLCACHE_SOURCE_DIR) +
                            "/tests/fixtures/julia-1.10.4/depot-pkgimage/compiled/v1.10/Cee/C5Z28_xzlGv.ji";
-  testing::ProcessResult r = Inspect({path, "--json"});
+  test_support::ProcessResult r = Inspect({path, "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto j = testing::ParseJson(r.out);
+  auto j = test_support::ParseJson(r.out);
   ASSERT_TRUE(j.has_value());
   EXPECT_EQ((*j)["layout"].str(), "A");
   EXPECT_EQ((*j)["modules"][0]["uuid"].str(), "8c3f2e4a-7d9f-4a5c-9e0d-3f4a5b6c7d8e");

@@ -21,12 +21,12 @@
 namespace jlcache {
 namespace {
 
-using testing::JsonValue;
+using test_support::JsonValue;
 
 // Foo depends on Bar; Baz stands alone. Bar is edited, so Bar and Foo are
 // stale; the stand-in julia installs their recompiled caches when Foo is named.
 struct CliWorld {
-  testing::Scenario s{HeaderLayout::kB, true};
+  test_support::Scenario s{HeaderLayout::kB, true};
   std::string plan, log, profile;
   std::vector<std::string> plan_lines;
 
@@ -50,31 +50,31 @@ struct CliWorld {
   void WritePlan() {
     std::string text;
     for (const auto& l : plan_lines) text += l + "\n";
-    testing::WriteFileOrDie(plan, text);
+    test_support::WriteFileOrDie(plan, text);
   }
 
-  testing::ProcessResult Run(std::vector<std::string> args,
+  test_support::ProcessResult Run(std::vector<std::string> args,
                              std::vector<std::string> extra_env = {}) {
     args.insert(args.begin(), {JLCACHE_CLI_PATH, "precompile", "--runtime", profile,
                                "--project=" + s.project_dir()});
     std::vector<std::string> env = s.CliEnv();
     env.push_back("JLCACHE_FAKE_JULIA_PLAN=" + plan);
     for (auto& e : extra_env) env.push_back(e);
-    return testing::RunProcess(args, env);
+    return test_support::RunProcess(args, env);
   }
 
   size_t Launches() const {
     if (!PathExists(log)) return 0;
-    std::string text = testing::ReadFileOrDie(log);
+    std::string text = test_support::ReadFileOrDie(log);
     return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
   }
 };
 
 TEST(PrecompileCli, StaleThenFreshWithJson) {
   CliWorld w;
-  testing::ProcessResult r = w.Run({"--json", "-j", "2"});
+  test_support::ProcessResult r = w.Run({"--json", "-j", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  auto json = testing::ParseJson(r.out);
+  auto json = test_support::ParseJson(r.out);
   ASSERT_TRUE(json.has_value()) << r.out;
   EXPECT_TRUE((*json)["launched"].boolean);
   ASSERT_EQ((*json)["roots"].size(), 1u);
@@ -93,7 +93,7 @@ TEST(PrecompileCli, StaleThenFreshWithJson) {
   EXPECT_EQ(r.out.find('\033'), std::string::npos);
   EXPECT_EQ(w.Launches(), 1u);
 
-  testing::ProcessResult again = w.Run({});
+  test_support::ProcessResult again = w.Run({});
   EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
   EXPECT_NE(again.out.find("3 packages: 3 fresh"), std::string::npos) << again.out;
   EXPECT_EQ(w.Launches(), 1u);
@@ -103,7 +103,7 @@ TEST(PrecompileCli, FailureIsExitOneWithTheOutputTail) {
   CliWorld w;
   w.plan_lines.push_back("fail\t1");
   w.WritePlan();
-  testing::ProcessResult r = w.Run({"Foo"}, {"NO_COLOR=1"});
+  test_support::ProcessResult r = w.Run({"Foo"}, {"NO_COLOR=1"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("Foo: failed"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("ERROR: LoadError"), std::string::npos) << r.out;
@@ -113,9 +113,9 @@ TEST(PrecompileCli, TimeoutIsExitThree) {
   CliWorld w;
   w.plan_lines.push_back("sleep\t30");
   w.WritePlan();
-  testing::ProcessResult r = w.Run({"--timeout", "0.5", "--json"});
+  test_support::ProcessResult r = w.Run({"--timeout", "0.5", "--json"});
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
-  auto json = testing::ParseJson(r.out);
+  auto json = test_support::ParseJson(r.out);
   ASSERT_TRUE(json.has_value()) << r.out;
   EXPECT_TRUE((*json)["timed_out"].boolean);
   for (size_t i = 0; i < (*json)["packages"].size(); ++i) {
@@ -127,7 +127,7 @@ TEST(PrecompileCli, TimeoutIsExitThree) {
 // The stand-in julia's pid from the launch log, once it is written.
 pid_t LaunchedPid(const std::string& log) {
   if (!PathExists(log)) return 0;
-  std::string text = testing::ReadFileOrDie(log);
+  std::string text = test_support::ReadFileOrDie(log);
   size_t at = text.find("\tpid=");
   return at == std::string::npos ? 0 : static_cast<pid_t>(std::atol(text.c_str() + at + 5));
 }
@@ -175,15 +175,15 @@ TEST(PrecompileCli, SignalsAreForwardedToJuliaAndEndInTheShellsExitStatus) {
       julia = LaunchedPid(w.log);
       if (pid_t cli = julia ? ParentOf(julia) : 0; cli > 1) kill(cli, sig);
     });
-    testing::ProcessResult r = w.Run({"--json"});
+    test_support::ProcessResult r = w.Run({"--json"});
     signaller.join();
     ASSERT_GT(julia, 0) << "julia never started\n" << r.err;
     EXPECT_EQ(r.exit_code, 128 + sig) << "signal " << sig << "\n" << r.out << r.err;
-    auto json = testing::ParseJson(r.out);
+    auto json = test_support::ParseJson(r.out);
     ASSERT_TRUE(json.has_value()) << r.out;
     EXPECT_EQ((*json)["interrupted_by"].AsInt(), sig);
     EXPECT_TRUE(EventuallyGone(julia)) << "julia outlived the interrupted runner";
-    EXPECT_TRUE(EventuallyGone(std::stoi(testing::ReadFileOrDie(grandchild))));
+    EXPECT_TRUE(EventuallyGone(std::stoi(test_support::ReadFileOrDie(grandchild))));
     auto left = ListDir(JoinPath(w.s.depot(), "compiled/v" + w.s.MajorMinor()));
     ASSERT_TRUE(left.ok());
     for (const std::string& name : *left)

@@ -12,8 +12,8 @@
 namespace jlcache {
 namespace {
 
-using testing::RunProcess;
-using testing::Scenario;
+using test_support::RunProcess;
+using test_support::Scenario;
 
 BuildId Id(uint64_t lo) { return BuildId{0xfdfcfbfa5f3e2a1bull, lo}; }
 
@@ -22,16 +22,16 @@ TEST(ReprobeCli, UnseenCloneTargetsTriggerOneFreshProbe) {
   s.AddPackage("Foo");
   s.WriteEnvironment();
   // The caches of the Julia that tests/support/fake_julia impersonates.
-  testing::CompileOptions o;
+  test_support::CompileOptions o;
   o.git_branch = "release-1.11";
   o.git_commit = "4d2dcd0d60cb7868f9c38135e61a0f9c459f623e";
   o.required_modules = std::vector<RequiredModule>{
       {"Core", std::nullopt, Id(0xa1)}, {"Base", std::nullopt, Id(0xa2)}, {"Main", std::nullopt, Id(0xa3)}};
   auto cache = s.Compile("Foo", o);
   std::string bindir = s.dir().Join("fakejulia/bin");
-  testing::MakeDirsOrDie(bindir);
+  test_support::MakeDirsOrDie(bindir);
   std::string julia = bindir + "/julia";
-  testing::WriteFileOrDie(julia, testing::ReadFileOrDie(std::string(JLCACHE_SOURCE_DIR) +
+  test_support::WriteFileOrDie(julia, test_support::ReadFileOrDie(std::string(JLCACHE_SOURCE_DIR) +
                                                         "/tests/support/fake_julia"));
   ASSERT_EQ(::chmod(julia.c_str(), 0755), 0);
   std::string log = s.dir().Join("julia-runs.log");
@@ -45,7 +45,7 @@ TEST(ReprobeCli, UnseenCloneTargetsTriggerOneFreshProbe) {
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.out.find("clone_targets_unverifiable"), std::string::npos) << r.out;
   int runs = 0;
-  for (char c : testing::ReadFileOrDie(log)) runs += c == '\n';
+  for (char c : test_support::ReadFileOrDie(log)) runs += c == '\n';
   EXPECT_EQ(runs, 2);  // the first probe, and one re-probe
 
   // 2. Now julia accepts the blob: the cached probe lacks it, so jlcache
@@ -61,14 +61,14 @@ TEST(ReprobeCli, UnseenCloneTargetsTriggerOneFreshProbe) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("\"verdict\": \"fresh\""), std::string::npos) << r.out;
   runs = 0;
-  for (char c : testing::ReadFileOrDie(log)) runs += c == '\n';
+  for (char c : test_support::ReadFileOrDie(log)) runs += c == '\n';
   EXPECT_EQ(runs, 3);
 
   // 3. The accepted digest is cached now: no julia run at all.
   r = RunProcess(argv, env);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   runs = 0;
-  for (char c : testing::ReadFileOrDie(log)) runs += c == '\n';
+  for (char c : test_support::ReadFileOrDie(log)) runs += c == '\n';
   EXPECT_EQ(runs, 3);
 }
 

@@ -12,10 +12,10 @@
 namespace jlcache {
 namespace {
 
-using testing::RunProcess;
-using testing::Scenario;
+using test_support::RunProcess;
+using test_support::Scenario;
 
-testing::ProcessResult Cli(const Scenario& s, std::vector<std::string> args) {
+test_support::ProcessResult Cli(const Scenario& s, std::vector<std::string> args) {
   args.insert(args.begin(), JLCACHE_CLI_PATH);
   args.push_back("--runtime");
   args.push_back(s.WriteProfile());
@@ -38,7 +38,7 @@ TEST(StatusCli, JsonMatchesTheLibraryAndExitsOneWhenStale) {
   s.WriteSource("Greetings", "src/impl.jl", "greet() = \"changed\"\n");
   auto r = Cli(s, {"status", "--json"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  auto json = testing::ParseJson(r.out);
+  auto json = test_support::ParseJson(r.out);
   ASSERT_TRUE(json) << r.out;
   auto session = s.OpenSession();
   auto lib = session->Status();
@@ -69,7 +69,7 @@ TEST(StatusCli, NamedPackagesAndErrors) {
   s.AddCompiledChain();
   auto r = Cli(s, {"status", "Words", "--json"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  auto json = testing::ParseJson(r.out);
+  auto json = test_support::ParseJson(r.out);
   ASSERT_TRUE(json);
   EXPECT_EQ((*json)["packages"].size(), 1u);
   r = Cli(s, {"status", "NoSuchThing"});
@@ -78,7 +78,7 @@ TEST(StatusCli, NamedPackagesAndErrors) {
   r = Cli(s, {"status", "--bogus-flag"});
   EXPECT_EQ(r.exit_code, 2);
   // A broken profile is an error in the request.
-  testing::WriteFileOrDie(s.dir().Join("broken.toml"), "julia_version = [\n");
+  test_support::WriteFileOrDie(s.dir().Join("broken.toml"), "julia_version = [\n");
   r = RunProcess({JLCACHE_CLI_PATH, "status", "--runtime", s.dir().Join("broken.toml")}, s.CliEnv());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("broken.toml"), std::string::npos) << r.err;
@@ -96,7 +96,7 @@ TEST(WhyCli, ShowsTheChainThroughDependencies) {
   EXPECT_NE(r.out.find("Words's newest cache is stale because"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("impl.jl changed (size"), std::string::npos) << r.out;
   r = Cli(s, {"why", "Words", "--json"});
-  auto json = testing::ParseJson(r.out);
+  auto json = test_support::ParseJson(r.out);
   ASSERT_TRUE(json) << r.out;
   EXPECT_EQ((*json)["verdict"].str(), "stale");
   EXPECT_NE((*json)["summary"].str().find("Words is stale"), std::string::npos);

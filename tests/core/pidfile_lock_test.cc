@@ -20,10 +20,10 @@
 namespace jlcache {
 namespace {
 
-using testing::ReadFileOrDie;
-using testing::SetMtimeOrDie;
-using testing::TempDir;
-using testing::WriteFileOrDie;
+using test_support::ReadFileOrDie;
+using test_support::SetMtimeOrDie;
+using test_support::TempDir;
+using test_support::WriteFileOrDie;
 
 // A pid that certainly belonged to a process that has exited and been reaped.
 uint32_t DeadPid() {
@@ -78,7 +78,7 @@ TEST(PidfileFormat, UnreadableFileParsesAsZero) {
 
 TEST(PidfileLock, WritesPidAndHostWithoutNewlineReadOnlyAtRealPath) {
   TempDir dir;
-  testing::MakeDirsOrDie(dir.Join("real"));
+  test_support::MakeDirsOrDie(dir.Join("real"));
   ASSERT_EQ(::symlink(dir.Join("real").c_str(), dir.Join("link").c_str()), 0);
   auto lock = PidfileLock::TryAcquire(dir.Join("link/x.pidfile"), PidfileOptions{});
   ASSERT_TRUE(lock.ok()) << lock.status();

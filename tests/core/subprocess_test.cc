@@ -78,7 +78,7 @@ TEST(SubprocessTest, EnvironmentIsExactlyTheGivenOne) {
 }
 
 TEST(SubprocessTest, WorkingDirectoryAndStdinFromDevNull) {
-  testing::TempDir tmp;
+  test_support::TempDir tmp;
   auto o = Sh("pwd; cat; echo end");
   o.cwd = tmp.path();
   std::vector<std::string> lines;
@@ -109,7 +109,7 @@ pid_t WaitForPidFile(const std::string& path) {
 }
 
 TEST(SubprocessTest, InterruptIsForwardedToTheWholeGroup) {
-  testing::TempDir tmp;
+  test_support::TempDir tmp;
   std::string pidfile = tmp.Join("grandchild.pid");
   // The grandchild runs in the foreground of a subshell, so SIGTERM (not
   // ignored in background jobs, unlike SIGINT) reaches it through the group.
@@ -137,7 +137,7 @@ TEST(SubprocessTest, InterruptIsForwardedToTheWholeGroup) {
 // caller with SIGKILL once `pidfile` names the script's process, and says
 // whether that process is gone within a few seconds (killing it if not).
 bool ChildEndsWithKilledCaller(bool watchdog) {
-  testing::TempDir tmp;
+  test_support::TempDir tmp;
   std::string pidfile = tmp.Join("child.pid");
   pid_t caller = ::fork();
   if (caller == 0) {
@@ -179,7 +179,7 @@ TEST(SubprocessTest, WatchdogLetsAChildThatFinishedGoInPeace) {
 }
 
 TEST(SubprocessTest, TimeoutKillsTheWholeProcessGroup) {
-  testing::TempDir tmp;
+  test_support::TempDir tmp;
   std::string pidfile = tmp.Join("grandchild.pid");
   // The grandchild ignores nothing special; SIGTERM to the group ends both.
   auto o = Sh("sleep 60 & echo $! > " + pidfile + "; wait");
@@ -190,7 +190,7 @@ TEST(SubprocessTest, TimeoutKillsTheWholeProcessGroup) {
   EXPECT_TRUE(r->timed_out);
   EXPECT_FALSE(r->success());
   EXPECT_LT(r->elapsed_seconds, 10);
-  pid_t grandchild = std::stoi(testing::ReadFileOrDie(pidfile));
+  pid_t grandchild = std::stoi(test_support::ReadFileOrDie(pidfile));
   bool gone = false;
   for (int i = 0; i < 100 && !gone; ++i) {  // reaped by init shortly after
     gone = Gone(grandchild);
@@ -211,7 +211,7 @@ TEST(SubprocessTest, SigtermIgnoredMeansSigkillAfterGrace) {
 }
 
 TEST(SubprocessTest, LeftoverBackgroundProcessesAreKilledAfterExit) {
-  testing::TempDir tmp;
+  test_support::TempDir tmp;
   std::string pidfile = tmp.Join("bg.pid");
   // The leader exits at once; its background child keeps stdout open.
   auto o = Sh("sleep 60 & echo $! > " + pidfile + "; exit 0");
@@ -219,7 +219,7 @@ TEST(SubprocessTest, LeftoverBackgroundProcessesAreKilledAfterExit) {
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->success());
   EXPECT_LT(r->elapsed_seconds, 10);
-  pid_t bg = std::stoi(testing::ReadFileOrDie(pidfile));
+  pid_t bg = std::stoi(test_support::ReadFileOrDie(pidfile));
   bool gone = false;
   for (int i = 0; i < 100 && !gone; ++i) {
     gone = Gone(bg);

@@ -12,9 +12,9 @@
 namespace jlcache {
 namespace {
 
-using testing::DepotBuilder;
-using testing::TempDir;
-using testing::U;
+using test_support::DepotBuilder;
+using test_support::TempDir;
+using test_support::U;
 
 const Uuid kFoo = U("e7a1b3c5-2d4f-4a6b-8c9d-0e1f2a3b4c5d");
 
@@ -95,15 +95,15 @@ class CandidatesTest : public ::testing::Test {
  protected:
   std::string Write(DepotBuilder& b, const std::string& depot, const std::string& file, uint8_t flags,
                     int64_t mtime, const char* version) {
-    testing::PackageCacheSpec spec;
+    test_support::PackageCacheSpec spec;
     spec.layout = std::string(version) == "1.10.4" ? HeaderLayout::kA : HeaderLayout::kB;
     spec.julia_version = version;
     spec.name = "Foo";
     spec.uuid = kFoo;
     spec.flags = flags;
     spec.pkgimage = flags & 1;
-    std::string path = b.WriteCacheFile(depot, "Foo", file, testing::MakePackageCache(spec).bytes);
-    testing::SetMtimeOrDie(path, mtime, 0);
+    std::string path = b.WriteCacheFile(depot, "Foo", file, test_support::MakePackageCache(spec).bytes);
+    test_support::SetMtimeOrDie(path, mtime, 0);
     return path;
   }
   TempDir tmp;
@@ -119,8 +119,8 @@ TEST_F(CandidatesTest, FilterAndOrderPerVersion) {
     std::string mid_pkgimage = Write(b, d2, "Ao9PJ_ccccc.ji", 0xa3, 2000, v);
     // Not candidates: other slug, the .so, a directory named like a cache.
     Write(b, d1, "XXXXX_aaaaa.ji", 0xa3, 5000, v);
-    testing::WriteFileOrDie(d1 + "/compiled/" + b.MajorMinor() + "/Foo/Ao9PJ_aaaaa.so", "");
-    testing::MakeDirsOrDie(d1 + "/compiled/" + b.MajorMinor() + "/Foo/Ao9PJ_ddddd.ji");
+    test_support::WriteFileOrDie(d1 + "/compiled/" + b.MajorMinor() + "/Foo/Ao9PJ_aaaaa.so", "");
+    test_support::MakeDirsOrDie(d1 + "/compiled/" + b.MajorMinor() + "/Foo/Ao9PJ_ddddd.ji");
     auto env = Environment::Create(b.Profile(), b.Options({d1, d2}));
     ASSERT_TRUE(env.ok());
     auto c = (*env)->FindCacheCandidates(PkgId{kFoo, "Foo"});
@@ -166,8 +166,8 @@ TEST_F(CandidatesTest, PkgimagesOffOrForeignHeadersSortByMtimeOnly) {
 TEST_F(CandidatesTest, UuidLessPackagesUseNameDotJi) {
   DepotBuilder b(tmp.path(), "1.11.7");
   std::string d = b.AddDepot("d");
-  testing::WriteFileOrDie(d + "/compiled/v1.11/Script.ji", "x");
-  testing::WriteFileOrDie(d + "/compiled/v1.11/Script_x.ji", "x");
+  test_support::WriteFileOrDie(d + "/compiled/v1.11/Script.ji", "x");
+  test_support::WriteFileOrDie(d + "/compiled/v1.11/Script_x.ji", "x");
   auto env = Environment::Create(b.Profile(), b.Options({d}));
   auto got = (*env)->FindCacheCandidates(PkgId{std::nullopt, "Script"});
   ASSERT_TRUE(got.ok());

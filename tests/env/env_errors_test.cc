@@ -20,12 +20,12 @@
 namespace jlcache {
 namespace {
 
-using testing::DepotBuilder;
-using testing::ManifestBuilder;
-using testing::PackageSpec;
-using testing::Pkg;
-using testing::ProjectSpec;
-using testing::TempDir;
+using test_support::DepotBuilder;
+using test_support::ManifestBuilder;
+using test_support::PackageSpec;
+using test_support::Pkg;
+using test_support::ProjectSpec;
+using test_support::TempDir;
 
 constexpr uid_t kNobody = 65534;
 
@@ -91,7 +91,7 @@ TEST_F(EnvErrorsTest, NotInstalled) {
 }
 
 TEST_F(EnvErrorsTest, MissingManifest) {
-  testing::RemoveTreeOrDie(proj + "/Manifest.toml");
+  test_support::RemoveTreeOrDie(proj + "/Manifest.toml");
   auto env = Env(proj);
   auto loc = env->LocateByName("Example");
   EXPECT_EQ(KindOf(loc.status()), ErrorKind::kManifestMissing) << loc.status();
@@ -99,14 +99,14 @@ TEST_F(EnvErrorsTest, MissingManifest) {
 }
 
 TEST_F(EnvErrorsTest, BrokenProjectAndManifestTomlNameFileLineColumn) {
-  testing::WriteFileOrDie(proj + "/Manifest.toml", "manifest_format = \"2.0\"\n\n[[deps.Example]\nuuid = 1\n");
+  test_support::WriteFileOrDie(proj + "/Manifest.toml", "manifest_format = \"2.0\"\n\n[[deps.Example]\nuuid = 1\n");
   auto env = Env(proj);
   auto loc = env->Locate(PkgId{example.uuid, "Example"});
   ASSERT_FALSE(loc.ok());
   EXPECT_EQ(KindOf(loc.status()), ErrorKind::kToml);
   EXPECT_EQ(Message(loc.status()).substr(0, proj.size() + 17), proj + "/Manifest.toml:3:") << loc.status();
 
-  testing::WriteFileOrDie(proj + "/Project.toml", "[deps]\nExample = \"7876af07\nx\n");
+  test_support::WriteFileOrDie(proj + "/Project.toml", "[deps]\nExample = \"7876af07\nx\n");
   auto id = env->Identify("Example");
   ASSERT_FALSE(id.ok());
   EXPECT_EQ(KindOf(id.status()), ErrorKind::kToml);
@@ -117,7 +117,7 @@ TEST_F(EnvErrorsTest, BrokenProjectAndManifestTomlNameFileLineColumn) {
 }
 
 TEST_F(EnvErrorsTest, MalformedUuidInManifestIsAnError) {
-  testing::WriteFileOrDie(proj + "/Manifest.toml",
+  test_support::WriteFileOrDie(proj + "/Manifest.toml",
                           "manifest_format = \"2.0\"\n[[deps.Example]]\nuuid = \"not-a-uuid\"\n");
   auto env = Env(proj);
   auto loc = env->Locate(PkgId{example.uuid, "Example"});
@@ -136,8 +136,8 @@ TEST_F(EnvErrorsTest, SymlinkLoop) {
   EXPECT_EQ(KindOf(env.status()), ErrorKind::kSymlinkLoop) << env.status();
   // A package directory that is a loop.
   b->WritePackage(tmp.Join("dev/Dev"), Pkg("Dev", "3b5c2d1e-0f9a-4b8c-9d7e-6f5a4b3c2d1e"));
-  testing::RemoveTreeOrDie(d + "/packages");
-  testing::MakeDirsOrDie(d + "/packages/Example");
+  test_support::RemoveTreeOrDie(d + "/packages");
+  test_support::MakeDirsOrDie(d + "/packages/Example");
   ASSERT_EQ(::symlink((d + "/packages/Example/aqsx3").c_str(), (d + "/packages/Example/aqsx3").c_str()), 0);
   auto env2 = Env(proj);
   auto loc = env2->LocateByName("Example");
@@ -163,7 +163,7 @@ TEST_F(EnvErrorsTest, UnreadableDirectoriesAsAnUnprivilegedUser) {
             static_cast<int>(ErrorKind::kPermission));
   ::chmod((d + "/packages").c_str(), 0755);
   // The compiled/ directory of the package cannot be listed.
-  testing::MakeDirsOrDie(d + "/compiled/v1.11/Example");
+  test_support::MakeDirsOrDie(d + "/compiled/v1.11/Example");
   OpenUp(d + "/compiled");
   OpenUp(d + "/compiled/v1.11");
   ::chmod((d + "/compiled/v1.11/Example").c_str(), 0300);
@@ -172,7 +172,7 @@ TEST_F(EnvErrorsTest, UnreadableDirectoriesAsAnUnprivilegedUser) {
             }),
             static_cast<int>(ErrorKind::kPermission));
   // The environment directory itself is behind an unreadable directory.
-  testing::MakeDirsOrDie(tmp.Join("locked/env"));
+  test_support::MakeDirsOrDie(tmp.Join("locked/env"));
   ::chmod(tmp.Join("locked").c_str(), 0000);
   RuntimeProfile rt = b->Profile();
   ASSERT_TRUE(rt.AddString("load_path", tmp.Join("locked/env")).ok());

@@ -12,9 +12,9 @@
 namespace jlcache {
 namespace {
 
-using testing::DepotBuilder;
-using testing::ProjectSpec;
-using testing::TempDir;
+using test_support::DepotBuilder;
+using test_support::ProjectSpec;
+using test_support::TempDir;
 
 JuliaRules Rules(const char* v) { return *RulesFor(*JuliaVersion::Parse(v)); }
 
@@ -88,8 +88,8 @@ TEST(LoadPathTest, EmptyEntryAppendsMissingDefaults) {
 
 TEST(LoadPathTest, DotIsExpandedAtStartupAndDroppedWhenAbsent) {
   TempDir tmp;
-  testing::WriteFileOrDie(tmp.Join("proj/Project.toml"), "");
-  testing::MakeDirsOrDie(tmp.Join("proj/sub/deeper"));
+  test_support::WriteFileOrDie(tmp.Join("proj/Project.toml"), "");
+  test_support::MakeDirsOrDie(tmp.Join("proj/sub/deeper"));
   EXPECT_EQ(InitLoadPath(std::string("@.:@stdlib"), tmp.Join("proj/sub/deeper"), kHome),
             (V{tmp.Join("proj/Project.toml"), "@stdlib"}));
   EXPECT_EQ(InitLoadPath(std::string("@.:@stdlib"), tmp.path(), kHome), (V{"@stdlib"}));
@@ -97,9 +97,9 @@ TEST(LoadPathTest, DotIsExpandedAtStartupAndDroppedWhenAbsent) {
 
 TEST(CurrentProjectTest, JuliaProjectFirstAndStopsAtHome) {
   TempDir tmp;
-  testing::WriteFileOrDie(tmp.Join("a/Project.toml"), "");
-  testing::WriteFileOrDie(tmp.Join("a/JuliaProject.toml"), "");
-  testing::MakeDirsOrDie(tmp.Join("a/home/x"));
+  test_support::WriteFileOrDie(tmp.Join("a/Project.toml"), "");
+  test_support::WriteFileOrDie(tmp.Join("a/JuliaProject.toml"), "");
+  test_support::MakeDirsOrDie(tmp.Join("a/home/x"));
   EXPECT_EQ(CurrentProject(tmp.Join("a"), kHome), tmp.Join("a/JuliaProject.toml"));
   // The walk stops after checking the home directory.
   EXPECT_EQ(CurrentProject(tmp.Join("a/home/x"), tmp.Join("a/home")), std::nullopt);
@@ -153,7 +153,7 @@ TEST_F(EnvironmentPathsTest, ProjectFlagForms) {
   DepotBuilder b(tmp.path(), "1.11.7");
   std::string d = b.AddDepot("d");
   std::string proj = b.AddProject("work/proj", ProjectSpec{});
-  testing::MakeDirsOrDie(tmp.Join("work/proj/src/inner"));
+  test_support::MakeDirsOrDie(tmp.Join("work/proj/src/inner"));
   // --project=DIR: the directory's project file.
   auto e1 = Environment::Create(b.Profile(), b.Options({d}, proj));
   ASSERT_TRUE(e1.ok());
@@ -200,7 +200,7 @@ TEST_F(EnvironmentPathsTest, JuliaProjectVariableAndEmptyValue) {
 TEST_F(EnvironmentPathsTest, ExistingNonProjectPathsAreSkippedForActiveProject) {
   DepotBuilder b(tmp.path(), "1.11.7");
   std::string d = b.AddDepot("d");
-  testing::MakeDirsOrDie(tmp.Join("implicit"));
+  test_support::MakeDirsOrDie(tmp.Join("implicit"));
   std::string proj = b.AddProject("p", ProjectSpec{});
   RuntimeProfile rt = b.Profile();
   for (const char* e : {"@", "IMPL", "PROJ"})
@@ -241,7 +241,7 @@ TEST_F(EnvironmentPathsTest, ScriptEnvironmentSuffixRuleChangedIn1116) {
     DepotBuilder b(t.path(), v);
     std::string d = b.AddDepot("d");
     b.AddProject("app", ProjectSpec{});
-    testing::MakeDirsOrDie(t.Join("app/scripts/sub"));
+    test_support::MakeDirsOrDie(t.Join("app/scripts/sub"));
     auto o = b.Options({d}, "@script/sub");
     o.program_file = t.Join("app/scripts/run.jl");
     auto env = Environment::Create(b.Profile(), o);

@@ -17,13 +17,13 @@
 namespace jlcache {
 namespace {
 
-using testing::DepotBuilder;
-using testing::ManifestBuilder;
-using testing::PackageSpec;
-using testing::Pkg;
-using testing::ProjectSpec;
-using testing::TempDir;
-using testing::U;
+using test_support::DepotBuilder;
+using test_support::ManifestBuilder;
+using test_support::PackageSpec;
+using test_support::Pkg;
+using test_support::ProjectSpec;
+using test_support::TempDir;
+using test_support::U;
 
 const char* kExampleUuid = "7876af07-990d-54b4-ab0e-23690620f79a";
 const char* kExampleTree = "46e44e869b4d90b96bd8ed1fdcf32244fddfb6cc";
@@ -134,7 +134,7 @@ TEST_P(LocateTest, FourCharacterSlugIsTriedAfterFiveInEveryDepot) {
   ASSERT_TRUE(loc.ok());
   EXPECT_EQ(loc->entry_file, c + "/packages/Example/aqsx3/src/Example.jl");
   // Only the 4-char one left: it is used.
-  testing::RemoveTreeOrDie(c + "/packages");
+  test_support::RemoveTreeOrDie(c + "/packages");
   loc = e->Locate(PkgId{example.uuid, "Example"});
   ASSERT_TRUE(loc.ok());
   EXPECT_EQ(loc->entry_file, a + "/packages/Example/aqsx/src/Example.jl");
@@ -167,7 +167,7 @@ TEST_P(LocateTest, MissingTreeStopsTheSearchAndSaysNotInstalled) {
 }
 
 TEST_P(LocateTest, PathEntryWithoutSourceIsNotInstalled) {
-  testing::RemoveTreeOrDie(tmp.Join("dev/Dev/src"));
+  test_support::RemoveTreeOrDie(tmp.Join("dev/Dev/src"));
   auto loc = env->Locate(PkgId{dev.uuid, "Dev"});
   ASSERT_FALSE(loc.ok());
   EXPECT_EQ(KindOf(loc.status()), ErrorKind::kNotInstalled) << loc.status();
@@ -185,7 +185,7 @@ TEST(LocateVersionTest, ImplicitEnvironmentOrderChangedIn112) {
     std::string d = b.AddDepot("d");
     PackageSpec foo = Pkg("Foo", "e7a1b3c5-2d4f-4a6b-8c9d-0e1f2a3b4c5d");
     b.WritePackage(t.Join("pkgs/Foo"), foo);
-    testing::WriteFileOrDie(t.Join("pkgs/Foo.jl"), "module Foo end\n");
+    test_support::WriteFileOrDie(t.Join("pkgs/Foo.jl"), "module Foo end\n");
     RuntimeProfile rt = b.Profile();
     ASSERT_TRUE(rt.AddString("load_path", t.Join("pkgs")).ok());
     ASSERT_TRUE(rt.Validate().ok());
@@ -237,7 +237,7 @@ TEST(LocateVersionTest, EntryfileHonouredFrom112) {
     std::string d = b.AddDepot("d");
     PackageSpec foo = Pkg("Foo", "e7a1b3c5-2d4f-4a6b-8c9d-0e1f2a3b4c5d");
     b.WritePackage(t.Join("dev/Foo"), foo);
-    testing::WriteFileOrDie(t.Join("dev/Foo/lib/Main.jl"), "module Foo end\n");
+    test_support::WriteFileOrDie(t.Join("dev/Foo/lib/Main.jl"), "module Foo end\n");
     ProjectSpec ps;
     ps.deps = {{"Foo", foo.uuid}};
     ManifestBuilder m(2, v);
@@ -297,7 +297,7 @@ TEST(ManifestDiscoveryTest, NamesAndPriorities) {
     DepotBuilder b(t.path(), c.version);
     std::string d = b.AddDepot("d");
     std::string p = b.AddProject("p", ProjectSpec{});
-    for (const auto& f : c.files) testing::WriteFileOrDie(p + "/" + f, "manifest_format = \"2.0\"\n");
+    for (const auto& f : c.files) test_support::WriteFileOrDie(p + "/" + f, "manifest_format = \"2.0\"\n");
     auto env = MakeEnv(b, {d}, p);
     auto envs = env->Environments();
     ASSERT_TRUE(envs.ok());
@@ -313,13 +313,13 @@ TEST(ManifestDiscoveryTest, ManifestKeyWinsWhenTheFileExists) {
   ProjectSpec ps;
   ps.manifest = "../shared/Custom.toml";
   std::string p = b.AddProject("p", ps, ManifestBuilder(2));
-  testing::WriteFileOrDie(t.Join("shared/Custom.toml"), "manifest_format = \"2.0\"\n");
+  test_support::WriteFileOrDie(t.Join("shared/Custom.toml"), "manifest_format = \"2.0\"\n");
   auto env = MakeEnv(b, {d}, p);
   auto envs = env->Environments();
   ASSERT_TRUE(envs.ok());
   EXPECT_EQ((*envs)[0].manifest_file, t.Join("shared/Custom.toml"));
   // A manifest key naming a missing file falls back to the usual names.
-  testing::RemoveTreeOrDie(t.Join("shared"));
+  test_support::RemoveTreeOrDie(t.Join("shared"));
   envs = env->Environments();
   ASSERT_TRUE(envs.ok());
   EXPECT_EQ((*envs)[0].manifest_file, p + "/Manifest.toml");
@@ -468,16 +468,16 @@ TEST(IdentifyWhereTest, StdlibProjectFallbackFrom1112) {
 // The cache of Parent's extension ParentExt (triggered by Trig) in `depot`:
 // it names the extension's UUID and requires Parent and Trig.
 void WriteParentExtCache(DepotBuilder& b, const std::string& depot, const char* v,
-                         const Uuid& ext_uuid, const testing::PackageSpec& parent,
-                         const testing::PackageSpec& trig) {
-  testing::PackageCacheSpec spec;
+                         const Uuid& ext_uuid, const test_support::PackageSpec& parent,
+                         const test_support::PackageSpec& trig) {
+  test_support::PackageCacheSpec spec;
   spec.layout = std::string(v) == "1.10.4" ? HeaderLayout::kA : HeaderLayout::kB;
   spec.julia_version = v;
   spec.name = "ParentExt";
   spec.uuid = ext_uuid;
   spec.requires_ = {PkgId{parent.uuid, "Parent"}, PkgId{trig.uuid, "Trig"}};
   b.WriteCacheFile(depot, "ParentExt", PackageSlug(ext_uuid) + "_abcde.ji",
-                   testing::MakePackageCache(spec).bytes);
+                   test_support::MakePackageCache(spec).bytes);
 }
 
 class ExtensionTest : public ::testing::TestWithParam<const char*> {
@@ -539,8 +539,8 @@ TEST_P(ExtensionTest, LocatedFromTheParentsDirectory) {
   EXPECT_EQ(loc2->entry_file, tmp.Join("dev/Parent/ext/ParentExt/ParentExt.jl"));
   EXPECT_EQ(loc2->package_dir, tmp.Join("dev/Parent"));
   // The flat form ext/<E>.jl is used when ext/<E>/<E>.jl is absent.
-  testing::RemoveTreeOrDie(tmp.Join("dev/Parent/ext/ParentExt"));
-  testing::WriteFileOrDie(tmp.Join("dev/Parent/ext/ParentExt.jl"), "module ParentExt end\n");
+  test_support::RemoveTreeOrDie(tmp.Join("dev/Parent/ext/ParentExt"));
+  test_support::WriteFileOrDie(tmp.Join("dev/Parent/ext/ParentExt.jl"), "module ParentExt end\n");
   auto loc3 = env2->Locate(PkgId{ext_uuid, "ParentExt"});
   ASSERT_TRUE(loc3.ok());
   EXPECT_EQ(loc3->entry_file, tmp.Join("dev/Parent/ext/ParentExt.jl"));
@@ -576,15 +576,15 @@ namespace {
 // One Environment shared by several threads (the staleness engine's I/O
 // pool does this): same answers as a single thread, no data races.
 TEST(EnvironmentConcurrencyTest, ConcurrentReadersAgree) {
-  testing::TempDir t;
-  testing::DepotBuilder b(t.path(), "1.12.2");
+  test_support::TempDir t;
+  test_support::DepotBuilder b(t.path(), "1.12.2");
   std::string d = b.AddDepot("d");
-  testing::PackageSpec example = testing::Pkg("Example", kExampleUuid);
+  test_support::PackageSpec example = test_support::Pkg("Example", kExampleUuid);
   b.InstallRegistryPackage(d, example, kExampleTree);
-  testing::ProjectSpec ps;
+  test_support::ProjectSpec ps;
   ps.deps = {{"Example", example.uuid}};
   ps.extra_toml = "[preferences.Example]\nmode = \"x\"\n";
-  testing::ManifestBuilder m(2, "1.12.2");
+  test_support::ManifestBuilder m(2, "1.12.2");
   m.Tree(example, kExampleTree);
   std::string p = b.AddProject("p", ps, m);
   auto env = MakeEnv(b, {d}, p);
@@ -611,8 +611,8 @@ TEST(EnvironmentConcurrencyTest, ConcurrentReadersAgree) {
 }
 
 TEST(LocateVersionTest, NamedEnvironmentIsNamedNotCreatedEvenOn114) {
-  testing::TempDir t;
-  testing::DepotBuilder b(t.path(), "1.14.0-DEV");
+  test_support::TempDir t;
+  test_support::DepotBuilder b(t.path(), "1.14.0-DEV");
   std::string d = b.AddDepot("d");
   auto env = MakeEnv(b, {d});
   ASSERT_TRUE(env);
@@ -632,16 +632,16 @@ namespace {
 // 1.10 only knows packages by their own name there.
 TEST(LocateVersionTest, ImplicitEnvironmentKnowsExtensionsFrom111) {
   for (const char* v : {"1.10.4", "1.11.0"}) {
-    testing::TempDir t;
-    testing::DepotBuilder b(t.path(), v);
+    test_support::TempDir t;
+    test_support::DepotBuilder b(t.path(), v);
     std::string d = b.AddDepot("d");
-    testing::PackageSpec trig = testing::Pkg("Trig", "44444444-4444-4444-8444-444444444444");
-    testing::PackageSpec parent = testing::Pkg("Parent", "66666666-6666-4666-8666-666666666666");
+    test_support::PackageSpec trig = test_support::Pkg("Trig", "44444444-4444-4444-8444-444444444444");
+    test_support::PackageSpec parent = test_support::Pkg("Parent", "66666666-6666-4666-8666-666666666666");
     parent.weakdeps = {{"Trig", trig.uuid}};
     parent.extensions = {{"ParentExt", {"Trig"}}};
     b.WritePackage(t.Join("pkgs/Parent"), parent);
     b.WritePackage(t.Join("pkgs/Trig"), trig);
-    const Uuid ext_uuid = testing::U("77777777-7777-5777-8777-777777777777");
+    const Uuid ext_uuid = test_support::U("77777777-7777-5777-8777-777777777777");
     WriteParentExtCache(b, d, v, ext_uuid, parent, trig);
     RuntimeProfile rt = b.Profile();
     ASSERT_TRUE(rt.AddString("load_path", t.Join("pkgs")).ok());

@@ -12,10 +12,10 @@
 namespace jlcache {
 namespace {
 
-using testing::DepotBuilder;
-using testing::ProjectSpec;
-using testing::TempDir;
-using testing::U;
+using test_support::DepotBuilder;
+using test_support::ProjectSpec;
+using test_support::TempDir;
+using test_support::U;
 
 const Uuid kFoo = U("e7a1b3c5-2d4f-4a6b-8c9d-0e1f2a3b4c5d");
 

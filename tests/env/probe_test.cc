@@ -19,7 +19,7 @@
 namespace jlcache {
 namespace {
 
-using testing::TempDir;
+using test_support::TempDir;
 
 const std::string kFakeJulia = std::string(JLCACHE_SOURCE_DIR) + "/tests/support/fake_julia";
 
@@ -27,10 +27,10 @@ class ProbeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     julia = tmp.Join("julia-1.11.7/bin/julia");
-    testing::WriteFileOrDie(julia, testing::ReadFileOrDie(kFakeJulia));
+    test_support::WriteFileOrDie(julia, test_support::ReadFileOrDie(kFakeJulia));
     ASSERT_EQ(::chmod(julia.c_str(), 0755), 0);
-    testing::MakeDirsOrDie(tmp.Join("julia-1.11.7/share/julia/stdlib/v1.11"));
-    testing::MakeDirsOrDie(tmp.Join("home"));
+    test_support::MakeDirsOrDie(tmp.Join("julia-1.11.7/share/julia/stdlib/v1.11"));
+    test_support::MakeDirsOrDie(tmp.Join("home"));
     depot = tmp.Join("depot");
     options.julia = julia;
     options.env = {{"HOME", tmp.Join("home")},
@@ -50,7 +50,7 @@ class ProbeTest : public ::testing::Test {
 };
 
 TEST(ProbeScriptTest, EmbeddedScriptIsTheJuliaFile) {
-  std::string file = testing::ReadFileOrDie(std::string(JLCACHE_SOURCE_DIR) + "/lib/env/probe_script.jl");
+  std::string file = test_support::ReadFileOrDie(std::string(JLCACHE_SOURCE_DIR) + "/lib/env/probe_script.jl");
   EXPECT_EQ(std::string(ProbeScript()), file)
       << "the build must embed lib/env/probe_script.jl verbatim (lib/env/probe_script.cc.in)";
 }
@@ -92,7 +92,7 @@ TEST_F(ProbeTest, RunsJuliaOnceThenUsesTheCache) {
   EXPECT_EQ(again->profile.ToToml(true), p.ToToml(true));
 
   // A changed binary (new mtime) is a new key: probed again.
-  testing::SetMtimeOrDie(julia, 1700000000, 0);
+  test_support::SetMtimeOrDie(julia, 1700000000, 0);
   auto third = ProbeJulia(options);
   ASSERT_TRUE(third.ok());
   EXPECT_FALSE(third->from_cache);
@@ -130,9 +130,9 @@ TEST_F(ProbeTest, ConcurrentFirstProbesRunJuliaOnce) {
 TEST_F(ProbeTest, ADeadProbersLockIsTakenOver) {
   auto cache = ProbeCachePath(julia, options.env);
   ASSERT_TRUE(cache.has_value());
-  testing::MakeDirsOrDie(DirName(*cache));
-  testing::WriteFileOrDie(*cache + ".pidfile", "0 " + LocalHostName());
-  testing::SetMtimeOrDie(*cache + ".pidfile", 1700000000, 0);
+  test_support::MakeDirsOrDie(DirName(*cache));
+  test_support::WriteFileOrDie(*cache + ".pidfile", "0 " + LocalHostName());
+  test_support::SetMtimeOrDie(*cache + ".pidfile", 1700000000, 0);
   auto r = ProbeJulia(options);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_FALSE(r->from_cache);
@@ -247,12 +247,12 @@ TEST_F(ProbeTest, FoundByNameOnPath) {
 }
 
 TEST_F(ProbeTest, PreferenceHashesCarryTheSourcesDigest) {
-  using testing::ProjectSpec;
+  using test_support::ProjectSpec;
   const Uuid foo = *Uuid::Parse("e7a1b3c5-2d4f-4a6b-8c9d-0e1f2a3b4c5d");
   ProjectSpec ps;
   ps.deps = {{"Foo", foo}};
   ps.extra_toml = "[preferences.Foo]\nmode = \"fast\"\n";
-  testing::WriteFileOrDie(tmp.Join("proj/Project.toml"), testing::RenderProject(ps));
+  test_support::WriteFileOrDie(tmp.Join("proj/Project.toml"), test_support::RenderProject(ps));
   options.project = tmp.Join("proj");
   options.env["FAKE_JULIA_PREFHASH"] = foo.ToString() + ":0x8000000000000123:mode,other";
   auto r = ProbeJulia(options);
@@ -270,7 +270,7 @@ TEST_F(ProbeTest, PreferenceHashesCarryTheSourcesDigest) {
   ASSERT_TRUE(env.ok()) << env.status();
   EXPECT_EQ((*env)->RecordedPreferencesHash(foo, {"mode", "other"}), 0x8000000000000123ULL);
   // ...until a preference source changes.
-  testing::WriteFileOrDie(tmp.Join("proj/LocalPreferences.toml"), "[Foo]\nmode = \"slow\"\n");
+  test_support::WriteFileOrDie(tmp.Join("proj/LocalPreferences.toml"), "[Foo]\nmode = \"slow\"\n");
   EXPECT_EQ((*env)->RecordedPreferencesHash(foo, {"mode", "other"}), std::nullopt);
 }
 

@@ -10,7 +10,7 @@
 namespace jlcache {
 namespace {
 
-using testing::TempDir;
+using test_support::TempDir;
 
 // The example of the issue, verbatim.
 const char* kExample = R"(julia_version = "1.11.7"
@@ -202,7 +202,7 @@ TEST(RuntimeProfileTest, SettersCheckFormsAndValidateChecksCompleteness) {
 TEST(TomlCacheTest, MemoizesByStatAndReparsesOnChange) {
   TempDir tmp;
   std::string f = tmp.Join("a.toml");
-  testing::WriteFileOrDie(f, "x = 1\n");
+  test_support::WriteFileOrDie(f, "x = 1\n");
   TomlCache cache;
   auto a = cache.Get(f);
   ASSERT_TRUE(a.ok());
@@ -211,14 +211,14 @@ TEST(TomlCacheTest, MemoizesByStatAndReparsesOnChange) {
   EXPECT_EQ(a->get(), b->get());
   EXPECT_EQ(cache.parses(), 1u);
   EXPECT_EQ(cache.hits(), 1u);
-  testing::WriteFileOrDie(f, "x = 22\n");  // size changes
+  test_support::WriteFileOrDie(f, "x = 22\n");  // size changes
   auto c = cache.Get(f);
   ASSERT_TRUE(c.ok());
   EXPECT_EQ((*c)->table["x"].value<int64_t>(), 22);
   EXPECT_EQ(cache.parses(), 2u);
   // Same size, new mtime.
-  testing::WriteFileOrDie(f, "x = 33\n");
-  testing::SetMtimeOrDie(f, 12345, 678);
+  test_support::WriteFileOrDie(f, "x = 33\n");
+  test_support::SetMtimeOrDie(f, 12345, 678);
   auto d = cache.Get(f);
   ASSERT_TRUE(d.ok());
   EXPECT_EQ((*d)->table["x"].value<int64_t>(), 33);
@@ -228,7 +228,7 @@ TEST(TomlCacheTest, ErrorsByKind) {
   TempDir tmp;
   TomlCache cache;
   std::string f = tmp.Join("bad.toml");
-  testing::WriteFileOrDie(f, "a = 1\n[b\nc = 2\n");
+  test_support::WriteFileOrDie(f, "a = 1\n[b\nc = 2\n");
   auto bad = cache.Get(f);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(KindOf(bad.status()), ErrorKind::kToml);

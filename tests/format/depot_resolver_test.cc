@@ -140,10 +140,10 @@ TEST(DepotResolverTest, UniformResolutionNeedsNoSourceList) {
 }
 
 TEST(DepotResolverTest, RewritesInPlaceAgainstTheRealFilesystem) {
-  testing::TempDir dir;
+  test_support::TempDir dir;
   const std::string d1 = dir.Join("d1"), d2 = dir.Join("d2");
-  testing::WriteFileOrDie(d2 + "/packages/Foo/x/src/Foo.jl", "module Foo end");
-  testing::MakeDirsOrDie(d1 + "/data/dir");
+  test_support::WriteFileOrDie(d2 + "/packages/Foo/x/src/Foo.jl", "module Foo end");
+  test_support::MakeDirsOrDie(d1 + "/data/dir");
   CacheHeader h = Header({Inc("@depot/packages/Foo/x/src/Foo.jl"),
                           Inc("@depot/data/dir", IncludeKind::kIncludeDependency)});
   ResolveDepotPaths(&h, {d1, d2});
@@ -159,9 +159,9 @@ TEST(NativeLibraryTest, PathAndCrcCheck) {
   EXPECT_EQ(DlextForOs("Linux"), "so");
   EXPECT_EQ(DlextForOs("FreeBSD"), "so");
 
-  testing::TempDir dir;
+  test_support::TempDir dir;
   const std::string so = dir.Join("a.so");
-  testing::WriteFileOrDie(so, "123456789");
+  test_support::WriteFileOrDie(so, "123456789");
   CacheHeader h;
   h.pkgimage_crc = 0xE3069283;  // crc32c("123456789")
   EXPECT_TRUE(*NativeLibraryMatches(h, so));

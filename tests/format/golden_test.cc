@@ -23,7 +23,7 @@ constexpr uint32_t kFooTextCrc = 0xB0607D48;  // spec 11.1
 
 std::string LoadHex(const std::string& name) {
   std::string text =
-      testing::ReadFileOrDie(std::string(JLCACHE_SOURCE_DIR) + "/tests/format/golden/" + name);
+      test_support::ReadFileOrDie(std::string(JLCACHE_SOURCE_DIR) + "/tests/format/golden/" + name);
   std::istringstream in(text);
   std::string line, bytes;
   while (std::getline(in, line)) {
@@ -111,7 +111,7 @@ const std::string kBlob = "[e7a1b3c5-2d4f-4a6b-8c9d-0e1f2a3b4c5d]\nmode = \"fast
 struct Golden {
   std::string file;
   CacheHeader header;      // hand-written
-  testing::CacheBody body;
+  test_support::CacheBody body;
   // Hand-computed offsets the reader must report.
   uint64_t totbytes;
   int64_t srctextpos;
@@ -128,7 +128,7 @@ std::vector<Golden> Goldens() {
     h.preference_names = std::vector<std::string>{"mode"};
     h.preferences_hash = 0x1122334455667788ULL;
     h.clone_targets = LegacyGeneric();
-    testing::CacheBody b;
+    test_support::CacheBody b;
     b.source_texts["/d/Foo/src/Foo.jl"] = kFooText;
     out.push_back({"A.hex", h, b, 105, 497, 563, 0x6a4698a6});
   }
@@ -143,7 +143,7 @@ std::vector<Golden> Goldens() {
     h.preferences_hash = 0;
     h.required_modules[0].build_id.lo = 0x1111111111111111ULL;
     h.clone_targets = LegacyGeneric();
-    testing::CacheBody b;
+    test_support::CacheBody b;
     b.source_texts[kDepotFoo] = kFooText;
     out.push_back({"B.hex", h, b, 144, 0x246, 667, 0x982C0410});
   }
@@ -153,7 +153,7 @@ std::vector<Golden> Goldens() {
     h.dependency_order = {{false, 0}, {true, 0}, {false, 1}};
     h.preferences_blob = "";
     h.clone_targets = LegacyGeneric();
-    testing::CacheBody b;
+    test_support::CacheBody b;
     b.source_texts[kDepotFoo] = kFooText;
     out.push_back({"Bprime.hex", h, b, 173, 569, 654, 0x3e098970});
   }
@@ -164,7 +164,7 @@ std::vector<Golden> Goldens() {
     h.dependency_order = {{false, 0}, {true, 0}, {false, 1}};
     h.preferences_blob = kBlob;
     h.clone_targets = CpufeaturesGeneric();
-    testing::CacheBody b;
+    test_support::CacheBody b;
     b.source_texts[kDepotFoo] = kFooText;
     out.push_back({"C13c.hex", h, b, 226, 603, 688, 0x358db887});
   }
@@ -179,7 +179,7 @@ std::vector<Golden> Goldens() {
     h.preferences_blob = kBlob;
     h.required_modules = SpecRequired(true);
     h.clone_targets = CpufeaturesGeneric();
-    testing::CacheBody b;
+    test_support::CacheBody b;
     b.source_texts[kDepotFoo] = kFooText;
     b.heap = "HEAPHEAPHEAPHEAP";
     out.push_back({"C15.hex", h, b, 226, 656, 741, 0x4b0c81b9});
@@ -222,7 +222,7 @@ TEST(GoldenTest, EveryLayoutDecodesAndReencodesExactly) {
     EXPECT_TRUE(got->crc_ok);
 
     // The reader's header is the hand-written one plus what Julia computes.
-    testing::WrittenCache w = testing::WriteCacheFile(g.header, g.body);
+    test_support::WrittenCache w = test_support::WriteCacheFile(g.header, g.body);
     EXPECT_EQ(CacheHeaderToJson(*got, true), CacheHeaderToJson(w.header, true));
     EXPECT_TRUE(*got == w.header);
     // The writer reproduces the dump byte for byte.

@@ -13,9 +13,9 @@
 namespace jlcache {
 namespace {
 
-using testing::CacheBody;
-using testing::WriteCacheFile;
-using testing::WrittenCache;
+using test_support::CacheBody;
+using test_support::WriteCacheFile;
+using test_support::WrittenCache;
 
 const std::vector<HeaderLayout> kAllLayouts = {
     HeaderLayout::kA,    HeaderLayout::kB,    HeaderLayout::kBPrime, HeaderLayout::kC13a,
@@ -30,7 +30,7 @@ CacheHeader RichHeader(HeaderLayout layout, bool pkgimage) {
   h.pointer_size = 8;
   h.os = "Linux";
   h.arch = "x86_64";
-  h.julia_version = testing::DefaultJuliaVersion(layout);
+  h.julia_version = test_support::DefaultJuliaVersion(layout);
   h.git_branch = "release-x";
   h.git_commit = "0123456789abcdef0123456789abcdef01234567";
   h.checksum = FormatVersionOf(layout) == 15 ? 0x99aabbccu : 0xfafbfcfd11223344ULL;
@@ -84,11 +84,11 @@ CacheHeader RichHeader(HeaderLayout layout, bool pkgimage) {
     h.preference_names = std::vector<std::string>{"mode", "level"};
     h.preferences_hash = 0x1122334455667788ULL;
   }
-  h.required_modules = testing::DefaultSysimageModules();
+  h.required_modules = test_support::DefaultSysimageModules();
   h.required_modules.push_back(
       {"Bar", U("5b2c8d41-9e3f-4c7a-b1d6-2f8e4a9c0d13"), BuildId{0xfafbfcfd55667788ULL, 0x0fedcba987654321ULL}});
   if (pkgimage)
-    h.clone_targets = testing::GenericCloneTargets(testing::CloneTargetEncodingOf(layout), h.arch);
+    h.clone_targets = test_support::GenericCloneTargets(test_support::CloneTargetEncodingOf(layout), h.arch);
   h.pkgimage_crc = pkgimage ? 0x89abcdefu : 0;
   return h;
 }
@@ -157,14 +157,14 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(RoundTripTest, PackageCacheHelperRoundTrips) {
   for (HeaderLayout layout : kAllLayouts) {
-    testing::PackageCacheSpec spec;
+    test_support::PackageCacheSpec spec;
     spec.layout = layout;
     spec.uuid = U("e7a1b3c5-2d4f-4a6b-8c9d-0e1f2a3b4c5d");
-    spec.files = {testing::EntryFile("/p/Foo/src/Foo.jl", "module Foo\nend\n", 1.5),
-                  testing::IncludedFile("/p/Foo/src/a.jl", "f() = 1\n", 2.5, {"Sub"}),
-                  testing::DependencyFile("/p/Foo/data.txt", "xyz", false, 3.5)};
+    spec.files = {test_support::EntryFile("/p/Foo/src/Foo.jl", "module Foo\nend\n", 1.5),
+                  test_support::IncludedFile("/p/Foo/src/a.jl", "f() = 1\n", 2.5, {"Sub"}),
+                  test_support::DependencyFile("/p/Foo/data.txt", "xyz", false, 3.5)};
     spec.requires_ = {PkgId{U("5b2c8d41-9e3f-4c7a-b1d6-2f8e4a9c0d13"), "Bar"}};
-    WrittenCache w = testing::MakePackageCache(spec);
+    WrittenCache w = test_support::MakePackageCache(spec);
     absl::StatusOr<CacheHeader> out = ParseCacheHeader(w.bytes);
     ASSERT_TRUE(out.ok()) << LayoutName(layout) << ": " << Message(out.status());
     EXPECT_TRUE(*out == w.header) << LayoutName(layout);

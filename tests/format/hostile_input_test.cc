@@ -15,8 +15,8 @@
 namespace jlcache {
 namespace {
 
-using testing::PackageCacheSpec;
-using testing::WrittenCache;
+using test_support::PackageCacheSpec;
+using test_support::WrittenCache;
 
 const std::vector<HeaderLayout> kAllLayouts = {
     HeaderLayout::kA,    HeaderLayout::kB,    HeaderLayout::kBPrime, HeaderLayout::kC13a,
@@ -29,24 +29,24 @@ WrittenCache BigCache(HeaderLayout layout) {
   spec.uuid = *Uuid::Parse("e7a1b3c5-2d4f-4a6b-8c9d-0e1f2a3b4c5d");
   spec.pkgimage = static_cast<int>(layout) % 2 == 0;
   spec.flags = spec.pkgimage ? 0xa3 : 0xa2;
-  spec.files.push_back(testing::EntryFile("/p/Foo/src/Foo.jl", std::string(1200, 'x'), 1.0));
+  spec.files.push_back(test_support::EntryFile("/p/Foo/src/Foo.jl", std::string(1200, 'x'), 1.0));
   for (int i = 0; i < 6; ++i)
-    spec.files.push_back(testing::IncludedFile("/p/Foo/src/f" + std::to_string(i) + ".jl",
+    spec.files.push_back(test_support::IncludedFile("/p/Foo/src/f" + std::to_string(i) + ".jl",
                                                std::string(150 + i, 'a' + i), 2.0 + i,
                                                i % 2 ? std::vector<std::string>{"Sub"}
                                                      : std::vector<std::string>{}));
-  spec.files.push_back(testing::DependencyFile("/p/Foo/data.bin", "zz", false, 9.0));
+  spec.files.push_back(test_support::DependencyFile("/p/Foo/data.bin", "zz", false, 9.0));
   spec.requires_ = {PkgId{*Uuid::Parse("5b2c8d41-9e3f-4c7a-b1d6-2f8e4a9c0d13"), "Bar"},
                     PkgId{std::nullopt, "Baz"}};
   spec.preference_names = {"a", "bb"};
   spec.preferences_hash = 77;
   spec.preferences_blob = "[x]\ny = 1\n";
-  spec.required_modules = testing::DefaultSysimageModules();
+  spec.required_modules = test_support::DefaultSysimageModules();
   for (int i = 0; i < 30; ++i)
     spec.required_modules.push_back(
         {"Std" + std::to_string(i), Uuid{0x1000u + i, 0x2000u + i}, BuildId{0xfdfcfbfa00000001ULL, uint64_t(i)}});
   spec.heap = std::string(700, '\x42');
-  WrittenCache w = testing::MakePackageCache(spec);
+  WrittenCache w = test_support::MakePackageCache(spec);
   return w;
 }
 
@@ -108,7 +108,7 @@ INSTANTIATE_TEST_SUITE_P(AllLayouts, DamageTest, ::testing::ValuesIn(kAllLayouts
                          });
 
 TEST(DamageTest, RealPlainCacheSurvivesEveryTruncationAndFlip) {
-  const std::string original = testing::ReadFileOrDie(
+  const std::string original = test_support::ReadFileOrDie(
       std::string(JLCACHE_SOURCE_DIR) +
       "/tests/fixtures/julia-1.10.4/depot-plain/compiled/v1.10/Ay/sULHP_aYN2H.ji");
   ASSERT_GE(original.size(), 4096u);
@@ -117,7 +117,7 @@ TEST(DamageTest, RealPlainCacheSurvivesEveryTruncationAndFlip) {
 
 // The specification's example (layout B, 667 bytes; offsets from its table).
 std::string SpecExample() {
-  std::string text = testing::ReadFileOrDie(std::string(JLCACHE_SOURCE_DIR) +
+  std::string text = test_support::ReadFileOrDie(std::string(JLCACHE_SOURCE_DIR) +
                                             "/tests/format/golden/B.hex");
   std::string bytes;
   size_t pos = 0;
@@ -179,10 +179,10 @@ TEST(HostileLengthTest, HugeAndNegativeLengthsAreRejectedWithoutAllocating) {
   for (const Case& c : cases) {
     std::string b = good;
     if (c.width == 4)
-      testing::PatchU32(b, c.offset, static_cast<uint32_t>(c.value));
+      test_support::PatchU32(b, c.offset, static_cast<uint32_t>(c.value));
     else
-      testing::PatchU64(b, c.offset, c.value);
-    testing::RecomputeFileCrc(b);
+      test_support::PatchU64(b, c.offset, c.value);
+    test_support::RecomputeFileCrc(b);
     absl::Status s = ParseError(b);
     EXPECT_EQ(KindOf(s), ErrorKind::kCorruptCache) << c.expect << ": " << s;
     EXPECT_NE(Message(s).find(c.expect), std::string_view::npos)
@@ -219,10 +219,10 @@ TEST(UnsupportedTest, UnknownFormatsAndLinesAreClearErrors) {
   EXPECT_EQ(KindOf(ParseError(with_format(13))), ErrorKind::kUnsupported);
 
   for (const char* v : {"1.8.5", "1.15.0-DEV", "2.0.0"}) {
-    testing::PackageCacheSpec spec;
+    test_support::PackageCacheSpec spec;
     spec.layout = HeaderLayout::kB;
     spec.julia_version = v;
-    absl::Status s = ParseError(testing::MakePackageCache(spec).bytes);
+    absl::Status s = ParseError(test_support::MakePackageCache(spec).bytes);
     EXPECT_EQ(KindOf(s), ErrorKind::kUnsupported) << v << ": " << s;
   }
   std::string be = good;
@@ -232,11 +232,11 @@ TEST(UnsupportedTest, UnknownFormatsAndLinesAreClearErrors) {
 }
 
 TEST(UnsupportedTest, Format15SystemImageIsNotAPackageCache) {
-  testing::PackageCacheSpec spec;
+  test_support::PackageCacheSpec spec;
   spec.layout = HeaderLayout::kC15;
-  CacheHeader h = testing::PackageHeader(spec);
+  CacheHeader h = test_support::PackageHeader(spec);
   h.ji_flags = 0;
-  absl::Status s = ParseError(testing::WriteCacheFile(h, testing::PackageBody(spec)).bytes);
+  absl::Status s = ParseError(test_support::WriteCacheFile(h, test_support::PackageBody(spec)).bytes);
   EXPECT_EQ(KindOf(s), ErrorKind::kUnsupported) << s;
 }
 
@@ -274,15 +274,15 @@ TEST(LayoutByValidationTest, VersionsNobodyInspectedAreDecidedByTotbytes) {
       {"1.13.0-beta2", HeaderLayout::kBPrime, false},
   };
   for (const Case& c : cases) {
-    testing::PackageCacheSpec spec;
+    test_support::PackageCacheSpec spec;
     spec.layout = c.written;
     spec.julia_version = c.version;
-    spec.files = {testing::EntryFile("/p/Foo.jl", "module Foo end", 1.0),
-                  testing::DependencyFile("/p/x", "", false, 2.0)};
+    spec.files = {test_support::EntryFile("/p/Foo.jl", "module Foo end", 1.0),
+                  test_support::DependencyFile("/p/x", "", false, 2.0)};
     spec.preference_names = {"k"};
     spec.preferences_hash = 5;
     spec.preferences_blob = "blob";
-    WrittenCache w = testing::MakePackageCache(spec);
+    WrittenCache w = test_support::MakePackageCache(spec);
     absl::StatusOr<CacheHeader> h = ParseCacheHeader(w.bytes);
     SCOPED_TRACE(std::string(c.version) + " written as " + std::string(LayoutName(c.written)));
     if (!c.ok) {
@@ -297,10 +297,10 @@ TEST(LayoutByValidationTest, VersionsNobodyInspectedAreDecidedByTotbytes) {
 }
 
 TEST(CrcTest, ADamagedHeapStillParsesButFailsItsCrc) {
-  testing::PackageCacheSpec spec;
+  test_support::PackageCacheSpec spec;
   spec.layout = HeaderLayout::kA;
   spec.pkgimage = false;
-  WrittenCache w = testing::MakePackageCache(spec);
+  WrittenCache w = test_support::MakePackageCache(spec);
   std::string b = w.bytes;
   b[w.header.datastartpos + 3] ^= 1;
   absl::StatusOr<CacheHeader> h = ParseCacheHeader(b);
@@ -383,7 +383,7 @@ INSTANTIATE_TEST_SUITE_P(AllLayouts, HeaderOnlyTest, ::testing::ValuesIn(kAllLay
                          });
 
 TEST(HeaderOnlyTest, RealCacheAgreesAtEveryPrefix) {
-  const std::string original = testing::ReadFileOrDie(
+  const std::string original = test_support::ReadFileOrDie(
       std::string(JLCACHE_SOURCE_DIR) +
       "/tests/fixtures/julia-1.10.4/depot-plain/compiled/v1.10/Ay/sULHP_aYN2H.ji");
   for (size_t n = 0; n + 8 <= original.size(); n += 7)
@@ -391,23 +391,23 @@ TEST(HeaderOnlyTest, RealCacheAgreesAtEveryPrefix) {
 }
 
 TEST(HeaderOnlyTest, FilesOfEverySizeReadAsTheirHeader) {
-  testing::TempDir dir;
+  test_support::TempDir dir;
   for (size_t sources : {size_t{1}, size_t{40}, size_t{900}}) {
     // 900 includes with long paths make a header past the first 8 KiB read;
     // the source text keeps every file longer than the second, 128 KiB, read.
-    testing::PackageCacheSpec spec;
+    test_support::PackageCacheSpec spec;
     spec.layout = HeaderLayout::kB;
     spec.uuid = *Uuid::Parse("e7a1b3c5-2d4f-4a6b-8c9d-0e1f2a3b4c5d");
     spec.files.push_back(
-        testing::EntryFile("@depot/packages/Foo/abcde/src/Foo.jl", std::string(300000, 'x')));
+        test_support::EntryFile("@depot/packages/Foo/abcde/src/Foo.jl", std::string(300000, 'x')));
     for (size_t i = 1; i < sources; ++i)
-      spec.files.push_back(testing::IncludedFile(
+      spec.files.push_back(test_support::IncludedFile(
           "@depot/packages/Foo/abcde/src/a/rather/deep/directory/file" + std::to_string(i) + ".jl",
           "y"));
-    spec.required_modules = testing::DefaultSysimageModules();
-    WrittenCache w = testing::MakePackageCache(spec);
+    spec.required_modules = test_support::DefaultSysimageModules();
+    WrittenCache w = test_support::MakePackageCache(spec);
     const std::string path = dir.Join("Foo" + std::to_string(sources) + ".ji");
-    testing::WriteFileOrDie(path, w.bytes);
+    test_support::WriteFileOrDie(path, w.bytes);
     absl::StatusOr<CacheHeader> h = ReadCacheHeaderOnly(path);
     ASSERT_TRUE(h.ok()) << h.status();
     EXPECT_EQ(h->extent, HeaderExtent::kHeaderOnly) << sources;
@@ -417,18 +417,18 @@ TEST(HeaderOnlyTest, FilesOfEverySizeReadAsTheirHeader) {
     }
   }
   // A small file is read whole, CRC and all.
-  testing::PackageCacheSpec small;
+  test_support::PackageCacheSpec small;
   small.layout = HeaderLayout::kB;
-  WrittenCache w = testing::MakePackageCache(small);
+  WrittenCache w = test_support::MakePackageCache(small);
   ASSERT_LT(w.bytes.size(), 8u * 1024);
-  testing::WriteFileOrDie(dir.Join("small.ji"), w.bytes);
+  test_support::WriteFileOrDie(dir.Join("small.ji"), w.bytes);
   absl::StatusOr<CacheHeader> h = ReadCacheHeaderOnly(dir.Join("small.ji"));
   ASSERT_TRUE(h.ok()) << h.status();
   EXPECT_EQ(h->extent, HeaderExtent::kWholeFile);
   EXPECT_TRUE(*h == w.header);
   // Errors name the file, as ReadCacheHeaderFile's do.
   std::string cut = w.bytes.substr(0, 40);
-  testing::WriteFileOrDie(dir.Join("cut.ji"), cut);
+  test_support::WriteFileOrDie(dir.Join("cut.ji"), cut);
   h = ReadCacheHeaderOnly(dir.Join("cut.ji"));
   ASSERT_FALSE(h.ok());
   EXPECT_EQ(Message(h.status()), Message(ReadCacheHeaderFile(dir.Join("cut.ji")).status()));

@@ -15,7 +15,7 @@
 namespace jlcache {
 namespace {
 
-using testing::JsonValue;
+using test_support::JsonValue;
 
 const std::string kFixtureDir = std::string(JLCACHE_SOURCE_DIR) + "/tests/fixtures/julia-1.10.4/";
 
@@ -44,9 +44,9 @@ std::string Hex128(const BuildId& b) { return b.ToString(); }
 
 const JsonValue& Decoded() {
   static const JsonValue* decoded = [] {
-    std::string text = testing::ReadFileOrDie(kFixtureDir + "decoded-headers.json");
+    std::string text = test_support::ReadFileOrDie(kFixtureDir + "decoded-headers.json");
     std::string err;
-    auto v = testing::ParseJson(text, &err);
+    auto v = test_support::ParseJson(text, &err);
     if (!v) {
       ADD_FAILURE() << "decoded-headers.json: " << err;
       return new JsonValue();
@@ -154,16 +154,16 @@ TEST_P(RealFixtureTest, DecodesExactlyAsDecodedHeadersJson) {
 }
 
 TEST_P(RealFixtureTest, RewritingTheDecodedHeaderReproducesEveryByte) {
-  const std::string original = testing::ReadFileOrDie(kFixtureDir + GetParam());
+  const std::string original = test_support::ReadFileOrDie(kFixtureDir + GetParam());
   absl::StatusOr<CacheHeader> h = ParseCacheHeader(original);
   ASSERT_TRUE(h.ok()) << Message(h.status());
-  testing::CacheBody body;
+  test_support::CacheBody body;
   absl::StatusOr<std::vector<SourceTextEntry>> texts = ReadSourceTexts(original, *h);
   ASSERT_TRUE(texts.ok()) << Message(texts.status());
   for (const SourceTextEntry& t : *texts)
     body.source_texts[std::string(t.path)] = std::string(t.text);
   body.heap = original.substr(h->datastartpos, h->dataendpos - h->datastartpos);
-  testing::WrittenCache w = testing::WriteCacheFile(*h, body);
+  test_support::WrittenCache w = test_support::WriteCacheFile(*h, body);
   EXPECT_EQ(w.bytes.size(), original.size());
   EXPECT_TRUE(w.bytes == original) << "re-encoded bytes differ";
   EXPECT_TRUE(w.header == *h);

@@ -35,9 +35,9 @@ TEST(ChildGroupRecord, FormatAndParseRoundTrip) {
 }
 
 TEST(ChildGroupRecord, ATakeoverEndsTheRecordedGroupAndRemovesTheRecord) {
-  testing::TempDir tmp;
+  test_support::TempDir tmp;
   const std::string lock = tmp.Join("env.pidfile");
-  pid_t leader = testing::StartSleepingGroupLeader();
+  pid_t leader = test_support::StartSleepingGroupLeader();
   ASSERT_GT(leader, 0);
   int g = 0;
   uint64_t t = 0;
@@ -61,9 +61,9 @@ TEST(ChildGroupRecord, ATakeoverEndsTheRecordedGroupAndRemovesTheRecord) {
 }
 
 TEST(ChildGroupRecord, AReusedIdOrAnotherHostIsLeftAlone) {
-  testing::TempDir tmp;
+  test_support::TempDir tmp;
   const std::string lock = tmp.Join("env.pidfile");
-  pid_t leader = testing::StartSleepingGroupLeader();
+  pid_t leader = test_support::StartSleepingGroupLeader();
   ASSERT_GT(leader, 0);
   int g = 0;
   uint64_t t = 0;

@@ -32,9 +32,9 @@ void WithinDeadline(F fn, R release) {
 }
 
 TEST(LockPath, DirectoryIsAnErrorAtOnce) {
-  testing::TempDir dir;
+  test_support::TempDir dir;
   const std::string path = dir.Join("env.pidfile");
-  testing::MakeDirsOrDie(path);
+  test_support::MakeDirsOrDie(path);
   PidfileOptions o;
   o.stale_age = 0.2;
   WithinDeadline(
@@ -46,14 +46,14 @@ TEST(LockPath, DirectoryIsAnErrorAtOnce) {
                   std::string_view::npos)
             << lock.status();
       },
-      [&] { testing::RemoveTreeOrDie(path); });
+      [&] { test_support::RemoveTreeOrDie(path); });
   EXPECT_FALSE(PidfileLock::TryAcquire(path, o).ok());
   WithinDeadline([&] { EXPECT_FALSE(PidfileLock::WaitUntilFree(path, o, std::nullopt).ok()); },
-                 [&] { testing::RemoveTreeOrDie(path); });
+                 [&] { test_support::RemoveTreeOrDie(path); });
 }
 
 TEST(LockPath, FifoIsAnErrorAtOnce) {
-  testing::TempDir dir;
+  test_support::TempDir dir;
   const std::string path = dir.Join("env.pidfile");
   ASSERT_EQ(::mkfifo(path.c_str(), 0644), 0);
   WithinDeadline(
@@ -67,13 +67,13 @@ TEST(LockPath, FifoIsAnErrorAtOnce) {
 }
 
 TEST(LockPath, PrecompileReportsADirectoryAtTheLock) {
-  testing::Scenario s(HeaderLayout::kB);
+  test_support::Scenario s(HeaderLayout::kB);
   s.AddCompiledChain();
   std::optional<std::string> lock = PrecompileLockPath(*s.OpenSession());
   ASSERT_TRUE(lock);
-  testing::MakeDirsOrDie(*lock);
+  test_support::MakeDirsOrDie(*lock);
   s.WriteSource("Words", "src/impl.jl", "greet() = \"changed\"\n");
-  auto r = testing::RunProcess({JLCACHE_CLI_PATH, "precompile", "Hello", "--runtime",
+  auto r = test_support::RunProcess({JLCACHE_CLI_PATH, "precompile", "Hello", "--runtime",
                                 s.WriteProfile(), "--project=" + s.project_dir(), "--no-write"},
                                s.CliEnv(), 30);
   EXPECT_FALSE(r.timed_out) << "precompile waited for a directory";

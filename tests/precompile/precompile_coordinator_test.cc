@@ -39,9 +39,9 @@
 namespace jlcache {
 namespace {
 
-using testing::ReadFileOrDie;
-using testing::Scenario;
-using testing::WriteFileOrDie;
+using test_support::ReadFileOrDie;
+using test_support::Scenario;
+using test_support::WriteFileOrDie;
 namespace fs = std::filesystem;
 
 std::vector<std::string> SplitOn(const std::string& s, char sep) {
@@ -87,7 +87,7 @@ class World {
     plan_ = s_.dir().Join("fake-julia-plan.txt");
     log_ = s_.dir().Join("launches.log");
     staging_ = s_.dir().Join("staging");
-    testing::MakeDirsOrDie(staging_);
+    test_support::MakeDirsOrDie(staging_);
     plan_lines_ = {"log\t" + log_};
     WritePlan();
   }
@@ -111,7 +111,7 @@ class World {
   // The cache Julia would write for `name` now, kept aside; the stand-in
   // installs it (native library first, then the .ji) when `root` is named.
   void Stage(const std::string& name, const std::string& root) {
-    testing::CompiledCache c = s_.Compile(name);
+    test_support::CompiledCache c = s_.Compile(name);
     for (const std::string& path : {c.so_path, c.ji_path}) {
       if (path.empty()) continue;
       std::string staged = JoinPath(staging_, std::to_string(staged_++) + "-" + BaseName(path));
@@ -227,10 +227,10 @@ std::map<std::string, PrecompileResult> Results(const PrecompileReport& r) {
 // 0x5eed), which is set: its hash needs Julia's Base.hash, so the verdict is
 // "unknown" until Julia reports it.
 void ReplaceWithUnverifiablePreferenceCache(World& w, const std::string& name) {
-  const testing::CompiledCache old = w.s().LatestCache(name);
+  const test_support::CompiledCache old = w.s().LatestCache(name);
   fs::remove(old.ji_path);
   fs::remove(old.so_path);
-  testing::CompileOptions with_prefs;
+  test_support::CompileOptions with_prefs;
   with_prefs.preference_names = {"Mode"};
   with_prefs.preferences_hash = 0x5eed;
   w.s().Compile(name, with_prefs);
@@ -532,7 +532,7 @@ TEST(PrecompileIfStale, TakeoverEndsADeadRunnersLeftoverJuliaBeforeLaunching) {
   WriteFileOrDie(*lock_path, FormatPidfile(static_cast<uint32_t>(dead), LocalHostName()));
   struct timespec old[2] = {{time(nullptr) - 100, 0}, {time(nullptr) - 100, 0}};
   ASSERT_EQ(utimensat(AT_FDCWD, lock_path->c_str(), old, 0), 0);
-  pid_t leftover = testing::StartSleepingGroupLeader();
+  pid_t leftover = test_support::StartSleepingGroupLeader();
   ASSERT_GT(leftover, 0);
   ASSERT_TRUE(WriteChildGroupRecord(*lock_path, leftover).ok());
 

@@ -66,13 +66,13 @@ class RealJulia1104 : public ::testing::Test {
     for (auto& e : fs::recursive_directory_iterator(kRoot))
       fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add, ec);
     // Restore the source mtimes the caches recorded.
-    std::string json = testing::ReadFileOrDie(FixtureSource() + "/decoded-headers.json");
-    auto headers = testing::ParseJson(json);
+    std::string json = test_support::ReadFileOrDie(FixtureSource() + "/decoded-headers.json");
+    auto headers = test_support::ParseJson(json);
     ASSERT_TRUE(headers);
     for (const auto& [file, h] : headers->members) {
       for (const auto& inc : h["includes"].items) {
         double mtime = inc["mtime"].AsDouble();
-        testing::SetJuliaMtimeOrDie(inc["path"].str(), mtime);
+        test_support::SetJuliaMtimeOrDie(inc["path"].str(), mtime);
         auto st = StatPath(inc["path"].str());
         ASSERT_TRUE(st.ok());
         ASSERT_EQ(st->JuliaMtime(), mtime) << inc["path"].str() << " mtime not restorable";
@@ -98,11 +98,11 @@ class RealJulia1104 : public ::testing::Test {
     return s.ok() ? *std::move(s) : nullptr;
   }
 
-  testing::TempDir home_;
+  test_support::TempDir home_;
   int lock_fd_ = -1;
 };
 
-using testing::Describe;
+using test_support::Describe;
 
 TEST_F(RealJulia1104, PlainCachesAreFreshAsJuliaSaid) {
   auto s = Open("depot-plain", false);

@@ -145,7 +145,7 @@ TEST(ContentHashMemo, MissesOnAnyKeyChangeAndOnRacyEntries) {
 }
 
 TEST(ContentHashMemo, PersistsAtomicallyAndIgnoresCorruptRecords) {
-  testing::TempDir dir;
+  test_support::TempDir dir;
   std::string path = dir.Join("memo/hashmemo-v1.bin");
   const int64_t now = 1'800'000'000LL * 1'000'000'000LL;
   ContentHashMemo a;
@@ -157,19 +157,19 @@ TEST(ContentHashMemo, PersistsAtomicallyAndIgnoresCorruptRecords) {
   EXPECT_EQ(b.Lookup(Info(2, 20, 1'700'000'000, 1'700'000'000)), 102u);
 
   // Flip one byte inside the second record: only that record is dropped.
-  std::string bytes = testing::ReadFileOrDie(path);
+  std::string bytes = test_support::ReadFileOrDie(path);
   bytes[8 + 64 + 20] ^= 0x40;
-  testing::WriteFileOrDie(path, bytes);
+  test_support::WriteFileOrDie(path, bytes);
   ContentHashMemo c;
   ASSERT_TRUE(c.Load(path).ok());
   EXPECT_EQ(c.size(), 2u);
 
   // A torn file (cut mid-record) and garbage are ignored without error.
-  testing::WriteFileOrDie(path, bytes.substr(0, 8 + 64 + 10));
+  test_support::WriteFileOrDie(path, bytes.substr(0, 8 + 64 + 10));
   ContentHashMemo d;
   ASSERT_TRUE(d.Load(path).ok());
   EXPECT_EQ(d.size(), 1u);
-  testing::WriteFileOrDie(path, "garbage");
+  test_support::WriteFileOrDie(path, "garbage");
   ContentHashMemo e;
   ASSERT_TRUE(e.Load(path).ok());
   EXPECT_EQ(e.size(), 0u);

@@ -18,8 +18,8 @@
 namespace jlcache {
 namespace {
 
-using testing::CompileOptions;
-using testing::Scenario;
+using test_support::CompileOptions;
+using test_support::Scenario;
 
 std::vector<std::string> Codes(const Verdict& v) {
   std::vector<std::string> out;
@@ -42,7 +42,7 @@ Verdict Check(const Scenario& s, const std::string& pkg) {
   return v.ok() ? *v : Verdict{};
 }
 
-using testing::Describe;
+using test_support::Describe;
 
 // A world with one package Foo, compiled with `options`, and Foo's verdict.
 Verdict CompileFooAndCheck(Scenario& s, const CompileOptions& options) {
@@ -153,12 +153,12 @@ TEST_P(EveryLayout, SameSizeEditIsCaught) {
   Scenario s = World();
   s.AddCompiledChain();
   std::string path = s.SourcePath("Words", "src/impl.jl");
-  std::string text = testing::ReadFileOrDie(path);
+  std::string text = test_support::ReadFileOrDie(path);
   text[text.size() - 3] ^= 0x01;  // same size, different content
   auto st = StatPath(path);
-  testing::WriteFileOrDie(path, text);
+  test_support::WriteFileOrDie(path, text);
   // Keep the mtime, so only the content rule can see it (1.11+).
-  testing::SetMtimeOrDie(path, st->mtime_sec, st->mtime_nsec);
+  test_support::SetMtimeOrDie(path, st->mtime_sec, st->mtime_nsec);
   Verdict v = Check(s, "Words");
   if (Layout() == HeaderLayout::kA) {
     // 1.10 records mtimes only: Julia cannot see this edit either.
@@ -173,7 +173,7 @@ TEST_P(EveryLayout, TouchedButUnchanged) {
   Scenario s = World();
   s.AddCompiledChain();
   std::string path = s.SourcePath("Words", "src/impl.jl");
-  testing::SetMtimeOrDie(path, 2000000000, 123456789);
+  test_support::SetMtimeOrDie(path, 2000000000, 123456789);
   Verdict v = Check(s, "Words");
   if (Layout() == HeaderLayout::kA) {
     EXPECT_EQ(v.kind, VerdictKind::kStale) << Describe(v);
@@ -219,15 +219,15 @@ TEST_P(EveryLayout, RemovedDependencyIsDepMissing) {
   s.Compile("B");
   s.Compile("A");
   // B disappears from the project and the manifest.
-  std::string manifest = testing::ReadFileOrDie(s.project_dir() + "/Manifest.toml");
+  std::string manifest = test_support::ReadFileOrDie(s.project_dir() + "/Manifest.toml");
   auto start = manifest.find("[[deps.B]]");
   ASSERT_NE(start, std::string::npos);
   manifest.erase(start, manifest.find("[[deps.", start + 5) == std::string::npos
                             ? std::string::npos
                             : manifest.find("[[deps.", start + 5) - start);
   manifest.erase(manifest.find("deps = [\"B\"]\n"), 13);
-  testing::WriteFileOrDie(s.project_dir() + "/Manifest.toml", manifest);
-  testing::WriteFileOrDie(s.project_dir() + "/Project.toml",
+  test_support::WriteFileOrDie(s.project_dir() + "/Manifest.toml", manifest);
+  test_support::WriteFileOrDie(s.project_dir() + "/Project.toml",
                           "[deps]\nA = \"" + s.UuidOf("A").ToString() + "\"\n");
   Verdict a = Check(s, "A");
   EXPECT_EQ(a.kind, VerdictKind::kStale) << Describe(a);
@@ -258,17 +258,17 @@ TEST_P(EveryLayout, CorruptCrcs) {
   s.WriteEnvironment();
   auto c = s.Compile("Foo");
   // The native library changed after the cache was written.
-  testing::WriteFileOrDie(c.so_path, "\x7f" "ELF other bytes");
+  test_support::WriteFileOrDie(c.so_path, "\x7f" "ELF other bytes");
   Verdict v = Check(s, "Foo");
   EXPECT_EQ(Codes(v), std::vector<std::string>{"ocache_checksum_invalid"}) << Describe(v);
   // A flipped byte in the source-text section of the .ji: parses, fails CRC.
   s.Compile("Foo");
   std::string path = s.LatestCache("Foo").ji_path;
-  std::string bytes = testing::ReadFileOrDie(path);
+  std::string bytes = test_support::ReadFileOrDie(path);
   size_t pos = bytes.find("hello from Foo");
   ASSERT_NE(pos, std::string::npos);
   bytes[pos] = 'J';
-  testing::WriteFileOrDie(path, bytes);
+  test_support::WriteFileOrDie(path, bytes);
   v = Check(s, "Foo");
   EXPECT_EQ(v.kind, VerdictKind::kStale);
   EXPECT_TRUE(HasCode(v, "checksum_invalid")) << Describe(v);
@@ -279,8 +279,8 @@ TEST_P(EveryLayout, TruncatedCandidateIsCorruptNotAnError) {
   s.AddPackage("Foo");
   s.WriteEnvironment();
   auto c = s.Compile("Foo");
-  std::string bytes = testing::ReadFileOrDie(c.ji_path);
-  testing::WriteFileOrDie(c.ji_path, bytes.substr(0, bytes.size() / 2));
+  std::string bytes = test_support::ReadFileOrDie(c.ji_path);
+  test_support::WriteFileOrDie(c.ji_path, bytes.substr(0, bytes.size() / 2));
   Verdict v = Check(s, "Foo");
   EXPECT_EQ(v.kind, VerdictKind::kStale);
   EXPECT_EQ(Codes(v), std::vector<std::string>{"corrupt_cache"}) << Describe(v);
@@ -476,7 +476,7 @@ TEST(ScenarioB, IncludeDependencyTrackedByMtimeAndByContent) {
   s.Compile("Foo", o);
   EXPECT_EQ(Check(s, "Foo").kind, VerdictKind::kFresh);
   // Touch: content-tracked, still fresh.
-  testing::SetMtimeOrDie(s.SourcePath("Foo", "data/table.txt"), 2000000000, 0);
+  test_support::SetMtimeOrDie(s.SourcePath("Foo", "data/table.txt"), 2000000000, 0);
   EXPECT_EQ(Check(s, "Foo").kind, VerdictKind::kFresh);
   // A new file in the directory changes the directory's hash.
   s.WriteSource("Foo", "data/dir/b.txt", "b");
@@ -492,7 +492,7 @@ TEST(ScenarioB, IncludeDependencyTrackedByMtimeAndByContent) {
   mo.track_content = false;
   m.Compile("Foo", mo);
   EXPECT_EQ(Check(m, "Foo").kind, VerdictKind::kFresh);
-  testing::SetMtimeOrDie(m.SourcePath("Foo", "data/table.txt"), 2000000000, 0);
+  test_support::SetMtimeOrDie(m.SourcePath("Foo", "data/table.txt"), 2000000000, 0);
   v = Check(m, "Foo");
   EXPECT_EQ(v.kind, VerdictKind::kStale) << Describe(v);
   EXPECT_TRUE(HasCode(v, "file_changed"));
@@ -511,7 +511,7 @@ TEST(ScenarioA, MtimeTolerances) {
   s.WriteEnvironment();
   std::string path = s.SourcePath("Foo", "src/impl.jl");
   // Recorded: 1700000000.123456789 (as Julia's double).
-  testing::SetMtimeOrDie(path, 1700000000, 123456789);
+  test_support::SetMtimeOrDie(path, 1700000000, 123456789);
   s.Compile("Foo");
   double r = 1700000000.0 + 123456789 * 1e-9;
   double tr = std::trunc(r * 1e6) / 1e6;
@@ -523,7 +523,7 @@ TEST(ScenarioA, MtimeTolerances) {
                         Case{"Nix epoch", 1, 0, true},
                         Case{"later", 1700000002, 0, false},
                         Case{"slightly later", 1700000000, 123556789, false}}) {
-    testing::SetMtimeOrDie(path, c.sec, c.nsec);
+    test_support::SetMtimeOrDie(path, c.sec, c.nsec);
     Verdict v = Check(s, "Foo");
     EXPECT_EQ(v.kind, c.fresh ? VerdictKind::kFresh : VerdictKind::kStale)
         << c.name << ": " << Describe(v);
@@ -619,8 +619,8 @@ TEST(ScenarioB, ALongLivedSessionSeesEditsWithoutClearingAnything) {
   EXPECT_EQ(session->IsStale("Hello")->kind, VerdictKind::kStale);
   EXPECT_EQ(session->IsStale("Words")->kind, VerdictKind::kStale);
   // And an environment edit: Words leaves the manifest and the project.
-  testing::WriteFileOrDie(s.project_dir() + "/Project.toml", "[deps]\n");
-  testing::WriteFileOrDie(s.project_dir() + "/Manifest.toml", "manifest_format = \"2.0\"\n");
+  test_support::WriteFileOrDie(s.project_dir() + "/Project.toml", "[deps]\n");
+  test_support::WriteFileOrDie(s.project_dir() + "/Manifest.toml", "manifest_format = \"2.0\"\n");
   EXPECT_EQ(KindOf(session->IsStale("Hello").status()), ErrorKind::kPackageNotFound);
 }
 
@@ -638,8 +638,8 @@ TEST(ScenarioB, WarmCheckUsesTheContentMemo) {
   s.AddCompiledChain();
   // Make the sources old enough to be trusted by the racy-timestamp guard.
   for (const char* p : {"Words", "Greetings", "Hello"}) {
-    testing::SetMtimeOrDie(s.SourcePath(p), 1600000000, 0);
-    testing::SetMtimeOrDie(s.SourcePath(p, "src/impl.jl"), 1600000000, 0);
+    test_support::SetMtimeOrDie(s.SourcePath(p), 1600000000, 0);
+    test_support::SetMtimeOrDie(s.SourcePath(p, "src/impl.jl"), 1600000000, 0);
   }
   auto session = s.OpenSession();
   ASSERT_EQ(session->IsStale("Hello")->kind, VerdictKind::kFresh);
@@ -647,7 +647,7 @@ TEST(ScenarioB, WarmCheckUsesTheContentMemo) {
   // Same answer from the memo, and a content change is still seen (ctime moves).
   EXPECT_EQ(session->IsStale("Hello")->kind, VerdictKind::kFresh);
   s.WriteSource("Words", "src/impl.jl", "greet() = \"hello from Wordz\"\n");
-  testing::SetMtimeOrDie(s.SourcePath("Words", "src/impl.jl"), 1600000000, 0);
+  test_support::SetMtimeOrDie(s.SourcePath("Words", "src/impl.jl"), 1600000000, 0);
   session->ClearMemo();
   EXPECT_EQ(session->IsStale("Hello")->kind, VerdictKind::kStale);
 }
@@ -665,7 +665,7 @@ TEST(CloneTargetRecords, RejectedBlobIsStaleAndUnknownBlobIsUnknown) {
   o.project = s.project_dir();
   o.cwd = s.dir().path();
   o.no_write = true;
-  std::string blob = testing::GenericCloneTargets(testing::CloneTargetEncodingOf(s.layout()), "x86_64");
+  std::string blob = test_support::GenericCloneTargets(test_support::CloneTargetEncodingOf(s.layout()), "x86_64");
   uint64_t digest = XXH64(blob.data(), blob.size(), 0);
   RuntimeProfile rejected = s.Profile();
   rejected.accepted_clone_targets.clear();

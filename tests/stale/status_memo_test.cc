@@ -24,9 +24,9 @@
 namespace jlcache {
 namespace {
 
-using testing::Scenario;
-using testing::TempDir;
-using testing::WriteFileOrDie;
+using test_support::Scenario;
+using test_support::TempDir;
+using test_support::WriteFileOrDie;
 
 constexpr int64_t kLater = 3'000'000'000;  // a query that starts 3 s after the files were written
 
@@ -138,7 +138,7 @@ TEST(StatusMemoTest, SurvivesSaveAndLoadButNotDamage) {
   ASSERT_EQ(hit->size(), 2u);
   EXPECT_EQ(VerdictJson((*hit)[1]), VerdictJson(Fresh("B", o.b)));
 
-  const std::string bytes = testing::ReadFileOrDie(path);
+  const std::string bytes = test_support::ReadFileOrDie(path);
   for (size_t i = 0; i < bytes.size(); i += 97) {
     std::string bad = bytes;
     bad[i] = static_cast<char>(bad[i] ^ 0x20);
@@ -189,7 +189,7 @@ TEST(StatusMemoTest, SessionsAnswerFromTheMemoUntilASourceChanges) {
 
   // An edited source (same size) is seen at once.
   std::string impl = s.SourcePath("Words", "src/impl.jl");
-  std::string text = testing::ReadFileOrDie(impl);
+  std::string text = test_support::ReadFileOrDie(impl);
   text[0] = text[0] == '#' ? ';' : '#';
   WriteFileOrDie(impl, text);
   auto after = other->Status();

@@ -7,7 +7,7 @@
 #include "core/crc32c.h"
 #include "format/header_reader.h"
 
-namespace jlcache::testing {
+namespace jlcache::test_support {
 namespace {
 
 class Out {
@@ -36,7 +36,7 @@ class Out {
   }
   void Zeros(size_t n) { buf_.append(n, '\0'); }
   size_t pos() const { return buf_.size(); }
-  void PatchU64(size_t at, uint64_t v) { testing::PatchU64(buf_, at, v); }
+  void PatchU64(size_t at, uint64_t v) { test_support::PatchU64(buf_, at, v); }
   std::string& buf() { return buf_; }
 
  private:
@@ -438,4 +438,4 @@ WrittenCache MakePackageCache(const PackageCacheSpec& spec) {
   return WriteCacheFile(PackageHeader(spec), PackageBody(spec));
 }
 
-}  // namespace jlcache::testing
+}  // namespace jlcache::test_support

@@ -40,7 +40,7 @@
 #include "core/uuid.h"
 #include "format/cache_header.h"
 
-namespace jlcache::testing {
+namespace jlcache::test_support {
 
 // Everything in a .ji besides the CacheHeader fields.
 struct CacheBody {
@@ -156,4 +156,4 @@ RequiredModule RequiredModuleFor(const CacheHeader& dep);
 std::string GenericCloneTargets(CloneTargetEncoding encoding, std::string_view arch = "x86_64");
 CloneTargetEncoding CloneTargetEncodingOf(HeaderLayout layout);  // non-empty blobs
 
-}  // namespace jlcache::testing
+}  // namespace jlcache::test_support

@@ -11,7 +11,7 @@
 #include "rules/julia_version.h"
 #include "support/temp_dir.h"
 
-namespace jlcache::testing {
+namespace jlcache::test_support {
 namespace {
 
 std::string Q(std::string_view s) {
@@ -277,4 +277,4 @@ std::string DepotBuilder::FakeTreeSha1(std::string_view seed) {
   return out.substr(0, 40);
 }
 
-}  // namespace jlcache::testing
+}  // namespace jlcache::test_support

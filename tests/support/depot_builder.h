@@ -28,7 +28,7 @@
 #include "env/environment.h"
 #include "env/runtime_profile.h"
 
-namespace jlcache::testing {
+namespace jlcache::test_support {
 
 struct PackageSpec {
   std::string name;
@@ -151,4 +151,4 @@ class DepotBuilder {
   std::string version_;
 };
 
-}  // namespace jlcache::testing
+}  // namespace jlcache::test_support

@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-namespace jlcache::testing {
+namespace jlcache::test_support {
 namespace {
 
 const JsonValue& NullValue() {
@@ -206,4 +206,4 @@ std::optional<JsonValue> ParseJson(std::string_view text, std::string* error) {
   return v;
 }
 
-}  // namespace jlcache::testing
+}  // namespace jlcache::test_support

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-namespace jlcache::testing {
+namespace jlcache::test_support {
 
 struct JsonValue {
   enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
@@ -36,4 +36,4 @@ struct JsonValue {
 // nullopt on any syntax error (with *error set when given).
 std::optional<JsonValue> ParseJson(std::string_view text, std::string* error = nullptr);
 
-}  // namespace jlcache::testing
+}  // namespace jlcache::test_support

@@ -10,7 +10,7 @@
 
 #include "precompile/child_group_record.h"
 
-namespace jlcache::testing {
+namespace jlcache::test_support {
 
 pid_t StartSleepingGroupLeader() {
   pid_t pid = ::fork();
@@ -32,4 +32,4 @@ pid_t StartSleepingGroupLeader() {
   return -1;
 }
 
-}  // namespace jlcache::testing
+}  // namespace jlcache::test_support

@@ -4,10 +4,10 @@
 
 #include <sys/types.h>
 
-namespace jlcache::testing {
+namespace jlcache::test_support {
 
 // Forks `sleep 600` as the leader of a new process group and returns once
 // /proc shows it there (-1 if it never does). The caller kills and reaps it.
 pid_t StartSleepingGroupLeader();
 
-}  // namespace jlcache::testing
+}  // namespace jlcache::test_support

@@ -13,7 +13,7 @@
 
 extern char** environ;
 
-namespace jlcache::testing {
+namespace jlcache::test_support {
 
 ProcessResult RunProcess(const std::vector<std::string>& argv,
                          const std::vector<std::string>& extra_env, double timeout_seconds) {
@@ -106,4 +106,4 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
   return result;
 }
 
-}  // namespace jlcache::testing
+}  // namespace jlcache::test_support

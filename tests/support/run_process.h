@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace jlcache::testing {
+namespace jlcache::test_support {
 
 struct ProcessResult {
   int exit_code = -1;   // -1 when killed by a signal or not started
@@ -23,4 +23,4 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
                          const std::vector<std::string>& extra_env = {},
                          double timeout_seconds = 120);
 
-}  // namespace jlcache::testing
+}  // namespace jlcache::test_support

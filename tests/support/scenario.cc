@@ -16,7 +16,7 @@
 #include "gtest/gtest.h"
 #include "rules/julia_version.h"
 
-namespace jlcache::testing {
+namespace jlcache::test_support {
 namespace {
 
 std::string Hex40(const std::string& seed) {
@@ -433,4 +433,4 @@ std::unique_ptr<Session> Scenario::OpenSession(const RuntimeProfile& profile,
   return s.ok() ? *std::move(s) : nullptr;
 }
 
-}  // namespace jlcache::testing
+}  // namespace jlcache::test_support

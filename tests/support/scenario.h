@@ -27,7 +27,7 @@
 #include "support/cache_writer.h"
 #include "support/temp_dir.h"
 
-namespace jlcache::testing {
+namespace jlcache::test_support {
 
 struct CompileOptions {
   std::optional<uint8_t> flags;         // default: 0xa3 with pkgimages, 0xa2 without
@@ -152,4 +152,4 @@ class Scenario {
   int next_staged_ = 0;
 };
 
-}  // namespace jlcache::testing
+}  // namespace jlcache::test_support

@@ -13,7 +13,7 @@
 
 #include "gtest/gtest.h"
 
-namespace jlcache::testing {
+namespace jlcache::test_support {
 namespace fs = std::filesystem;
 
 TempDir::TempDir() {
@@ -99,4 +99,4 @@ void RemoveTreeOrDie(const std::string& path) {
   if (ec) FAIL() << "rm -rf " << path << ": " << ec.message();
 }
 
-}  // namespace jlcache::testing
+}  // namespace jlcache::test_support

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace jlcache::testing {
+namespace jlcache::test_support {
 
 class TempDir {
  public:
@@ -33,4 +33,4 @@ void SetMtimeOrDie(const std::string& path, int64_t sec, int64_t nsec);
 void SetJuliaMtimeOrDie(const std::string& path, double mtime);
 void RemoveTreeOrDie(const std::string& path);
 
-}  // namespace jlcache::testing
+}  // namespace jlcache::test_support
