@@ -34,12 +34,6 @@ jlcache_precompile_result ResultCode(PrecompileResult r) {
   return JLCACHE_PRECOMPILE_UNKNOWN;
 }
 
-std::string RootList(const std::vector<PkgId>& roots) {
-  std::string out;
-  for (size_t i = 0; i < roots.size(); ++i) out += (i ? ", " : "") + roots[i].name;
-  return out;
-}
-
 // The C callback gets plain lines: julia's output as is, jlcache's own
 // status lines prefixed "jlcache: ".
 std::string LineFor(const PrecompileProgress& p) {
@@ -48,7 +42,7 @@ std::string LineFor(const PrecompileProgress& p) {
     case Phase::kChecked:
       return Cat("jlcache: checked ", p.checked, " packages, ", p.stale, " not fresh");
     case Phase::kWaiting: return Cat("jlcache: ", p.line);
-    case Phase::kCompiling: return Cat("jlcache: precompiling ", RootList(p.roots));
+    case Phase::kCompiling: return Cat("jlcache: precompiling ", RootNames(p.roots));
     case Phase::kOutput: return p.line;
     case Phase::kMessage: return Cat("jlcache: ", p.line);
     case Phase::kRechecked:

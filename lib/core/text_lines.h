@@ -2,6 +2,7 @@
 
 #include <iterator>
 #include <string_view>
+#include <vector>
 
 namespace jlcache {
 
@@ -48,6 +49,21 @@ class Lines {
  private:
   std::string_view text_;
 };
+
+// The words of `s` separated by runs of spaces (the line protocols between
+// jlcache and the julia it runs).
+inline std::vector<std::string_view> SpaceSeparatedWords(std::string_view s) {
+  std::vector<std::string_view> words;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && s[i] == ' ') ++i;
+    size_t j = i;
+    while (j < s.size() && s[j] != ' ') ++j;
+    if (j > i) words.push_back(s.substr(i, j - i));
+    i = j;
+  }
+  return words;
+}
 
 // `s` without leading and trailing spaces and tabs.
 inline std::string_view TrimBlanks(std::string_view s) {

@@ -31,19 +31,6 @@ std::optional<std::string> Var(const EnvVars& env, const char* name) {
   return it->second;
 }
 
-std::vector<std::string_view> Fields(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && line[i] == ' ') ++i;
-    size_t j = i;
-    while (j < line.size() && line[j] != ' ') ++j;
-    if (j > i) out.push_back(line.substr(i, j - i));
-    i = j;
-  }
-  return out;
-}
-
 absl::StatusOr<std::string> Unhex(std::string_view hex, std::string_view what) {
   auto bytes = ParseHexBytes(hex);
   if (!bytes) return Error(ErrorKind::kRuntime, "probe output: bad hex for ", what, ": '", hex, "'");
@@ -125,7 +112,7 @@ absl::StatusOr<RuntimeProfile> ParseProbeOutput(std::string_view output,
   std::vector<PrefLine> prefs;
   for (std::string_view line : Lines(output)) {
     if (line.substr(0, 8) != "JLCACHE ") continue;  // anything else julia printed
-    std::vector<std::string_view> f = Fields(line.substr(8));
+    std::vector<std::string_view> f = SpaceSeparatedWords(line.substr(8));
     if (f.empty()) continue;
     std::string_view key = f[0];
     auto need = [&](size_t n) -> absl::Status {

@@ -11,7 +11,6 @@ namespace {
 constexpr std::string_view kDepotTag = "@depot";
 constexpr std::string_view kDepotPrefix = "@depot/";
 
-bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 // Julia's resolve_depot: the depot, or nullopt for "no depot found". Callers
 // check relocatability first.
@@ -33,7 +32,7 @@ int DepotResolution::FirstUnresolved() const {
 }
 
 std::string RestoreDepotPath(const std::string& path, const std::string& depot) {
-  if (!StartsWith(path, kDepotTag)) return path;
+  if (!path.starts_with(kDepotTag)) return path;
   return depot + path.substr(kDepotTag.size());
 }
 
@@ -48,7 +47,7 @@ DepotResolution ResolveDepots(const CacheHeader& h, const std::vector<std::strin
   absl::flat_hash_set<std::string> seen;
   for (const std::string& src : h.srctext_files) {
     if (!seen.insert(src).second) continue;
-    if (!StartsWith(src, kDepotPrefix)) continue;  // not relocatable
+    if (!src.starts_with(kDepotPrefix)) continue;  // not relocatable
     std::optional<std::string> depot = ResolveOne(src, depots, exists);
     if (!depot) {
       out.any_srcfile_unresolved = true;
@@ -64,13 +63,13 @@ DepotResolution ResolveDepots(const CacheHeader& h, const std::vector<std::strin
     if (is_src) {
       if (!out.srcfiles_multiple_depots && out.srcfiles_depot)
         out.paths[i] = RestoreDepotPath(inc.path, *out.srcfiles_depot);
-    } else if (StartsWith(inc.path, kDepotPrefix)) {
+    } else if (inc.path.starts_with(kDepotPrefix)) {
       if (std::optional<std::string> depot = ResolveOne(inc.path, depots, exists))
         out.paths[i] = RestoreDepotPath(inc.path, *depot);
     }
   }
   out.resolved.reserve(h.includes.size());
-  for (const std::string& p : out.paths) out.resolved.push_back(!StartsWith(p, kDepotPrefix));
+  for (const std::string& p : out.paths) out.resolved.push_back(!p.starts_with(kDepotPrefix));
   if (out.srcfiles_multiple_depots) out.srcfiles_depot.reset();
   return out;
 }
@@ -82,7 +81,7 @@ std::optional<std::vector<std::string>> ResolveDepotsUniform(const CacheHeader& 
   paths.reserve(h.includes.size());
   std::optional<std::string> common;
   for (const IncludeEntry& inc : h.includes) {
-    if (!StartsWith(inc.path, kDepotPrefix)) {
+    if (!inc.path.starts_with(kDepotPrefix)) {
       paths.push_back(inc.path);
       continue;
     }

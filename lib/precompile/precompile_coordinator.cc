@@ -13,6 +13,7 @@
 #include "core/file_io.h"
 #include "core/hex.h"
 #include "core/subprocess.h"
+#include "core/text_lines.h"
 #include "precompile/child_group_record.h"
 #include "core/pidfile_lock.h"
 #include "rules/julia_rules.h"
@@ -251,6 +252,12 @@ std::optional<std::string> PrecompileLockPath(const Session& session) {
                   Cat(CompiledDir(rt.version), "/jlcache-", hex, ".pidfile"));
 }
 
+std::string RootNames(const std::vector<PkgId>& roots) {
+  std::string out;
+  for (size_t i = 0; i < roots.size(); ++i) out += (i ? ", " : "") + roots[i].name;
+  return out;
+}
+
 std::vector<PkgId> StaleRoots(const Environment& env, const std::vector<Verdict>& verdicts) {
   return StaleRootIds(env, verdicts);
 }
@@ -390,20 +397,8 @@ absl::Status Recheck(Session& session, const std::vector<std::string>& names,
 }  // namespace
 
 bool ParseChildReportLine(std::string_view line, JuliaFacts* facts) {
-  auto words = [](std::string_view s) {
-    std::vector<std::string_view> w;
-    size_t i = 0;
-    while (i < s.size()) {
-      while (i < s.size() && s[i] == ' ') ++i;
-      size_t j = i;
-      while (j < s.size() && s[j] != ' ') ++j;
-      if (j > i) w.push_back(s.substr(i, j - i));
-      i = j;
-    }
-    return w;
-  };
   if (line.rfind("JLCACHE-PREFS-HASH ", 0) == 0) {
-    std::vector<std::string_view> w = words(line);
+    std::vector<std::string_view> w = SpaceSeparatedWords(line);
     if (w.size() < 3) return false;
     auto uuid = Uuid::Parse(w[1]);
     auto hash = ParseHex64(Cat("0x", w[2]));
@@ -420,7 +415,7 @@ bool ParseChildReportLine(std::string_view line, JuliaFacts* facts) {
     return true;
   }
   if (line.rfind("JLCACHE-CLONE-OK ", 0) == 0) {
-    std::vector<std::string_view> w = words(line);
+    std::vector<std::string_view> w = SpaceSeparatedWords(line);
     if (w.size() != 2) return false;
     auto blob = ParseHexBytes(w[1]);
     if (!blob || blob->empty()) return false;

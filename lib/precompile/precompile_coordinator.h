@@ -109,6 +109,9 @@ struct PrecompileReport {
 // manifest. nullopt without a depot.
 std::optional<std::string> PrecompileLockPath(const Session& session);
 
+// "A, B, C": the roots' names, for progress lines.
+std::string RootNames(const std::vector<PkgId>& roots);
+
 // The stale roots: the non-fresh packages of `verdicts`, an extension
 // replaced by its parent and triggers (precompilepkgs keeps an extension when
 // all of those are kept, and 1.12+ cannot identify an extension by name),

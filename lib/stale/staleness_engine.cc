@@ -41,10 +41,6 @@ std::string DescribeMtime(double t) {
 }
 
 
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
 }  // namespace
 
 StalenessEngine::StalenessEngine(const RuntimeProfile& profile, EngineEnvironment* env,
@@ -239,7 +235,7 @@ std::optional<std::string> StalenessEngine::FixupStdlibPath(const std::string& p
   std::string to = NormPath(profile_.stdlib_dir);
   if (from == to) return path;
   std::string p = NormPath(path);
-  if (!StartsWith(p, from)) return path;
+  if (!p.starts_with(from)) return path;
   return to + p.substr(from.size());
 }
 
@@ -293,7 +289,7 @@ std::optional<StalenessReason> StalenessEngine::CheckIncludes(const CacheHeader&
   for (size_t i = 0; i < h.includes.size(); ++i) {
     const IncludeEntry& inc = h.includes[i];
     const std::string& f = paths[i];
-    if (StartsWith(f, "@depot/"))
+    if (f.starts_with("@depot/"))
       return Reason(ReasonCode::kUnresolvedDepot,
                     Cat("no depot in DEPOT_PATH contains ", f.substr(7)), cachefile);
     auto st = Stat(f);
@@ -302,9 +298,9 @@ std::optional<StalenessReason> StalenessEngine::CheckIncludes(const CacheHeader&
       // A stdlib source moved by the installation is skipped.
       std::optional<std::string> fixed = FixupStdlibPath(f);
       if (fixed && (!rules.stdlib_skip_requires_rewrite || *fixed != f) && IsFileNow(*fixed) &&
-          StartsWith(*fixed, profile_.stdlib_dir))
+          fixed->starts_with(profile_.stdlib_dir))
         continue;
-      if (!fixed && StartsWith(NormPath(f), "/") && !profile_.stdlib_dir.empty() &&
+      if (!fixed && NormPath(f).starts_with("/") && !profile_.stdlib_dir.empty() &&
           f.find("/stdlib/v") != std::string::npos) {
         // Could be a stdlib whose build path we do not know.
         return undecidable(Reason(ReasonCode::kFileMissing,
@@ -453,7 +449,7 @@ std::optional<StalenessReason> StalenessEngine::CheckEntryFile(const std::string
   if (fixed && (!profile_.rules.entry_fixup_requires_readable || IsReadable(*fixed)) &&
       SameFile(*fixed, source))
     return std::nullopt;
-  if (!fixed && !profile_.stdlib_dir.empty() && StartsWith(source, profile_.stdlib_dir)) {
+  if (!fixed && !profile_.stdlib_dir.empty() && source.starts_with(profile_.stdlib_dir)) {
     AddUndecided(undecided, Reason(ReasonCode::kSourcePathChanged,
                                    Cat("the cache is for ", entry,
                                        "; mapping it to the installed stdlib ",

@@ -41,5 +41,13 @@ TEST(TrimBlanks, RemovesSpacesAndTabsAtBothEnds) {
   EXPECT_EQ(TrimBlanks("a b"), "a b");
 }
 
+TEST(SpaceSeparatedWords, RunsOfSpacesSeparateAndNothingElseDoes) {
+  using W = std::vector<std::string_view>;
+  EXPECT_EQ(SpaceSeparatedWords("JLCACHE-CLONE-OK  00ff"), (W{"JLCACHE-CLONE-OK", "00ff"}));
+  EXPECT_EQ(SpaceSeparatedWords("  a\tb c  "), (W{"a\tb", "c"}));
+  EXPECT_TRUE(SpaceSeparatedWords("   ").empty());
+  EXPECT_TRUE(SpaceSeparatedWords("").empty());
+}
+
 }  // namespace
 }  // namespace jlcache

@@ -61,12 +61,6 @@ bool ColorAllowed(int fd) {
   return isatty(fd) && !(no_color && *no_color);
 }
 
-std::string RootList(const std::vector<PkgId>& roots) {
-  std::string out;
-  for (size_t i = 0; i < roots.size(); ++i) out += (i ? ", " : "") + roots[i].name;
-  return out;
-}
-
 // The stderr side: a redrawn status line on a terminal, plain lines otherwise.
 class ProgressView {
  public:
@@ -92,8 +86,8 @@ class ProgressView {
       case Phase::kCompiling:
         checked_ = p.checked;
         stale_ = p.stale;
-        stage_ = "compiling " + RootList(p.roots);
-        Line(Cat("jlcache: precompiling ", RootList(p.roots)));
+        stage_ = "compiling " + RootNames(p.roots);
+        Line(Cat("jlcache: precompiling ", RootNames(p.roots)));
         break;
       case Phase::kOutput:
         Line(p.line);
@@ -233,7 +227,7 @@ void PrintHuman(const PrecompileReport& r) {
   }
   std::printf("\n");
   if (r.launched)
-    std::printf("julia ran for %s (exit status %d)\n", RootList(r.roots).c_str(), r.exit_status);
+    std::printf("julia ran for %s (exit status %d)\n", RootNames(r.roots).c_str(), r.exit_status);
   else if (r.waited_for_other_runner)
     std::printf("another process compiled; nothing launched here\n");
   if (!r.note.empty() && !r.AllFresh()) std::printf("note: %s\n", r.note.c_str());

@@ -10,7 +10,6 @@
 namespace jlcache::cli {
 namespace {
 
-bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 }  // namespace
 
@@ -32,12 +31,12 @@ absl::StatusOr<CommonOptions> ParseCommonOptions(const std::vector<std::string>&
       o.no_write = true;
     } else if (a == "--project") {
       o.project = "@.";
-    } else if (StartsWith(a, "--project=")) {
+    } else if (a.starts_with("--project=")) {
       o.project = a.substr(10);
     } else if (a == "--runtime") {
       if (i + 1 >= args.size()) return Error(ErrorKind::kInvalidArgument, "--runtime needs a FILE");
       o.runtime_file = args[++i];
-    } else if (StartsWith(a, "--runtime=")) {
+    } else if (a.starts_with("--runtime=")) {
       o.runtime_file = a.substr(10);
     } else {
       bool matched = false;
@@ -50,7 +49,7 @@ absl::StatusOr<CommonOptions> ParseCommonOptions(const std::vector<std::string>&
             o.flags[f.name] = "";
           }
           matched = true;
-        } else if (f.takes_value && StartsWith(a, f.name + "=")) {
+        } else if (f.takes_value && a.starts_with(f.name + "=")) {
           o.flags[f.name] = a.substr(f.name.size() + 1);
           matched = true;
         }
