@@ -74,6 +74,20 @@ size_t CountNotFresh(const std::vector<Verdict>& verdicts) {
       std::count_if(verdicts.begin(), verdicts.end(), [](const Verdict& v) { return !IsFresh(v); }));
 }
 
+// A package whose source is not installed: no julia can compile it (Pkg
+// says "run Pkg.instantiate()"), so it is no reason to launch one.
+bool IsNotInstalled(const Verdict& v) {
+  return std::any_of(v.reasons.begin(), v.reasons.end(),
+                     [](const StalenessReason& r) { return r.code == ReasonCode::kNotInstalled; });
+}
+
+// What a julia run could make fresh.
+size_t CountCompilable(const std::vector<Verdict>& verdicts) {
+  return static_cast<size_t>(std::count_if(verdicts.begin(), verdicts.end(), [](const Verdict& v) {
+    return !IsFresh(v) && !IsNotInstalled(v);
+  }));
+}
+
 // The manifest graph by UUID, plus extension name -> (parent, triggers).
 struct ManifestGraph {
   std::map<Uuid, const ManifestPackage*> by_uuid;
@@ -117,7 +131,7 @@ std::vector<PkgId> StaleRootIds(const Environment& env, const std::vector<Verdic
     if (std::find(roots.begin(), roots.end(), id) == roots.end()) roots.push_back(id);
   };
   for (const Verdict& v : verdicts) {
-    if (IsFresh(v)) continue;
+    if (IsFresh(v) || IsNotInstalled(v)) continue;
     const PkgId& id = v.package;
     bool in_manifest = id.uuid && graph.by_uuid.count(*id.uuid);
     auto ext = graph.extensions.find(id.name);
@@ -503,7 +517,9 @@ absl::StatusOr<PrecompileReport> PrecompileIfStale(Session& session,
     p.stale = CountNotFresh(verdicts);
     Emit(options, std::move(p));
   }
-  if (CountNotFresh(verdicts) == 0) {
+  if (CountCompilable(verdicts) == 0) {
+    if (CountNotFresh(verdicts) != 0)
+      report.note = "nothing to compile: what is stale is not installed (run Pkg.instantiate())";
     FillOutcomes(&report, names, std::move(verdicts), std::nullopt);
     return report;
   }
@@ -560,7 +576,7 @@ absl::StatusOr<PrecompileReport> PrecompileIfStale(Session& session,
     }
     report.recovered_stale_lock = report.recovered_stale_lock || wait_stats.removed_stale;
     JLC_RETURN_IF_ERROR(Recheck(session, names, options, &verdicts));
-    if (CountNotFresh(verdicts) == 0) {
+    if (CountCompilable(verdicts) == 0) {
       FillOutcomes(&report, names, std::move(verdicts), std::nullopt);
       return report;
     }
@@ -587,7 +603,7 @@ absl::StatusOr<PrecompileReport> PrecompileIfStale(Session& session,
     FillOutcomes(&report, names, std::move(verdicts), std::nullopt);
     return report;
   }
-  if (CountNotFresh(verdicts) == 0) {
+  if (CountCompilable(verdicts) == 0) {
     lock->Release();
     FillOutcomes(&report, names, std::move(verdicts), std::nullopt);
     return report;

@@ -145,6 +145,12 @@ TEST(OneAnswer, EmptyManifestIsNotInstalled) {
   }
   ProcessResult r = Cli(s, {"status"});
   EXPECT_NE(r.out.find("3 packages: 0 fresh, 3 stale"), std::string::npos) << r.out;
+  // Nothing julia could compile: no launch, the same answer, exit 1.
+  r = Cli(s, {"precompile", "--json"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("\"launched\": false"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("does not list it"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("run Pkg.instantiate()"), std::string::npos) << r.out;
   r = Cli(s, {"locate", "Hello"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   CAnswers c = AskC(s, "Hello");
