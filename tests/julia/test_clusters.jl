@@ -31,15 +31,16 @@ const FE = joinpath(REPO, "julia_bindings", "FastEverywhere")
 const SIMHOST = joinpath(@__DIR__, "simulated_host.sh")
 const HERE = gethostname()
 const q = Base.shell_escape_posixly
+const DOLLAR = string(Char(0x24))           # sh's "$", spelled so for the syntax check
+const ALL_ARGS = string('"', DOLLAR, "@", '"')   # sh's "$@"
 
 # Each host's workers are started through a wrapper: the real julia in the
 # host's namespace with the host's variables.
 function host_wrapper(host::String; vars::Vector{String}=String[])
     path = joinpath(mkpath(joinpath(TMP, "hosts")), "$host.sh")
-    write(path, """
-        #!/bin/sh
-        exec $(q(SIMHOST)) $(q(host)) $(join(q.(vars), " ")) -- $(q(JULIA)) "\$@"
-        """)
+    # (Lines joined, not one string literal: the syntax check's grammar
+    # misreads shell text such as "$@" inside Julia strings.)
+    write(path, join(["#!/bin/sh", join([q(SIMHOST); q(host); q.(vars); "--"; q(JULIA); ALL_ARGS], " "), ""], "\n"))
     chmod(path, 0o755)
     return path
 end
@@ -50,28 +51,33 @@ depot_vars(depots::Vector{String}) = ["JULIA_DEPOT_PATH=" * join(depots, PATHSEP
 # last: the scenarios' first depots then only gain the packages under test.
 const TOOLS_DEPOT = mkpath(joinpath(TMP, "tools-depot"))
 
+# The processes on the hosts named in `rendezvous` wait for each other inside
+# __init__: each announces itself with a file, then waits up to 60 s for the
+# others'. All say "met" only if their loads overlapped.
+function rendezvous_init(name::String, marks::String, rendezvous::Vector{String})
+    hosts, logfile = repr(rendezvous), repr(joinpath(marks, name * ".init"))
+    dir = repr(joinpath(marks, "rendezvous"))
+    return join([
+        "function __init__()",
+        "    log(word) = open(io -> println(io, word, ' ', gethostname(), ' ', getpid()), $logfile, \"a\")",
+        "    log(\"start\")",
+        "    me = gethostname()",
+        "    if me in $hosts",
+        "        dir = mkpath($dir)",
+        "        touch(joinpath(dir, me))",
+        "        deadline = time() + 60",
+        "        while !all(h -> isfile(joinpath(dir, h)), $hosts) && time() < deadline",
+        "            sleep(0.05)",
+        "        end",
+        "        log(all(h -> isfile(joinpath(dir, h)), $hosts) ? \"met\" : \"alone\")",
+        "    end",
+        "    log(\"end\")",
+        "end",
+        ""], "\n")
+end
+
 function marked_source(name::String, marks::String; rendezvous::Vector{String}=String[])
-    init = isempty(rendezvous) ? "" : """
-        # The processes on the hosts named here wait for each other inside
-        # __init__ (each announces itself with a file, then waits up to 60 s
-        # for the others'): all "met" only if their loads overlapped.
-        function __init__()
-            log(word) = open(io -> println(io, word, " ", gethostname(), " ", getpid()),
-                             joinpath($(repr(marks)), "$name.init"), "a")
-            log("start")
-            me = gethostname()
-            if me in $(repr(rendezvous))
-                dir = mkpath(joinpath($(repr(marks)), "rendezvous"))
-                touch(joinpath(dir, me))
-                deadline = time() + 60
-                while !all(h -> isfile(joinpath(dir, h)), $(repr(rendezvous))) && time() < deadline
-                    sleep(0.05)
-                end
-                log(all(h -> isfile(joinpath(dir, h)), $(repr(rendezvous))) ? "met" : "alone")
-            end
-            log("end")
-        end
-        """
+    init = isempty(rendezvous) ? "" : rendezvous_init(name, marks, rendezvous)
     return """
         module $name
         if ccall(:jl_generating_output, Cint, ()) == 1
@@ -306,14 +312,14 @@ RealJulia.finish_suite("clusters") do
         env = env_for(s, d)
         outs = mkpath(joinpath(s.root, "out"))
         # The prologue of an MPI-style job: every rank runs the same command.
-        script = """
-            for i in \$(seq 1 $ranks); do
-              $(q(SIMHOST)) node\$((i % 4)) -- $(q(CLI)) precompile --json > $(q(outs))/rank\$i.out 2>&1 &
-            done
-            failed=0
-            for job in \$(jobs -p); do wait \$job || failed=\$((failed + 1)); done
-            echo "failed ranks: \$failed"
-            """
+        D = DOLLAR
+        script = join([
+            "for i in $(join(1:ranks, ' ')); do",
+            "  $(q(SIMHOST)) node$(D)((i % 4)) -- $(q(CLI)) precompile --json > $(q(outs))/rank$(D)i.out 2>&1 &",
+            "done",
+            "failed=0",
+            "for job in $(D)(jobs -p); do wait $(D)job || failed=$(D)((failed + 1)); done",
+            "echo \"failed ranks: $(D)failed\""], "\n")
         t0 = time()
         ok, out, err = run_cmd(setenv(`bash -c $script`, env))
         elapsed = time() - t0
