@@ -272,6 +272,13 @@ bool RemoveIfStale(const std::string& path, double stale_age, double refresh) {
   return RemoveFile(path);
 }
 
+// Someone holds the lock at `path`: say so, and who, in the caller's stats.
+void NoteHolder(const std::string& path, PidfileAcquireStats* stats) {
+  if (!stats) return;
+  stats->waited = true;
+  stats->holder = ParsePidfile(path);
+}
+
 enum class WaitGoal { kCreate, kFree };
 
 // Julia's open_exclusive wait loop: try, watch, and after each wake-up remove
@@ -322,10 +329,7 @@ absl::StatusOr<std::unique_ptr<PidfileLock>> PidfileLock::TryAcquire(
   JLC_ASSIGN_OR_RETURN(std::string path, PidfileRealPath(at));
   JLC_ASSIGN_OR_RETURN(int fd, TryOpenExclusive(path, options.mode));
   if (fd < 0) {
-    if (stats) {
-      stats->waited = true;
-      stats->holder = ParsePidfile(path);
-    }
+    NoteHolder(path, stats);
     if (options.stale_age > 0 &&
         RemoveIfStale(path, options.stale_age, EffectiveRefresh(options))) {
       if (stats) stats->removed_stale = true;
@@ -342,10 +346,7 @@ absl::StatusOr<std::unique_ptr<PidfileLock>> PidfileLock::Acquire(
   JLC_ASSIGN_OR_RETURN(std::string path, PidfileRealPath(at));
   JLC_ASSIGN_OR_RETURN(int fd, TryOpenExclusive(path, options.mode));
   if (fd < 0) {
-    if (stats) {
-      stats->waited = true;
-      stats->holder = ParsePidfile(path);
-    }
+    NoteHolder(path, stats);
     JLC_ASSIGN_OR_RETURN(fd, WaitLoop(path, options, deadline, stats, WaitGoal::kCreate));
   }
   return Adopt(path, fd, options);
@@ -358,10 +359,7 @@ absl::Status PidfileLock::WaitUntilFree(
   struct stat st;
   if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return absl::OkStatus();
   JLC_RETURN_IF_ERROR(CheckIsPidfile(path));
-  if (stats) {
-    stats->waited = true;
-    stats->holder = ParsePidfile(path);
-  }
+  NoteHolder(path, stats);
   JLC_ASSIGN_OR_RETURN(int ignored, WaitLoop(path, options, deadline, stats, WaitGoal::kFree));
   (void)ignored;
   return absl::OkStatus();
