@@ -156,20 +156,22 @@ end
 function _if_loaded_request(names::Vector{Symbol}, fullex::Expr)
     check = true
     for n in reverse(names)
-        r, id = gensym(:r), gensym(:id)
         name = String(n)
-        with_env = Expr(:let, Expr(:(=), r, Expr(:call, GlobalRef(Base, :identify_package_env), :Main, name)),
-                        Expr(:&&, Expr(:call, :!==, r, nothing),
-                             Expr(:call, GlobalRef(Base, :root_module_exists), Expr(:ref, r, 1))))
-        plain = Expr(:let, Expr(:(=), id, Expr(:call, GlobalRef(Base, :identify_package), :Main, name)),
-                     Expr(:&&, Expr(:call, :!==, id, nothing),
-                          Expr(:call, GlobalRef(Base, :root_module_exists), id)))
         one = Expr(:if, Expr(:call, GlobalRef(Core, :isdefined), Base, QuoteNode(:identify_package_env)),
-                   with_env, plain)
+                   _loaded_check(:identify_package_env, name, true), _loaded_check(:identify_package, name, false))
         check = check === true ? one : Expr(:&&, one, check)
     end
     run = Expr(:block, Expr(:call, GlobalRef(Core, :eval), :Main, QuoteNode(fullex)), "1")
     return Expr(:toplevel, Expr(:if, check, run, "0"))
+end
+
+# `let v = Base.lookup(Main, name); v !== nothing && Base.root_module_exists(id) end`,
+# where id is v, or v[1] when the lookup also returns the environment.
+function _loaded_check(lookup::Symbol, name::String, with_env::Bool)
+    v = gensym(:found)
+    id = with_env ? Expr(:ref, v, 1) : v
+    return Expr(:let, Expr(:(=), v, Expr(:call, GlobalRef(Base, lookup), :Main, name)),
+                Expr(:&&, Expr(:call, :!==, v, nothing), Expr(:call, GlobalRef(Base, :root_module_exists), id)))
 end
 
 # A worker's answer to _if_loaded_request: the String, or its exception.
