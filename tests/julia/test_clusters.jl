@@ -286,16 +286,14 @@ RealJulia.finish_suite("clusters") do
         # it cannot be probed by pid, so it is alive as far as anyone knows.
         write(lock, "4242 jlc-gone")
         chmod(lock, 0o444)
-        t = time() - 30
-        ccall(:utime, Cint, (Cstring, Ptr{NTuple{2,Int}}), lock, Ref((round(Int, t), round(Int, t))))
+        touch_later(lock; seconds=-30)   # (an mtime in the past)
         ok, out, err, code = jlcache_precompile(s, d, "CluFive", "--timeout", "3")
         @test code == 3
         @test json_bool(out, "timed_out") == true
         @test read(lock, String) == "4242 jlc-gone"
         @test isempty(compiles(s, "CluFive"))
         # 60 s without a refresh: > 5 x stale_age, taken over.
-        t = time() - 60
-        ccall(:utime, Cint, (Cstring, Ptr{NTuple{2,Int}}), lock, Ref((round(Int, t), round(Int, t))))
+        touch_later(lock; seconds=-60)
         ok, out, err, code = jlcache_precompile(s, d, "CluFive")
         @test code == 0
         code == 0 || println(out, err)
