@@ -60,10 +60,9 @@ class Fd {
   int fd_;
 };
 
-// Tells the thread's file journal (if any) what a stat of path found:
-// st, or the errno of a failure.
-void Journal(const std::string& path, const struct stat* st, int err) {
-  FileJournal* j = CurrentFileJournal();
+// Tells the reading query's file journal (if any) what a stat of path
+// found: st, or the errno of a failure.
+void Journal(FileJournal* j, const std::string& path, const struct stat* st, int err) {
   if (!j) return;
   if (st) {
     j->Record(path, FileSignature::Of(FromStat(*st)));
@@ -88,7 +87,7 @@ std::string_view FileTypeName(mode_t mode) {
 // FIFO where a memo or a TOML file belongs would otherwise hang every query.
 // st_out (optional) receives fstat of the open file; the file journal gets
 // it either way.
-absl::StatusOr<int> OpenForRead(const std::string& path, struct stat* st_out) {
+absl::StatusOr<int> OpenForRead(FileJournal* j, const std::string& path, struct stat* st_out) {
   OnIoOperation();
   int fd;
   do {
@@ -96,17 +95,17 @@ absl::StatusOr<int> OpenForRead(const std::string& path, struct stat* st_out) {
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) {
     const int err = errno;
-    Journal(path, nullptr, err);
+    Journal(j, path, nullptr, err);
     return ErrnoError(err, "cannot open", path);
   }
   struct stat st;
   if (::fstat(fd, &st) != 0) {
     const int err = errno;
     ::close(fd);
-    Journal(path, nullptr, err == ENOENT ? EIO : err);
+    Journal(j, path, nullptr, err == ENOENT ? EIO : err);
     return ErrnoError(err, "cannot stat", path);
   }
-  Journal(path, &st, 0);
+  Journal(j, path, &st, 0);
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
     if (S_ISDIR(st.st_mode)) return Error(ErrorKind::kIo, "is a directory: ", path);
@@ -117,14 +116,15 @@ absl::StatusOr<int> OpenForRead(const std::string& path, struct stat* st_out) {
 }
 
 // Reads up to len bytes at offset; short only at end of file.
-absl::StatusOr<size_t> ReadAt(int fd, char* buf, size_t len, uint64_t off, const std::string& path) {
+absl::StatusOr<size_t> ReadAt(FileJournal* j, int fd, char* buf, size_t len, uint64_t off,
+                              const std::string& path) {
   size_t done = 0;
   while (done < len) {
     ssize_t n = ::pread(fd, buf + done, len - done, static_cast<off_t>(off + done));
     if (n < 0) {
       if (errno == EINTR) continue;
       const int err = errno;
-      if (FileJournal* j = CurrentFileJournal()) j->Taint(Cat("cannot read ", path));
+      if (j) j->Taint(Cat("cannot read ", path));
       return ErrnoError(err, "cannot read", path);
     }
     if (n == 0) break;
@@ -141,90 +141,94 @@ bool SameIdentity(const FileInfo& a, const FileInfo& b) {
          a.ctime_nsec == b.ctime_nsec;
 }
 
-absl::StatusOr<FileInfo> StatPath(const std::string& path) {
+absl::StatusOr<FileInfo> FileAccess::Stat(const std::string& path) const {
+  FileJournal* j = journal_;
   OnIoOperation();
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
     const int err = errno;
-    Journal(path, nullptr, err);
+    Journal(j, path, nullptr, err);
     return ErrnoError(err, "cannot stat", path);
   }
-  Journal(path, &st, 0);
+  Journal(j, path, &st, 0);
   return FromStat(st);
 }
 
-absl::StatusOr<std::optional<FileInfo>> StatIfExists(const std::string& path) {
+absl::StatusOr<std::optional<FileInfo>> FileAccess::StatIfExists(const std::string& path) const {
+  FileJournal* j = journal_;
   OnIoOperation();
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
     const int err = errno;
-    Journal(path, nullptr, err);
+    Journal(j, path, nullptr, err);
     if (err == ENOENT || err == ENOTDIR) return std::optional<FileInfo>();
     return ErrnoError(err, "cannot stat", path);
   }
-  Journal(path, &st, 0);
+  Journal(j, path, &st, 0);
   return std::optional<FileInfo>(FromStat(st));
 }
 
-bool IsReadable(const std::string& path) {
+bool FileAccess::IsReadable(const std::string& path) const {
   // Permissions along the whole path decide; a file journal cannot vouch for them.
-  if (FileJournal* j = CurrentFileJournal()) j->Taint(Cat("access(", path, ")"));
+  if (journal_) journal_->Taint(Cat("access(", path, ")"));
   OnIoOperation();
   return ::access(path.c_str(), R_OK) == 0;
 }
 
-bool PathExists(const std::string& path) {
+bool FileAccess::PathExists(const std::string& path) const {
   auto st = StatIfExists(path);
   return st.ok() && st->has_value();
 }
 
-bool IsFile(const std::string& path) {
+bool FileAccess::IsFile(const std::string& path) const {
   auto st = StatIfExists(path);
   return st.ok() && st->has_value() && (*st)->is_file;
 }
 
-bool IsDir(const std::string& path) {
+bool FileAccess::IsDir(const std::string& path) const {
   auto st = StatIfExists(path);
   return st.ok() && st->has_value() && (*st)->is_dir;
 }
 
-absl::StatusOr<FilePrefix> ReadFilePrefix(const std::string& path, size_t prefix_len,
-                                          size_t suffix_len) {
+absl::StatusOr<FilePrefix> FileAccess::ReadPrefix(const std::string& path, size_t prefix_len,
+                                                  size_t suffix_len) const {
+  FileJournal* j = journal_;
   struct stat st;
-  JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(path, &st));
+  JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(j, path, &st));
   Fd fd(raw);
   FilePrefix out;
   out.file_size = static_cast<uint64_t>(st.st_size);
   const bool whole = out.file_size <= uint64_t{prefix_len} + suffix_len;
   out.prefix.size = whole ? static_cast<size_t>(out.file_size) : prefix_len;
   out.prefix.data = std::make_unique_for_overwrite<char[]>(out.prefix.size);
-  JLC_ASSIGN_OR_RETURN(size_t got, ReadAt(fd.get(), out.prefix.data.get(), out.prefix.size, 0, path));
+  JLC_ASSIGN_OR_RETURN(size_t got, ReadAt(j, fd.get(), out.prefix.data.get(), out.prefix.size, 0, path));
   if (got != out.prefix.size)
     return Error(ErrorKind::kIo, "file shrank while being read: ", path);
   if (!whole) {
     out.suffix.resize(suffix_len);
-    JLC_ASSIGN_OR_RETURN(got, ReadAt(fd.get(), out.suffix.data(), suffix_len,
+    JLC_ASSIGN_OR_RETURN(got, ReadAt(j, fd.get(), out.suffix.data(), suffix_len,
                                      out.file_size - suffix_len, path));
     if (got != suffix_len) return Error(ErrorKind::kIo, "file shrank while being read: ", path);
   }
   return out;
 }
 
-absl::StatusOr<FileBytes> ReadFileBytes(const std::string& path, uint64_t max_bytes) {
+absl::StatusOr<FileBytes> FileAccess::ReadBytes(const std::string& path, uint64_t max_bytes) const {
+  FileJournal* j = journal_;
   struct stat st;
-  JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(path, &st));
+  JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(j, path, &st));
   Fd fd(raw);
   if (static_cast<uint64_t>(st.st_size) > max_bytes)
     return Error(ErrorKind::kIo, "file too large (", st.st_size, " bytes): ", path);
   FileBytes out;
   out.data = std::make_unique_for_overwrite<char[]>(static_cast<size_t>(st.st_size));
   JLC_ASSIGN_OR_RETURN(out.size,
-                       ReadAt(fd.get(), out.data.get(), static_cast<size_t>(st.st_size), 0, path));
+                       ReadAt(j, fd.get(), out.data.get(), static_cast<size_t>(st.st_size), 0, path));
   return out;
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path, uint64_t max_bytes) {
-  JLC_ASSIGN_OR_RETURN(FileBytes bytes, ReadFileBytes(path, max_bytes));
+absl::StatusOr<std::string> FileAccess::Read(const std::string& path, uint64_t max_bytes) const {
+  JLC_ASSIGN_OR_RETURN(FileBytes bytes, ReadBytes(path, max_bytes));
   return std::string(bytes.view());
 }
 
@@ -233,9 +237,9 @@ namespace {
 // CRC-32C of a file's first `limit` bytes (fewer at its end), streamed
 // through a buffer that is not zero-filled: a cold status hashes thousands
 // of small files.
-absl::StatusOr<uint32_t> Crc32cOfFileUpTo(const std::string& path, uint64_t limit,
+absl::StatusOr<uint32_t> Crc32cOfFileUpTo(FileJournal* j, const std::string& path, uint64_t limit,
                                           uint64_t* read_out) {
-  JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(path, nullptr));
+  JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(j, path, nullptr));
   Fd fd(raw);
   constexpr size_t kChunk = size_t{1} << 16;
   auto buf = std::make_unique_for_overwrite<char[]>(kChunk);
@@ -243,7 +247,7 @@ absl::StatusOr<uint32_t> Crc32cOfFileUpTo(const std::string& path, uint64_t limi
   uint64_t off = 0;
   while (off < limit) {
     size_t want = static_cast<size_t>(std::min<uint64_t>(kChunk, limit - off));
-    JLC_ASSIGN_OR_RETURN(size_t n, ReadAt(fd.get(), buf.get(), want, off, path));
+    JLC_ASSIGN_OR_RETURN(size_t n, ReadAt(j, fd.get(), buf.get(), want, off, path));
     if (n == 0) break;
     crc = Crc32c(buf.get(), n, crc);
     off += n;
@@ -254,16 +258,16 @@ absl::StatusOr<uint32_t> Crc32cOfFileUpTo(const std::string& path, uint64_t limi
 
 }  // namespace
 
-absl::StatusOr<uint32_t> Crc32cOfFilePrefix(const std::string& path, uint64_t len) {
+absl::StatusOr<uint32_t> FileAccess::Crc32cPrefix(const std::string& path, uint64_t len) const {
   uint64_t read = 0;
-  JLC_ASSIGN_OR_RETURN(uint32_t crc, Crc32cOfFileUpTo(path, len, &read));
+  JLC_ASSIGN_OR_RETURN(uint32_t crc, Crc32cOfFileUpTo(journal_, path, len, &read));
   if (read < len) return Error(ErrorKind::kIo, "file shrank while reading: ", path);
   return crc;
 }
 
-absl::StatusOr<uint32_t> Crc32cOfFile(const std::string& path, uint64_t* size_out) {
+absl::StatusOr<uint32_t> FileAccess::Crc32c(const std::string& path, uint64_t* size_out) const {
   uint64_t read = 0;
-  JLC_ASSIGN_OR_RETURN(uint32_t crc, Crc32cOfFileUpTo(path, UINT64_MAX, &read));
+  JLC_ASSIGN_OR_RETURN(uint32_t crc, Crc32cOfFileUpTo(journal_, path, UINT64_MAX, &read));
   if (size_out) *size_out = read;
   return crc;
 }
@@ -272,25 +276,26 @@ namespace {
 
 // *missing (when given) is set, and nothing listed, for a path that is
 // missing or not a directory; otherwise that is an error.
-absl::StatusOr<std::vector<std::string>> ReadDirectory(const std::string& path, bool* missing) {
+absl::StatusOr<std::vector<std::string>> ReadDirectory(FileJournal* j, const std::string& path,
+                                                       bool* missing) {
   OnIoOperation();
   DIR* d = ::opendir(path.c_str());
   if (!d) {
     const int err = errno;
-    Journal(path, nullptr, err);
+    Journal(j, path, nullptr, err);
     if (missing && (err == ENOENT || err == ENOTDIR)) {
       *missing = true;
       return std::vector<std::string>();
     }
     return ErrnoError(err, "cannot list", path);
   }
-  if (CurrentFileJournal()) {
+  if (j) {
     // A directory's mtime and ctime change whenever an entry comes or goes.
     struct stat st;
     if (::fstat(dirfd(d), &st) == 0) {
-      Journal(path, &st, 0);
+      Journal(j, path, &st, 0);
     } else {
-      Journal(path, nullptr, EIO);
+      Journal(j, path, nullptr, EIO);
     }
   }
   std::vector<std::string> names;
@@ -303,7 +308,7 @@ absl::StatusOr<std::vector<std::string>> ReadDirectory(const std::string& path, 
   int err = errno;
   ::closedir(d);
   if (err) {
-    if (FileJournal* j = CurrentFileJournal()) j->Taint(Cat("cannot list ", path));
+    if (j) j->Taint(Cat("cannot list ", path));
     return ErrnoError(err, "cannot list", path);
   }
   return names;
@@ -311,13 +316,14 @@ absl::StatusOr<std::vector<std::string>> ReadDirectory(const std::string& path, 
 
 }  // namespace
 
-absl::StatusOr<std::vector<std::string>> ListDir(const std::string& path) {
-  return ReadDirectory(path, nullptr);
+absl::StatusOr<std::vector<std::string>> FileAccess::ListDir(const std::string& path) const {
+  return ReadDirectory(journal_, path, nullptr);
 }
 
-absl::StatusOr<std::optional<std::vector<std::string>>> ListDirIfExists(const std::string& path) {
+absl::StatusOr<std::optional<std::vector<std::string>>> FileAccess::ListDirIfExists(
+    const std::string& path) const {
   bool missing = false;
-  JLC_ASSIGN_OR_RETURN(std::vector<std::string> names, ReadDirectory(path, &missing));
+  JLC_ASSIGN_OR_RETURN(std::vector<std::string> names, ReadDirectory(journal_, path, &missing));
   if (missing) return std::optional<std::vector<std::string>>();
   return std::optional<std::vector<std::string>>(std::move(names));
 }
@@ -352,8 +358,8 @@ absl::Status WriteFileAtomically(const std::string& path, std::string_view conte
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> RealPath(const std::string& path) {
-  if (FileJournal* j = CurrentFileJournal()) j->Taint(Cat("realpath(", path, ")"));
+absl::StatusOr<std::string> FileAccess::RealPath(const std::string& path) const {
+  if (journal_) journal_->Taint(Cat("realpath(", path, ")"));
   OnIoOperation();
   char buf[PATH_MAX];
   if (!::realpath(path.c_str(), buf)) return ErrnoError(errno, "cannot resolve", path);

@@ -37,27 +37,11 @@ struct FileInfo {
 // mtime and ctime (ns) all equal. What the stat-keyed memos compare.
 bool SameIdentity(const FileInfo& a, const FileInfo& b);
 
-// stat(2), following symlinks. NotFound for ENOENT/ENOTDIR.
-absl::StatusOr<FileInfo> StatPath(const std::string& path);
-// Like StatPath but returns nullopt instead of NotFound.
-absl::StatusOr<std::optional<FileInfo>> StatIfExists(const std::string& path);
-bool PathExists(const std::string& path);  // Julia's ispath
-bool IsReadable(const std::string& path);  // access(R_OK)
-bool IsFile(const std::string& path);
-bool IsDir(const std::string& path);
-
-// Whole file, refusing files larger than max_bytes.
-absl::StatusOr<std::string> ReadFile(const std::string& path,
-                                     uint64_t max_bytes = uint64_t{1} << 32);
-// A whole file in a buffer that is not zero-filled first (ReadFile's string
-// is): for large files read once and only viewed, such as cache headers.
 struct FileBytes {
   std::unique_ptr<char[]> data;
   size_t size = 0;
   std::string_view view() const { return {data.get(), size}; }
 };
-absl::StatusOr<FileBytes> ReadFileBytes(const std::string& path,
-                                        uint64_t max_bytes = uint64_t{1} << 32);
 // The first bytes of a file and its last `suffix_len`, in two reads: for
 // formats whose header is at the front and whose trailer is at the end.
 // A file no longer than prefix_len + suffix_len is read whole into `prefix`
@@ -68,21 +52,97 @@ struct FilePrefix {
   uint64_t file_size = 0;
   bool whole() const { return prefix.size == file_size; }
 };
-absl::StatusOr<FilePrefix> ReadFilePrefix(const std::string& path, size_t prefix_len,
-                                          size_t suffix_len);
-// CRC-32C of a whole file, streamed.
-absl::StatusOr<uint32_t> Crc32cOfFile(const std::string& path, uint64_t* size_out = nullptr);
-// CRC-32C of the first `len` bytes of a file.
-absl::StatusOr<uint32_t> Crc32cOfFilePrefix(const std::string& path, uint64_t len);
+
+class FileJournal;
+
+// Reading the file system on behalf of one query: every stat, open and
+// listing is recorded in the query's journal (core/file_journal.h), which
+// is what lets a remembered answer be checked with one stat per path. A
+// query passes its FileAccess down explicitly; FileAccess() (no journal) is
+// for readers outside any query. Cheap to copy; thread-safe as the journal is.
+class FileAccess {
+ public:
+  FileAccess() = default;
+  explicit FileAccess(FileJournal* journal) : journal_(journal) {}
+  FileJournal* journal() const { return journal_; }
+
+  // stat(2), following symlinks. NotFound for ENOENT/ENOTDIR.
+  absl::StatusOr<FileInfo> Stat(const std::string& path) const;
+  // Like Stat but returns nullopt instead of NotFound.
+  absl::StatusOr<std::optional<FileInfo>> StatIfExists(const std::string& path) const;
+  bool PathExists(const std::string& path) const;  // Julia's ispath
+  // access(R_OK). Permissions cannot be journaled: a journal that sees this is tainted.
+  bool IsReadable(const std::string& path) const;
+  bool IsFile(const std::string& path) const;
+  bool IsDir(const std::string& path) const;
+  // Whole file, refusing files larger than max_bytes.
+  absl::StatusOr<std::string> Read(const std::string& path,
+                                   uint64_t max_bytes = uint64_t{1} << 32) const;
+  // A whole file in a buffer that is not zero-filled first (Read's string
+  // is): for large files read once and only viewed, such as cache headers.
+  absl::StatusOr<FileBytes> ReadBytes(const std::string& path,
+                                      uint64_t max_bytes = uint64_t{1} << 32) const;
+  absl::StatusOr<FilePrefix> ReadPrefix(const std::string& path, size_t prefix_len,
+                                        size_t suffix_len) const;
+  // CRC-32C of a whole file, streamed.
+  absl::StatusOr<uint32_t> Crc32c(const std::string& path, uint64_t* size_out = nullptr) const;
+  // CRC-32C of the first `len` bytes of a file.
+  absl::StatusOr<uint32_t> Crc32cPrefix(const std::string& path, uint64_t len) const;
+  // Entry names (not "." or ".."), unsorted.
+  absl::StatusOr<std::vector<std::string>> ListDir(const std::string& path) const;
+  // nullopt when the path does not exist or is not a directory (ENOENT, ENOTDIR).
+  absl::StatusOr<std::optional<std::vector<std::string>>> ListDirIfExists(
+      const std::string& path) const;
+  // realpath(3). Taints the journal (the components are not recorded).
+  absl::StatusOr<std::string> RealPath(const std::string& path) const;
+
+ private:
+  FileJournal* journal_ = nullptr;
+};
+
+// The same, outside any query (nothing recorded).
+inline absl::StatusOr<FileInfo> StatPath(const std::string& path) { return FileAccess().Stat(path); }
+inline absl::StatusOr<std::optional<FileInfo>> StatIfExists(const std::string& path) {
+  return FileAccess().StatIfExists(path);
+}
+inline bool PathExists(const std::string& path) { return FileAccess().PathExists(path); }
+inline bool IsReadable(const std::string& path) { return FileAccess().IsReadable(path); }
+inline bool IsFile(const std::string& path) { return FileAccess().IsFile(path); }
+inline bool IsDir(const std::string& path) { return FileAccess().IsDir(path); }
+inline absl::StatusOr<std::string> ReadFile(const std::string& path,
+                                            uint64_t max_bytes = uint64_t{1} << 32) {
+  return FileAccess().Read(path, max_bytes);
+}
+inline absl::StatusOr<FileBytes> ReadFileBytes(const std::string& path,
+                                               uint64_t max_bytes = uint64_t{1} << 32) {
+  return FileAccess().ReadBytes(path, max_bytes);
+}
+inline absl::StatusOr<FilePrefix> ReadFilePrefix(const std::string& path, size_t prefix_len,
+                                                 size_t suffix_len) {
+  return FileAccess().ReadPrefix(path, prefix_len, suffix_len);
+}
+inline absl::StatusOr<uint32_t> Crc32cOfFile(const std::string& path,
+                                             uint64_t* size_out = nullptr) {
+  return FileAccess().Crc32c(path, size_out);
+}
+inline absl::StatusOr<uint32_t> Crc32cOfFilePrefix(const std::string& path, uint64_t len) {
+  return FileAccess().Crc32cPrefix(path, len);
+}
+inline absl::StatusOr<std::vector<std::string>> ListDir(const std::string& path) {
+  return FileAccess().ListDir(path);
+}
+inline absl::StatusOr<std::optional<std::vector<std::string>>> ListDirIfExists(
+    const std::string& path) {
+  return FileAccess().ListDirIfExists(path);
+}
+inline absl::StatusOr<std::string> RealPath(const std::string& path) {
+  return FileAccess().RealPath(path);
+}
+
 // Replaces path with contents atomically (a temporary file in the same
 // directory, then rename), creating the parent directory if needed. Readers
 // see the old file or the new one, never a torn one.
 absl::Status WriteFileAtomically(const std::string& path, std::string_view contents);
-// Entry names (not "." or ".."), unsorted.
-absl::StatusOr<std::vector<std::string>> ListDir(const std::string& path);
-// nullopt when the path does not exist or is not a directory (ENOENT, ENOTDIR).
-absl::StatusOr<std::optional<std::vector<std::string>>> ListDirIfExists(const std::string& path);
-absl::StatusOr<std::string> RealPath(const std::string& path);
 
 // Path helpers (POSIX separators).
 std::string JoinPath(std::string_view a, std::string_view b);

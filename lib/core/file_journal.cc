@@ -3,10 +3,6 @@
 #include <algorithm>
 
 namespace jlcache {
-namespace {
-thread_local FileJournal* t_journal = nullptr;
-}  // namespace
-
 FileSignature FileSignature::Of(const FileInfo& f) {
   FileSignature s;
   s.present = true;
@@ -36,20 +32,6 @@ void FileJournal::Record(std::string_view path, const FileSignature& signature) 
     taint_ = std::string(path) + " changed while it was being read";
 }
 
-void FileJournal::RecordCloneAnswer(std::string_view blob, bool accepted) {
-  absl::MutexLock lock(&mu_);
-  auto [it, inserted] = clone_answers_.try_emplace(std::string(blob), accepted);
-  if (!inserted && it->second != accepted && taint_.empty())
-    taint_ = "Julia's clone-target check answered two ways during one query";
-}
-
-std::vector<std::pair<std::string, bool>> FileJournal::CloneAnswers() const {
-  absl::MutexLock lock(&mu_);
-  std::vector<std::pair<std::string, bool>> out(clone_answers_.begin(), clone_answers_.end());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 void FileJournal::Taint(std::string_view why) {
   absl::MutexLock lock(&mu_);
   if (taint_.empty()) taint_ = std::string(why);
@@ -72,13 +54,5 @@ std::vector<std::pair<std::string, FileSignature>> FileJournal::Entries() const 
             [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;
 }
-
-FileJournal* CurrentFileJournal() { return t_journal; }
-
-FileJournalScope::FileJournalScope(FileJournal* journal) : previous_(t_journal) {
-  t_journal = journal;
-}
-
-FileJournalScope::~FileJournalScope() { t_journal = previous_; }
 
 }  // namespace jlcache

@@ -3,11 +3,10 @@
 // its absence. A later query can then tell with one stat per path whether
 // anything it would read has changed (see stale/status_memo.h).
 //
-// lib/core/file_io reports to the journal of the calling thread (set with
-// FileJournalScope; the I/O pool carries it to its workers), so nothing read
-// through file_io escapes it. Whatever file_io cannot record exactly (an
-// error other than "missing", a realpath, a permission check) taints the
-// journal, and a tainted journal is never trusted.
+// A query owns its journal and reads through a FileAccess over it
+// (core/file_io.h), passed down explicitly. Whatever file_io cannot record
+// exactly (an error other than "missing", a realpath, a permission check)
+// taints the journal, and a tainted journal is never trusted.
 #pragma once
 
 #include <cstdint>
@@ -41,37 +40,16 @@ class FileJournal {
   // query) taints the journal.
   void Record(std::string_view path, const FileSignature& signature);
   void Taint(std::string_view why);
-  // An answer of Julia's clone-target check that the query relied on; it
-  // is asked again before the query's answer is reused.
-  void RecordCloneAnswer(std::string_view blob, bool accepted);
 
   bool tainted() const;
   std::string taint_reason() const;
   // Every path once, sorted.
   std::vector<std::pair<std::string, FileSignature>> Entries() const;
-  // Every blob once, sorted.
-  std::vector<std::pair<std::string, bool>> CloneAnswers() const;
 
  private:
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, FileSignature> seen_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, bool> clone_answers_ ABSL_GUARDED_BY(mu_);
   std::string taint_ ABSL_GUARDED_BY(mu_);
-};
-
-// The journal file_io reports to on this thread, or null.
-FileJournal* CurrentFileJournal();
-
-// Makes `journal` (may be null) the calling thread's until destroyed.
-class FileJournalScope {
- public:
-  explicit FileJournalScope(FileJournal* journal);
-  ~FileJournalScope();
-  FileJournalScope(const FileJournalScope&) = delete;
-  FileJournalScope& operator=(const FileJournalScope&) = delete;
-
- private:
-  FileJournal* previous_;
 };
 
 }  // namespace jlcache

@@ -24,7 +24,7 @@ bool PreludeMatches(const CacheHeader& h, const RuntimeProfile& rt) {
 
 }  // namespace
 
-absl::StatusOr<CacheCandidates> Environment::FindCacheCandidates(const PkgId& pkg) const {
+absl::StatusOr<CacheCandidates> Environment::FindCacheCandidates(EnvQuery& q, const PkgId& pkg) const {
   // cache_file_entry(pkg)
   std::string entrypath = CompiledDir(runtime_.version);
   std::string prefix;
@@ -37,7 +37,7 @@ absl::StatusOr<CacheCandidates> Environment::FindCacheCandidates(const PkgId& pk
   for (const auto& depot : depots_) {
     // isdir(dir) || continue; readdir(dir): a missing directory is skipped.
     const std::string dir = JoinPath(depot, entrypath);
-    JLC_ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> names, ListDirIfExists(dir));
+    JLC_ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> names, q.files().ListDirIfExists(dir));
     if (!names) continue;
     for (const auto& file : *names) {
       bool match = pkg.uuid ? (file.size() >= prefix.size() + 3 && file.rfind(prefix, 0) == 0 &&
@@ -46,7 +46,7 @@ absl::StatusOr<CacheCandidates> Environment::FindCacheCandidates(const PkgId& pk
       if (!match) continue;
       std::string path = JoinPath(dir, file);
       // isfile_casesensitive, then mtime: one stat, shared with the query.
-      JLC_ASSIGN_OR_RETURN(std::optional<FileInfo> st, QueryStat(path));
+      JLC_ASSIGN_OR_RETURN(std::optional<FileInfo> st, q.Stat(path));
       if (!st || !st->is_file) continue;
       out.files.push_back(CacheCandidate{path, st->JuliaMtime(), std::nullopt});
     }
@@ -60,7 +60,7 @@ absl::StatusOr<CacheCandidates> Environment::FindCacheCandidates(const PkgId& pk
       c.pkgimage = false;
       continue;
     }
-    auto h = options_.header_reader(c.path);
+    auto h = options_.header_reader(q.files(), c.path);
     if (h.ok()) {
       c.pkgimage = PreludeMatches(**h, runtime_) && (*h)->flags.use_pkgimages();
     } else if (KindOf(h.status()) == ErrorKind::kUnsupported) {

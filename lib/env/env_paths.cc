@@ -50,8 +50,8 @@ bool IsProjectName(std::string_view basename) {
   return basename == kProjectNames[0] || basename == kProjectNames[1];
 }
 
-bool IsFileCaseSensitive(const std::string& path) {
-  auto st = StatIfExists(path);
+bool IsFileCaseSensitive(const FileAccess& files, const std::string& path) {
+  auto st = files.StatIfExists(path);
   return st.ok() && st->has_value() && (*st)->is_file;
 }
 
@@ -102,12 +102,13 @@ std::vector<std::string> InitDepotPath(const JuliaRules& rules,
   return depots;
 }
 
-std::optional<std::string> CurrentProject(std::string_view start, std::string_view home) {
+std::optional<std::string> CurrentProject(const FileAccess& files, std::string_view start,
+                                          std::string_view home) {
   std::string dir(start);
   for (;;) {
     for (std::string_view proj : kProjectNames) {
       std::string file = JoinPath(dir, proj);
-      if (IsFileCaseSensitive(file)) return file;
+      if (IsFileCaseSensitive(files, file)) return file;
     }
     if (dir == home) break;
     std::string parent = DirName(dir);

@@ -4,6 +4,8 @@
 // base/initdefs.jl; docs/loading.md §1-§2 cite the commits.
 #pragma once
 
+#include "core/file_io.h"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,7 +32,11 @@ std::vector<std::string> InitDepotPath(const JuliaRules& rules,
 // current_project(dir): JuliaProject.toml / Project.toml in dir and its
 // parents, stopping after `home` or at the root. nullopt when none.
 // Errors while probing are treated as "no file" (isfile_casesensitive).
-std::optional<std::string> CurrentProject(std::string_view dir, std::string_view home);
+std::optional<std::string> CurrentProject(const FileAccess& files, std::string_view dir,
+                                          std::string_view home);
+inline std::optional<std::string> CurrentProject(std::string_view dir, std::string_view home) {
+  return CurrentProject(FileAccess(), dir, home);
+}
 
 // init_load_path(): `julia_load_path` is ENV["JULIA_LOAD_PATH"] if set.
 // "@." entries are expanded here with CurrentProject(cwd) and dropped when
@@ -45,6 +51,6 @@ bool IsProjectName(std::string_view basename);
 
 // isfile_casesensitive on Linux: a regular file (following symlinks); any
 // stat error counts as "no" (Julia's isaccessiblefile).
-bool IsFileCaseSensitive(const std::string& path);
+bool IsFileCaseSensitive(const FileAccess& files, const std::string& path);
 
 }  // namespace jlcache

@@ -9,7 +9,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "core/error.h"
 #include "core/file_io.h"
-#include "core/query_memo.h"
 #include "env/env_paths.h"
 #include "env/resolver.h"
 #include "format/header_reader.h"
@@ -20,46 +19,12 @@ extern char** environ;
 namespace jlcache {
 
 using env_internal::EnvProject;
-using env_internal::Query;
+using env_internal::LookupTrace;
 using env_internal::Resolver;
 
 struct Environment::Impl {
   CacheHeaderReader reader;
-  // Everything below lives for one query (see BeginQuery).
-  // (parent uuid text + '/' + extension name) -> uuid from the ext's caches.
-  QueryMemo<std::string, std::optional<Uuid>> ext_uuids;
-  QueryMemo<std::string, absl::StatusOr<std::optional<FileInfo>>> stats;
-  QueryMemo<std::string, absl::StatusOr<std::shared_ptr<const ParsedToml>>> tomls;
-  QueryMemo<std::string, std::shared_ptr<const void>> derived;
 };
-
-void Environment::BeginQuery() const {
-  impl_->ext_uuids.Begin();
-  impl_->stats.Begin();
-  impl_->tomls.Begin();
-  impl_->derived.Begin();
-}
-
-void Environment::EndQuery() const {
-  impl_->ext_uuids.End();
-  impl_->stats.End();
-  impl_->tomls.End();
-  impl_->derived.End();
-}
-
-absl::StatusOr<std::optional<FileInfo>> Environment::QueryStat(const std::string& path) const {
-  return impl_->stats.Get(path, [&] { return StatIfExists(path); });
-}
-
-std::shared_ptr<const void> Environment::QueryDerived(
-    const std::string& key, const std::function<std::shared_ptr<const void>()>& compute) const {
-  return impl_->derived.Get(key, compute);
-}
-
-absl::StatusOr<std::shared_ptr<const ParsedToml>> Environment::QueryToml(
-    const std::string& path) const {
-  return impl_->tomls.Get(path, [&] { return toml_->Get(path); });
-}
 
 EnvVars ProcessEnvVars() {
   EnvVars vars;
@@ -73,9 +38,10 @@ EnvVars ProcessEnvVars() {
 }
 
 CacheHeaderReader DefaultCacheHeaderReader() {
-  return [](const std::string& path) -> absl::StatusOr<std::shared_ptr<const CacheHeader>> {
+  return [](const FileAccess& files,
+            const std::string& path) -> absl::StatusOr<std::shared_ptr<const CacheHeader>> {
     // Candidate order and extension UUIDs need only the header.
-    JLC_ASSIGN_OR_RETURN(CacheHeader h, ReadCacheHeaderOnly(path));
+    JLC_ASSIGN_OR_RETURN(CacheHeader h, ReadCacheHeaderOnly(files, path));
     return std::make_shared<const CacheHeader>(std::move(h));
   };
 }
@@ -100,7 +66,7 @@ std::optional<std::string> Var(const EnvVars& vars, const char* name) {
 }
 
 // The error Julia's `nothing` stands for, most specific first.
-absl::Status NotFoundError(const Query& q, std::string_view what) {
+absl::Status NotFoundError(const LookupTrace& q, std::string_view what) {
   if (q.missing_tree) return Error(ErrorKind::kNotInstalled, *q.missing_tree);
   if (q.missing_entry)
     return Error(ErrorKind::kNotInstalled, what, ": its entry file ", *q.missing_entry,
@@ -149,8 +115,9 @@ absl::StatusOr<std::shared_ptr<const Environment>> Environment::Create(const Run
   std::optional<std::string> project = o.project;
   if (!project) project = runtime.active_project;
   if (!project) project = Var(o.env, "JULIA_PROJECT");
-  Query q;
-  Resolver r(*env, q);
+  EnvQuery startup;
+  LookupTrace t;
+  Resolver r(*env, startup, t);
   if (project && !project->empty()) {
     if (project->front() == '@') {
       JLC_ASSIGN_OR_RETURN(env->active_setting_, r.LoadPathExpand(*project));
@@ -162,9 +129,9 @@ absl::StatusOr<std::shared_ptr<const Environment>> Environment::Create(const Run
   return std::shared_ptr<const Environment>(std::move(env));
 }
 
-absl::StatusOr<std::vector<EnvironmentEntry>> Environment::Environments() const {
-  Query q;
-  Resolver r(*this, q);
+absl::StatusOr<std::vector<EnvironmentEntry>> Environment::Environments(EnvQuery& q) const {
+  LookupTrace t;
+  Resolver r(*this, q, t);
   std::vector<EnvironmentEntry> out;
   std::vector<std::string> seen;
   for (const auto& raw : load_path_) {
@@ -193,17 +160,17 @@ absl::StatusOr<EnvProject> ExplicitActiveProject(Resolver& r, const std::string&
   return ep;
 }
 
-absl::StatusOr<std::vector<ManifestPackage>> Environment::ManifestPackages() const {
+absl::StatusOr<std::vector<ManifestPackage>> Environment::ManifestPackages(EnvQuery& q) const {
   if (!active_project_) return Error(ErrorKind::kNotFound, "there is no active project");
-  Query q;
-  Resolver r(*this, q);
+  LookupTrace t;
+  Resolver r(*this, q, t);
   JLC_ASSIGN_OR_RETURN(EnvProject ep, ExplicitActiveProject(r, *active_project_));
   JLC_ASSIGN_OR_RETURN(std::optional<std::string> mf, r.ProjectFileManifestPath(ep.project_file));
   if (!mf)
     return Error(ErrorKind::kManifestMissing, "the active project ", ep.project_file,
                  " has no manifest (looked for ", rules().ManifestNames().front(),
                  ", ..., Manifest.toml); run Pkg.instantiate()");
-  JLC_ASSIGN_OR_RETURN(auto m, toml_->Get(*mf));
+  JLC_ASSIGN_OR_RETURN(auto m, q.Toml(*toml_, *mf));
   JLC_ASSIGN_OR_RETURN(const toml::table* d, r.ManifestDeps(*m));
   // deps given as a list name their (unique) top-level entry. The message
   // names the entry that lists the dependency and where: every command that
@@ -291,16 +258,23 @@ std::optional<PkgId> Environment::ExtensionTrigger(const ManifestPackage& parent
   return std::nullopt;
 }
 
-absl::StatusOr<ActivePackageSet> Environment::ActivePackages() const {
+std::shared_ptr<const absl::StatusOr<ActivePackageSet>> Environment::ActivePackages(
+    EnvQuery& q) const {
+  return q.active_packages.Get([&] {
+    return std::make_shared<const absl::StatusOr<ActivePackageSet>>(ComputeActivePackages(q));
+  });
+}
+
+absl::StatusOr<ActivePackageSet> Environment::ComputeActivePackages(EnvQuery& q) const {
   if (!active_project_) return Error(ErrorKind::kNotFound, "there is no active project");
-  Query q;
-  Resolver r(*this, q);
+  LookupTrace t;
+  Resolver r(*this, q, t);
   JLC_ASSIGN_OR_RETURN(EnvProject ep, ExplicitActiveProject(r, *active_project_));
   ActivePackageSet out;
   out.project_file = ep.project_file;
   // The project's [deps], as project_deps_get reads them.
   std::vector<PkgId> roots;
-  JLC_ASSIGN_OR_RETURN(auto project, toml_->Get(ep.project_file));
+  JLC_ASSIGN_OR_RETURN(auto project, q.Toml(*toml_, ep.project_file));
   if (const toml::node* n = project->table.get("deps")) {
     const toml::table* t = n->as_table();
     if (!t)
@@ -316,7 +290,7 @@ absl::StatusOr<ActivePackageSet> Environment::ActivePackages() const {
   }
   JLC_ASSIGN_OR_RETURN(out.manifest_file, r.ProjectFileManifestPath(ep.project_file));
   if (out.manifest_file) {
-    JLC_ASSIGN_OR_RETURN(out.manifest, ManifestPackages());
+    JLC_ASSIGN_OR_RETURN(out.manifest, ManifestPackages(q));
   }
   // Depth-first over the manifest's deps, from the project's deps.
   absl::flat_hash_map<PkgId, size_t> index;
@@ -343,53 +317,54 @@ absl::StatusOr<ActivePackageSet> Environment::ActivePackages() const {
   return out;
 }
 
-absl::StatusOr<PkgId> Environment::Identify(std::string_view name) const {
-  Query q;
-  Resolver r(*this, q);
+absl::StatusOr<PkgId> Environment::Identify(EnvQuery& q, std::string_view name) const {
+  LookupTrace t;
+  Resolver r(*this, q, t);
   JLC_ASSIGN_OR_RETURN(auto found, r.IdentifyPackageEnv(name));
   if (found) return found->first;
-  if (!q.swallowed.ok()) return Error(KindOf(q.swallowed), name, ": ", Message(q.swallowed));
+  if (!t.swallowed.ok()) return Error(KindOf(t.swallowed), name, ": ", Message(t.swallowed));
   return Error(ErrorKind::kPackageNotFound, "package ", name,
                " is not in any environment of the load path");
 }
 
-absl::StatusOr<PkgId> Environment::Identify(const PkgId& where, std::string_view name) const {
-  Query q;
-  Resolver r(*this, q);
+absl::StatusOr<PkgId> Environment::Identify(EnvQuery& q, const PkgId& where,
+                                            std::string_view name) const {
+  LookupTrace t;
+  Resolver r(*this, q, t);
   JLC_ASSIGN_OR_RETURN(std::optional<PkgId> found, r.IdentifyPackage(where, name));
   if (found && (found->uuid || !where.uuid)) return *found;
-  if (!q.swallowed.ok()) return Error(KindOf(q.swallowed), name, ": ", Message(q.swallowed));
+  if (!t.swallowed.ok()) return Error(KindOf(t.swallowed), name, ": ", Message(t.swallowed));
   return Error(ErrorKind::kPackageNotFound, name, " is not a dependency of ", where.ToString(),
                " in this environment");
 }
 
-absl::StatusOr<LocatedPackage> Environment::Locate(const PkgId& pkg) const {
-  Query q;
-  Resolver r(*this, q);
+absl::StatusOr<LocatedPackage> Environment::Locate(EnvQuery& q, const PkgId& pkg) const {
+  LookupTrace t;
+  Resolver r(*this, q, t);
   JLC_ASSIGN_OR_RETURN(auto found, r.LocatePackageEnv(pkg));
-  if (!found) return NotFoundError(q, pkg.ToString());
+  if (!found) return NotFoundError(t, pkg.ToString());
   LocatedPackage out;
   out.id = pkg;
   out.entry_file = found->first;
   out.environment = found->second;
-  out.package_dir = q.root.empty() ? DirName(found->first) : q.root;
-  out.extension_parent = q.ext_parent;
+  out.package_dir = t.root.empty() ? DirName(found->first) : t.root;
+  out.extension_parent = t.ext_parent;
   return out;
 }
 
-absl::StatusOr<LocatedPackage> Environment::LocateByName(std::string_view name) const {
-  auto id = Identify(name);
-  if (id.ok()) return Locate(*id);
+absl::StatusOr<LocatedPackage> Environment::LocateByName(EnvQuery& q, std::string_view name) const {
+  auto id = Identify(q, name);
+  if (id.ok()) return Locate(q, *id);
   if (KindOf(id.status()) != ErrorKind::kPackageNotFound) return id.status();
   // Not a top-level name: maybe an extension of a package in the environment.
-  Query q;
-  Resolver r(*this, q);
+  LookupTrace t;
+  Resolver r(*this, q, t);
   JLC_ASSIGN_OR_RETURN(std::vector<std::string> envs, r.LoadPath());
   for (const auto& env : envs) {
     JLC_ASSIGN_OR_RETURN(EnvProject ep, r.EnvProjectFile(env));
     if (ep.kind != EnvKind::kExplicit) continue;
     std::optional<PkgId> parent;
-    JLC_ASSIGN_OR_RETURN(auto project, toml_->Get(ep.project_file));
+    JLC_ASSIGN_OR_RETURN(auto project, q.Toml(*toml_, ep.project_file));
     if (const toml::table* exts = env_internal::GetTable(project->table, "extensions");
         exts && exts->contains(name)) {
       JLC_ASSIGN_OR_RETURN(std::optional<Uuid> u,
@@ -401,7 +376,7 @@ absl::StatusOr<LocatedPackage> Environment::LocateByName(std::string_view name) 
     if (!parent) {
       JLC_ASSIGN_OR_RETURN(std::optional<std::string> mf, r.ProjectFileManifestPath(ep.project_file));
       if (mf) {
-        JLC_ASSIGN_OR_RETURN(auto m, toml_->Get(*mf));
+        JLC_ASSIGN_OR_RETURN(auto m, q.Toml(*toml_, *mf));
         JLC_ASSIGN_OR_RETURN(const toml::table* d, r.ManifestDeps(*m));
         for (const auto& [pname, entries] : *d) {
           for (const auto& e : *entries.as_array()) {
@@ -417,35 +392,35 @@ absl::StatusOr<LocatedPackage> Environment::LocateByName(std::string_view name) 
       }
     }
     if (!parent) continue;
-    if (std::optional<Uuid> ext_uuid = ExtensionUuid(*parent, name)) {
-      auto located = Locate(PkgId{ext_uuid, std::string(name)});
+    if (std::optional<Uuid> ext_uuid = ExtensionUuid(q, *parent, name)) {
+      auto located = Locate(q, PkgId{ext_uuid, std::string(name)});
       if (located.ok() && !located->extension_parent) located->extension_parent = parent;
       return located;
     }
     // UUID unknown (no cache of the extension yet): find its source the way
     // Julia would, from the parent's entry file.
-    JLC_ASSIGN_OR_RETURN(LocatedPackage p, Locate(*parent));
+    JLC_ASSIGN_OR_RETURN(LocatedPackage p, Locate(q, *parent));
     LocatedPackage out;
     out.id = PkgId{std::nullopt, std::string(name)};
     out.extension_parent = parent;
     out.environment = p.environment;
     std::string root = NormPath(JoinPath(DirName(p.entry_file), ".."));
     std::string in_dir = JoinPath(JoinPath(JoinPath(root, "ext"), name), Cat(name, ".jl"));
-    out.entry_file = IsFileCaseSensitive(in_dir) ? in_dir : JoinPath(JoinPath(root, "ext"), Cat(name, ".jl"));
+    out.entry_file = IsFileCaseSensitive(q.files(), in_dir) ? in_dir : JoinPath(JoinPath(root, "ext"), Cat(name, ".jl"));
     out.package_dir = root;
     return out;
   }
-  return ExplainNotFound(name, id.status());
+  return ExplainNotFound(q, name, id.status());
 }
 
-absl::Status Environment::ExplainNotFound(std::string_view name,
+absl::Status Environment::ExplainNotFound(EnvQuery& q, std::string_view name,
                                           const absl::Status& not_found) const {
   // identify_package(name) from the top level sees only the project's direct
   // dependencies (and the stacked environments'): say where the active
   // manifest mentions the name, so "not found" does not read as "absent".
-  auto active = ActivePackages();
-  if (!active.ok() || !active->manifest_file) return not_found;
-  const ActivePackageSet& a = *active;
+  auto active = ActivePackages(q);
+  if (!active->ok() || !(*active)->manifest_file) return not_found;
+  const ActivePackageSet& a = **active;
   std::string more;
   for (size_t i = 0; i < a.manifest.size(); ++i) {
     const PkgId& id = a.manifest[i].id;
@@ -467,21 +442,22 @@ absl::Status Environment::ExplainNotFound(std::string_view name,
   return Error(KindOf(not_found), Message(not_found), more);
 }
 
-std::optional<Uuid> Environment::ExtensionUuid(const PkgId& parent, std::string_view ext_name) const {
+std::optional<Uuid> Environment::ExtensionUuid(EnvQuery& q, const PkgId& parent,
+                                               std::string_view ext_name) const {
   if (!parent.uuid || !impl_->reader) return std::nullopt;
   const std::string key = Cat(parent.uuid->ToString(), "/", ext_name);
-  return impl_->ext_uuids.Get(key, [&]() -> std::optional<Uuid> {
+  return q.extension_uuids.Get(key, [&]() -> std::optional<Uuid> {
     std::optional<Uuid> found;
     bool conflict = false;
     const std::string rel =
         JoinPath(CompiledDir(runtime_.version), ext_name);
     for (const auto& depot : depots_) {
       const std::string dir = JoinPath(depot, rel);
-      auto names = ListDir(dir);
+      auto names = q.files().ListDir(dir);
       if (!names.ok()) continue;
       for (const auto& n : *names) {
         if (n.size() < 3 || n.compare(n.size() - 3, 3, ".ji") != 0) continue;
-        auto read = impl_->reader(JoinPath(dir, n));
+        auto read = impl_->reader(q.files(), JoinPath(dir, n));
         if (!read.ok() || (*read)->modules.empty()) continue;
         const CacheHeader* h = read->get();
         const WorklistModule& w = h->modules.front();
@@ -497,6 +473,17 @@ std::optional<Uuid> Environment::ExtensionUuid(const PkgId& parent, std::string_
     if (conflict) found.reset();
     return found;
   });
+}
+
+absl::StatusOr<bool> Environment::AnyCacheFileNamed(EnvQuery& q, std::string_view name) const {
+  for (const auto& depot : depots_) {
+    JLC_ASSIGN_OR_RETURN(auto names, q.files().ListDirIfExists(
+                                         JoinPath(depot, JoinPath(CompiledDir(runtime_.version), name))));
+    if (names)
+      for (const auto& n : *names)
+        if (n.size() > 3 && n.compare(n.size() - 3, 3, ".ji") == 0) return true;
+  }
+  return false;
 }
 
 }  // namespace jlcache

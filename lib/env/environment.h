@@ -8,6 +8,10 @@
 // manifest and preference files through a TomlCache (memoized by path and
 // stat), so edits on disk are seen by the next query.
 //
+// Every method that reads files takes the caller's EnvQuery (env_query.h):
+// one public call, one query, one snapshot of each file, recorded in the
+// query's journal. The overloads without one make a query of their own.
+//
 // Thread safety: an Environment is immutable after Create(); every const
 // method may be called from several threads at once (internal memo tables
 // are guarded by a mutex).
@@ -46,6 +50,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/uuid.h"
+#include "env/env_query.h"
 #include "env/runtime_profile.h"
 #include "env/toml_cache.h"
 #include "format/cache_header.h"
@@ -64,8 +69,8 @@ EnvVars ProcessEnvVars();
 // (1.11+: pkgimage first) and to learn extension UUIDs. Shared and immutable,
 // so a caller that already parsed the file (the staleness engine's memo) can
 // hand out its copy without another read.
-using CacheHeaderReader =
-    std::function<absl::StatusOr<std::shared_ptr<const CacheHeader>>(const std::string& path)>;
+using CacheHeaderReader = std::function<absl::StatusOr<std::shared_ptr<const CacheHeader>>(
+    const FileAccess& files, const std::string& path)>;
 // The library's reader (lib/format), reading the file each time.
 CacheHeaderReader DefaultCacheHeaderReader();
 
@@ -171,39 +176,60 @@ class Environment {
 
   // load_path() with each entry classified, its project and manifest found.
   // Reads the filesystem now (manifest discovery), so it returns a status.
-  absl::StatusOr<std::vector<EnvironmentEntry>> Environments() const;
+  absl::StatusOr<std::vector<EnvironmentEntry>> Environments(EnvQuery& q) const;
+  absl::StatusOr<std::vector<EnvironmentEntry>> Environments() const { return WithQuery(&Environment::Environments); }
 
   // Every package in the active project's manifest. kManifestMissing when the
   // active project has none; kNotFound without an active project.
-  absl::StatusOr<std::vector<ManifestPackage>> ManifestPackages() const;
+  absl::StatusOr<std::vector<ManifestPackage>> ManifestPackages(EnvQuery& q) const;
+  absl::StatusOr<std::vector<ManifestPackage>> ManifestPackages() const { return WithQuery(&Environment::ManifestPackages); }
   // The package an extension of `parent` names as `trigger`, looked up as
   // explicit_manifest_deps_get does: in the parent's weakdeps, and from
   // 1.11.2 (rules().ext_trigger_lookup_includes_deps) then in its deps.
   std::optional<PkgId> ExtensionTrigger(const ManifestPackage& parent, std::string_view trigger) const;
   // The active project's [deps] and what they reach in its manifest. A
   // missing manifest is not an error here (every dep is then unlisted); a
-  // broken one is. kNotFound without an active project.
-  absl::StatusOr<ActivePackageSet> ActivePackages() const;
+  // broken one is. kNotFound without an active project. Computed once per query.
+  std::shared_ptr<const absl::StatusOr<ActivePackageSet>> ActivePackages(EnvQuery& q) const;
+  absl::StatusOr<ActivePackageSet> ActivePackages() const {
+    EnvQuery q;
+    return *ActivePackages(q);
+  }
 
   // identify_package(name) / identify_package(where, name).
   // kPackageNotFound when Julia would return nothing.
-  absl::StatusOr<PkgId> Identify(std::string_view name) const;
-  absl::StatusOr<PkgId> Identify(const PkgId& where, std::string_view name) const;
+  absl::StatusOr<PkgId> Identify(EnvQuery& q, std::string_view name) const;
+  absl::StatusOr<PkgId> Identify(EnvQuery& q, const PkgId& where, std::string_view name) const;
+  absl::StatusOr<PkgId> Identify(std::string_view name) const {
+    return WithQuery(static_cast<absl::StatusOr<PkgId> (Environment::*)(EnvQuery&, std::string_view) const>(&Environment::Identify), name);
+  }
+  absl::StatusOr<PkgId> Identify(const PkgId& where, std::string_view name) const {
+    EnvQuery q;
+    return Identify(q, where, name);
+  }
 
   // locate_package(pkg), with kManifestMissing / kNotInstalled /
   // kPackageNotFound telling why Julia would return nothing.
-  absl::StatusOr<LocatedPackage> Locate(const PkgId& pkg) const;
+  absl::StatusOr<LocatedPackage> Locate(EnvQuery& q, const PkgId& pkg) const;
+  absl::StatusOr<LocatedPackage> Locate(const PkgId& pkg) const { return WithQuery(&Environment::Locate, pkg); }
   // Identify(name) then Locate; extensions are tried by name too (their UUID
   // is then taken from their cache headers, or left unknown).
-  absl::StatusOr<LocatedPackage> LocateByName(std::string_view name) const;
+  absl::StatusOr<LocatedPackage> LocateByName(EnvQuery& q, std::string_view name) const;
+  absl::StatusOr<LocatedPackage> LocateByName(std::string_view name) const { return WithQuery(&Environment::LocateByName, name); }
 
   // The UUID of extension `ext_name` of `parent`, from the worklist of the
   // extension's own cache headers in compiled/vX.Y/<ext_name>/ (a header
   // counts when it requires `parent`). nullopt = unknown.
-  std::optional<Uuid> ExtensionUuid(const PkgId& parent, std::string_view ext_name) const;
+  std::optional<Uuid> ExtensionUuid(EnvQuery& q, const PkgId& parent, std::string_view ext_name) const;
+  std::optional<Uuid> ExtensionUuid(const PkgId& parent, std::string_view ext_name) const {
+    return WithQuery(&Environment::ExtensionUuid, parent, ext_name);
+  }
+  // Whether any depot holds a cache file (compiled/vX.Y/<name>/*.ji) for a package of this name.
+  absl::StatusOr<bool> AnyCacheFileNamed(EnvQuery& q, std::string_view name) const;
 
   // find_all_in_cache_path(pkg) with this version's order.
-  absl::StatusOr<CacheCandidates> FindCacheCandidates(const PkgId& pkg) const;
+  absl::StatusOr<CacheCandidates> FindCacheCandidates(EnvQuery& q, const PkgId& pkg) const;
+  absl::StatusOr<CacheCandidates> FindCacheCandidates(const PkgId& pkg) const { return WithQuery(&Environment::FindCacheCandidates, pkg); }
   // compilecache_path(pkg) for a package with no compile-time preferences
   // (hash 0 / empty blob). Without a uuid: compiled/vX.Y/<Name>.ji.
   // nullopt when there is no depot or the preference encoding is unknown.
@@ -212,40 +238,38 @@ class Environment {
   std::optional<std::string> PidfilePath(const PkgId& pkg) const;
 
   // get_preferences(uuid): the merged preference table.
-  absl::StatusOr<toml::table> Preferences(const Uuid& uuid) const;
+  absl::StatusOr<toml::table> Preferences(EnvQuery& q, const Uuid& uuid) const;
+  absl::StatusOr<toml::table> Preferences(const Uuid& uuid) const { return WithQuery(&Environment::Preferences, uuid); }
   // XXH64 over the preference sources get_preferences(uuid) reads, in order
   // (see docs/runtime-profile.md "preference_hashes" for the exact bytes).
-  absl::StatusOr<uint64_t> PreferencesSourcesDigest(const Uuid& uuid) const;
+  absl::StatusOr<uint64_t> PreferencesSourcesDigest(EnvQuery& q, const Uuid& uuid) const;
+  absl::StatusOr<uint64_t> PreferencesSourcesDigest(const Uuid& uuid) const { return WithQuery(&Environment::PreferencesSourcesDigest, uuid); }
   // The recorded Base.get_preferences_hash(uuid, names), when the runtime
   // profile holds one whose sources digest still matches; else nullopt.
-  std::optional<uint64_t> RecordedPreferencesHash(const Uuid& uuid,
+  std::optional<uint64_t> RecordedPreferencesHash(EnvQuery& q, const Uuid& uuid,
                                                   const std::vector<std::string>& names) const;
+  std::optional<uint64_t> RecordedPreferencesHash(const Uuid& uuid,
+                                                  const std::vector<std::string>& names) const {
+    return WithQuery(&Environment::RecordedPreferencesHash, uuid, names);
+  }
 
-  // The TOML memo shared by all queries (also useful to the staleness engine).
+  // The stat-keyed TOML memo shared by all queries.
   TomlCache& toml_cache() const { return *toml_; }
-
-  // Queries. While one is open, every filesystem answer lib/env needs (a
-  // stat, a parsed TOML file, an extension's UUID) is taken once and reused:
-  // one top-level question sees one snapshot and pays one stat per path.
-  // Answers never outlive the query: BeginQuery starts a new generation, and
-  // with no query open nothing is remembered beyond the stat-keyed TOML memo.
-  // The staleness session opens one per isstale/status call.
-  void BeginQuery() const;
-  void EndQuery() const;
-  // For lib/env's resolver: stat and parsed TOML through the query memo.
-  absl::StatusOr<std::optional<FileInfo>> QueryStat(const std::string& path) const;
-  absl::StatusOr<std::shared_ptr<const ParsedToml>> QueryToml(const std::string& path) const;
-  // Any derived value (e.g. an index of a parsed manifest), remembered for the
-  // open query under `key`; computed afresh when no query is open.
-  std::shared_ptr<const void> QueryDerived(const std::string& key,
-                                           const std::function<std::shared_ptr<const void>()>& compute) const;
 
   ~Environment();
 
  private:
   // not_found, plus what the active manifest says about `name` (an indirect
   // dependency of X, or an entry nothing reaches).
-  absl::Status ExplainNotFound(std::string_view name, const absl::Status& not_found) const;
+  absl::Status ExplainNotFound(EnvQuery& q, std::string_view name,
+                               const absl::Status& not_found) const;
+  // The no-query overloads: one query of their own.
+  template <typename R, typename... A, typename... Args>
+  R WithQuery(R (Environment::*method)(EnvQuery&, A...) const, Args&&... args) const {
+    EnvQuery q;
+    return (this->*method)(q, std::forward<Args>(args)...);
+  }
+  absl::StatusOr<ActivePackageSet> ComputeActivePackages(EnvQuery& q) const;
   Environment() = default;
   struct Impl;
   RuntimeProfile runtime_;

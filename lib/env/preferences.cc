@@ -13,7 +13,7 @@
 namespace jlcache {
 
 using env_internal::EnvProject;
-using env_internal::Query;
+using env_internal::LookupTrace;
 using env_internal::Resolver;
 
 namespace {
@@ -117,9 +117,10 @@ struct Source {
   bool is_project = false;
 };
 
-absl::StatusOr<std::vector<Source>> CollectSources(const Environment& env, const Uuid& uuid) {
-  Query q;
-  Resolver r(env, q);
+absl::StatusOr<std::vector<Source>> CollectSources(const Environment& env, EnvQuery& q,
+                                                   const Uuid& uuid) {
+  LookupTrace t;
+  Resolver r(env, q, t);
   JLC_ASSIGN_OR_RETURN(std::vector<std::string> loadpath, r.LoadPath());
   std::vector<std::string> projects;
   if (!loadpath.empty()) {
@@ -139,7 +140,7 @@ absl::StatusOr<std::vector<Source>> CollectSources(const Environment& env, const
   for (auto it = projects.rbegin(); it != projects.rend(); ++it) {
     JLC_ASSIGN_OR_RETURN(EnvProject ep, r.EnvProjectFile(*it));
     if (ep.kind != EnvKind::kExplicit) continue;
-    JLC_ASSIGN_OR_RETURN(auto project, env.QueryToml(ep.project_file));
+    JLC_ASSIGN_OR_RETURN(auto project, q.Toml(env.toml_cache(), ep.project_file));
     JLC_ASSIGN_OR_RETURN(std::optional<std::string> pkg_name,
                          GetUuidName(project->table, uuid, ep.project_file));
     out.push_back(Source{project, pkg_name, true});
@@ -147,9 +148,9 @@ absl::StatusOr<std::vector<Source>> CollectSources(const Environment& env, const
     const std::string dir = DirName(ep.project_file);
     for (std::string_view name : kPreferencesNames) {
       std::string path = JoinPath(dir, name);
-      JLC_ASSIGN_OR_RETURN(std::optional<FileInfo> st, env.QueryStat(path));  // isfile
+      JLC_ASSIGN_OR_RETURN(std::optional<FileInfo> st, q.Stat(path));  // isfile
       if (!st || !st->is_file) continue;
-      JLC_ASSIGN_OR_RETURN(auto prefs, env.QueryToml(path));
+      JLC_ASSIGN_OR_RETURN(auto prefs, q.Toml(env.toml_cache(), path));
       out.push_back(Source{prefs, pkg_name, false});
       break;  // JuliaLocalPreferences.toml hides LocalPreferences.toml
     }
@@ -159,8 +160,8 @@ absl::StatusOr<std::vector<Source>> CollectSources(const Environment& env, const
 
 }  // namespace
 
-absl::StatusOr<toml::table> Environment::Preferences(const Uuid& uuid) const {
-  JLC_ASSIGN_OR_RETURN(std::vector<Source> sources, CollectSources(*this, uuid));
+absl::StatusOr<toml::table> Environment::Preferences(EnvQuery& q, const Uuid& uuid) const {
+  JLC_ASSIGN_OR_RETURN(std::vector<Source> sources, CollectSources(*this, q, uuid));
   toml::table merged;
   for (const Source& s : sources) {
     if (!s.pkg_name) continue;
@@ -180,8 +181,8 @@ absl::StatusOr<toml::table> Environment::Preferences(const Uuid& uuid) const {
   return merged;
 }
 
-absl::StatusOr<uint64_t> Environment::PreferencesSourcesDigest(const Uuid& uuid) const {
-  JLC_ASSIGN_OR_RETURN(std::vector<Source> sources, CollectSources(*this, uuid));
+absl::StatusOr<uint64_t> Environment::PreferencesSourcesDigest(EnvQuery& q, const Uuid& uuid) const {
+  JLC_ASSIGN_OR_RETURN(std::vector<Source> sources, CollectSources(*this, q, uuid));
   XXH64_state_t* state = XXH64_createState();
   if (!state) return Error(ErrorKind::kInternal, "XXH64_createState failed");
   XXH64_reset(state, 0);
@@ -198,13 +199,13 @@ absl::StatusOr<uint64_t> Environment::PreferencesSourcesDigest(const Uuid& uuid)
   return digest;
 }
 
-std::optional<uint64_t> Environment::RecordedPreferencesHash(const Uuid& uuid,
+std::optional<uint64_t> Environment::RecordedPreferencesHash(EnvQuery& q, const Uuid& uuid,
                                                              const std::vector<std::string>& names) const {
   const PreferenceHashRecord* match = nullptr;
   for (const auto& r : runtime_.preference_hashes)
     if (r.uuid == uuid && r.names == names) match = &r;
   if (!match) return std::nullopt;
-  auto digest = PreferencesSourcesDigest(uuid);
+  auto digest = PreferencesSourcesDigest(q, uuid);
   if (!digest.ok()) return std::nullopt;
   for (const auto& r : runtime_.preference_hashes)
     if (r.uuid == uuid && r.names == names && r.sources_digest == *digest) return r.hash;

@@ -63,26 +63,26 @@ std::string Resolver::Abs(std::string_view p) const { return AbsPathFrom(env_.op
 // ------------------------------------------------------------ filesystem
 
 bool Resolver::IsFileCS(const std::string& path) {
-  auto st = env_.QueryStat(path);
+  auto st = query_.Stat(path);
   if (!st.ok()) {
-    if (q_.swallowed.ok()) q_.swallowed = st.status();
+    if (trace_.swallowed.ok()) trace_.swallowed = st.status();
     return false;
   }
   return st->has_value() && (*st)->is_file;
 }
 
 absl::StatusOr<bool> Resolver::IsDir(const std::string& path) {
-  JLC_ASSIGN_OR_RETURN(std::optional<FileInfo> st, env_.QueryStat(path));
+  JLC_ASSIGN_OR_RETURN(std::optional<FileInfo> st, query_.Stat(path));
   return st.has_value() && st->is_dir;
 }
 
 absl::StatusOr<bool> Resolver::IsPath(const std::string& path) {
-  JLC_ASSIGN_OR_RETURN(std::optional<FileInfo> st, env_.QueryStat(path));
+  JLC_ASSIGN_OR_RETURN(std::optional<FileInfo> st, query_.Stat(path));
   return st.has_value();
 }
 
 absl::StatusOr<std::shared_ptr<const ParsedToml>> Resolver::Toml(const std::string& path) {
-  return env_.QueryToml(path);
+  return query_.Toml(env_.toml_cache(), path);
 }
 
 // ------------------------------------------------------------ initdefs.jl
@@ -92,7 +92,7 @@ absl::StatusOr<std::optional<std::string>> Resolver::LoadPathExpand(std::string_
   const auto& home = env_.options().home;
   if (!entry.empty() && entry.front() == '@') {
     if (entry == "@") return ActiveProject(false);
-    if (entry == "@.") return CurrentProject(env_.options().cwd, home);
+    if (entry == "@.") return CurrentProject(query_.files(), env_.options().cwd, home);
     if (entry == "@temp" && rules_.has_temp_env) {
       // mktempdir(): a fresh empty directory, i.e. an implicit environment
       // with nothing in it. jlcache never creates it; see Environments().
@@ -103,9 +103,9 @@ absl::StatusOr<std::optional<std::string>> Resolver::LoadPathExpand(std::string_
       const auto& program = env_.options().program_file;
       if (!program) return std::optional<std::string>();  // no script given
       std::string dir = DirName(*program);
-      if (entry == "@script") return CurrentProject(dir, home);
+      if (entry == "@script") return CurrentProject(query_.files(), dir, home);
       std::string rel(entry.substr(7));
-      if (rules_.script_env_suffix_searches_upward) return CurrentProject(dir + rel, home);
+      if (rules_.script_env_suffix_searches_upward) return CurrentProject(query_.files(), dir + rel, home);
       return std::optional<std::string>(Abs(dir + rel));
     }
     // Named environment: the first three '#' become major, minor, patch.
@@ -166,27 +166,25 @@ absl::StatusOr<std::optional<std::string>> Resolver::ActiveProject(bool search_l
 }
 
 // load_path()
-template <typename T, typename F>
-absl::StatusOr<T> Resolver::QueryRemembered(const std::string& key, F compute) {
-  struct Entry {
-    absl::StatusOr<T> value;
-    absl::Status swallowed;
-  };
-  auto holder = env_.QueryDerived(key, [&]() -> std::shared_ptr<const void> {
-    absl::Status outer = std::exchange(q_.swallowed, absl::OkStatus());
-    auto entry = std::make_shared<const Entry>(Entry{compute(), q_.swallowed});
-    q_.swallowed = std::move(outer);
-    return entry;
-  });
-  const Entry& e = *std::static_pointer_cast<const Entry>(holder);
-  if (q_.swallowed.ok() && !e.swallowed.ok()) q_.swallowed = e.swallowed;
-  return e.value;
+template <typename T, typename Slot, typename F>
+absl::StatusOr<T> Resolver::Remembered(Slot&& slot, F compute) {
+  std::shared_ptr<const RememberedLookup<T>> e =
+      std::forward<Slot>(slot)([&]() -> std::shared_ptr<const RememberedLookup<T>> {
+        absl::Status outer = std::exchange(trace_.swallowed, absl::OkStatus());
+        auto entry = std::make_shared<const RememberedLookup<T>>(
+            RememberedLookup<T>{compute(), trace_.swallowed});
+        trace_.swallowed = std::move(outer);
+        return entry;
+      });
+  if (trace_.swallowed.ok() && !e->swallowed.ok()) trace_.swallowed = e->swallowed;
+  return e->value;
 }
 
 absl::StatusOr<std::vector<std::string>> Resolver::LoadPath() {
   // Every identify and locate starts here; the answer only changes between queries.
-  return QueryRemembered<std::vector<std::string>>("resolver:load-path",
-                                                   [&] { return ComputeLoadPath(); });
+  return Remembered<std::vector<std::string>>(
+      [&](auto compute) { return query_.load_path.Get(compute); },
+      [&] { return ComputeLoadPath(); });
 }
 
 absl::StatusOr<std::vector<std::string>> Resolver::ComputeLoadPath() {
@@ -240,8 +238,8 @@ absl::StatusOr<std::optional<std::string>> Resolver::BaseProject(const std::stri
             JLC_ASSIGN_OR_RETURN(bool is_dir, IsDir(project_path));
             if (!is_dir) continue;
             // samefile(project_path, project_dir)
-            auto a = StatPath(project_path);
-            auto b = StatPath(project_dir);
+            auto a = query_.files().Stat(project_path);
+            auto b = query_.files().Stat(project_dir);
             if (a.ok() && b.ok() && a->dev == b->dev && a->ino == b->ino)
               return std::optional<std::string>(base.project_file);
           }
@@ -258,18 +256,18 @@ absl::StatusOr<std::optional<std::string>> Resolver::BaseProject(const std::stri
 // project_file_manifest_path(project_file)
 absl::StatusOr<std::optional<std::string>> Resolver::ProjectFileManifestPath(
     const std::string& project_file) {
-  return QueryRemembered<std::optional<std::string>>(
-      Cat("resolver:manifest-path:", project_file),
+  return Remembered<std::optional<std::string>>(
+      [&](auto compute) { return query_.manifest_paths.Get(project_file, compute); },
       [&] { return ComputeProjectFileManifestPath(project_file); });
 }
 
 absl::StatusOr<std::optional<std::string>> Resolver::ComputeProjectFileManifestPath(
     const std::string& project_file) {
-  if (++q_.depth > kMaxDepth) return Error(ErrorKind::kInternal, "workspace nesting too deep");
+  if (++trace_.depth > kMaxDepth) return Error(ErrorKind::kInternal, "workspace nesting too deep");
   struct Unwind {
-    Query& q;
-    ~Unwind() { --q.depth; }
-  } unwind{q_};
+    LookupTrace& t;
+    ~Unwind() { --t.depth; }
+  } unwind{trace_};
   const std::string dir = Abs(DirName(project_file));
   JLC_ASSIGN_OR_RETURN(auto d, Toml(project_file));
   if (rules_.workspaces) {  // workspace_manifest
@@ -403,19 +401,19 @@ Resolver::EntryPointAndProjectFile(const std::string& dir, std::string_view name
   using R = std::pair<std::optional<std::string>, std::optional<std::string>>;
   const std::string bare = NormPath(JoinPath(dir, Cat(name, ".jl")));
   if (!rules_.implicit_env_dir_first && IsFileCS(bare)) {
-    q_.root = DirName(bare);
+    trace_.root = DirName(bare);
     return R{bare, std::nullopt};
   }
   const std::string dir_name = JoinPath(dir, name);
   for (const std::string& d : {dir_name, dir_name + ".jl"}) {
     JLC_ASSIGN_OR_RETURN(R r, EntryPointAndProjectFileInside(d, name));
     if (r.first) {
-      q_.root = NormPath(d);
+      trace_.root = NormPath(d);
       return r;
     }
   }
   if (rules_.implicit_env_dir_first && IsFileCS(bare)) {
-    q_.root = DirName(bare);
+    trace_.root = DirName(bare);
     return R{bare, std::nullopt};
   }
   return R{};
@@ -457,12 +455,12 @@ absl::StatusOr<std::optional<PkgId>> Resolver::IdentifyPackage(const PkgId& wher
     if (!r) return std::optional<PkgId>();
     return std::optional<PkgId>(r->first);
   }
-  if (++q_.depth > kMaxDepth)
+  if (++trace_.depth > kMaxDepth)
     return Error(ErrorKind::kInvalidArgument, "extension lookups nest too deeply for ", where.ToString());
   struct Unwind {
-    Query& q;
-    ~Unwind() { --q.depth; }
-  } unwind{q_};
+    LookupTrace& t;
+    ~Unwind() { --t.depth; }
+  } unwind{trace_};
   JLC_ASSIGN_OR_RETURN(std::vector<std::string> envs, LoadPath());
   std::optional<PkgId> result;
   for (const auto& env : envs) {
@@ -498,7 +496,7 @@ absl::StatusOr<std::optional<std::pair<PkgId, std::string>>> Resolver::IdentifyS
 
 // is_stdlib(pkgid)
 absl::StatusOr<bool> Resolver::IsStdlib(const PkgId& pkg) {
-  JLC_ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(env_.stdlib_dir()));
+  JLC_ASSIGN_OR_RETURN(std::vector<std::string> names, query_.files().ListDir(env_.stdlib_dir()));
   if (std::find(names.begin(), names.end(), pkg.name) == names.end()) return false;
   const std::string root = JoinPath(env_.stdlib_dir(), pkg.name);
   for (std::string_view proj : kProjectNames) {
@@ -514,7 +512,7 @@ absl::StatusOr<bool> Resolver::IsStdlib(const PkgId& pkg) {
 bool Resolver::IsExtensionUuid(const std::optional<Uuid>& parent_uuid, std::string_view parent_name,
                                std::string_view ext, const std::optional<Uuid>& candidate) {
   if (!parent_uuid || !candidate) return false;
-  std::optional<Uuid> u = env_.ExtensionUuid(PkgId{parent_uuid, std::string(parent_name)}, ext);
+  std::optional<Uuid> u = env_.ExtensionUuid(query_, PkgId{parent_uuid, std::string(parent_name)}, ext);
   return u && *u == *candidate;
 }
 
@@ -552,9 +550,8 @@ std::shared_ptr<const ManifestScanIndex> Resolver::ScanIndexFor(const std::strin
                                                 const std::shared_ptr<const ParsedToml>& parsed,
                                                 const toml::table& deps) {
   // Keyed by the parsed file's identity, so a re-parsed manifest gets a new index.
-  std::string key = Cat("scan-index:", manifest_file, "@",
-                        std::to_string(reinterpret_cast<uintptr_t>(parsed.get())));
-  auto holder = env_.QueryDerived(key, [&]() -> std::shared_ptr<const void> {
+  std::string key = Cat(manifest_file, "@", std::to_string(reinterpret_cast<uintptr_t>(parsed.get())));
+  return query_.scan_indexes.Get(key, [&]() -> std::shared_ptr<const ManifestScanIndex> {
     auto index = std::make_shared<ManifestScanIndex>();
     index->keep_alive = parsed;
     for (const auto& [name, entries_node] : deps) {
@@ -568,7 +565,6 @@ std::shared_ptr<const ManifestScanIndex> Resolver::ScanIndexFor(const std::strin
     }
     return index;
   });
-  return std::static_pointer_cast<const ManifestScanIndex>(holder);
 }
 
 absl::StatusOr<std::optional<PkgId>> Resolver::ExplicitManifestDepsGet(const std::string& project_file,
@@ -682,7 +678,7 @@ absl::StatusOr<std::optional<PkgId>> Resolver::ExplicitManifestDepsGet(const std
 // implicit_env_project_file_extension(dir, ext) (1.11+)
 absl::StatusOr<std::optional<std::string>> Resolver::ImplicitEnvProjectFileExtension(
     const std::string& dir, const PkgId& ext) {
-  JLC_ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(dir));
+  JLC_ASSIGN_OR_RETURN(std::vector<std::string> names, query_.files().ListDir(dir));
   std::sort(names.begin(), names.end());  // readdir sorts
   for (const auto& n : names) {
     JLC_ASSIGN_OR_RETURN(EnvProject ep, EnvProjectFile(JoinPath(dir, n)));
@@ -724,14 +720,14 @@ absl::StatusOr<std::optional<PkgId>> Resolver::ImplicitManifestDepsGet(const std
 std::optional<std::string> Resolver::EntryPath(const std::string& path, std::string_view name,
                                                const std::optional<std::string>& entryfile) {
   if (IsFileCS(path)) {
-    if (q_.root.empty()) q_.root = DirName(NormPath(path));
+    if (trace_.root.empty()) trace_.root = DirName(NormPath(path));
     return NormPath(path);
   }
-  q_.root = NormPath(path);
+  trace_.root = NormPath(path);
   std::string entry = (rules_.honours_entryfile && entryfile) ? *entryfile : Cat("src/", name, ".jl");
   std::string file = NormPath(JoinPath(path, entry));
   if (rules_.entry_path_checks_existence && !IsFileCS(file)) {
-    q_.missing_entry = file;
+    trace_.missing_entry = file;
     return std::nullopt;
   }
   return file;
@@ -740,7 +736,7 @@ std::optional<std::string> Resolver::EntryPath(const std::string& path, std::str
 // find_ext_path(project_path, extname)
 std::string Resolver::FindExtPath(const std::string& project_path, std::string_view ext) {
   std::string in_dir = JoinPath(JoinPath(JoinPath(project_path, "ext"), ext), Cat(ext, ".jl"));
-  q_.root = NormPath(project_path);
+  trace_.root = NormPath(project_path);
   if (IsFileCS(in_dir)) return in_dir;
   return JoinPath(JoinPath(project_path, "ext"), Cat(ext, ".jl"));
 }
@@ -758,7 +754,7 @@ absl::StatusOr<std::string> Resolver::ProjectFilePath(const std::string& project
   }
   std::string dir = DirName(project_file);
   if (IsFileCS(dir)) return NormPath(dir);
-  q_.root = NormPath(dir);
+  trace_.root = NormPath(dir);
   return NormPath(JoinPath(dir, entryfile ? *entryfile : Cat("src/", name, ".jl")));
 }
 
@@ -778,7 +774,7 @@ absl::StatusOr<std::optional<std::string>> Resolver::ProjectFileExtPath(const st
     JLC_ASSIGN_OR_RETURN(std::optional<std::string> path, GetString(d->table, "path", project_file));
     p = JoinPath(p, path ? *path : "");
   }
-  q_.ext_parent = PkgId{puuid, pname ? *pname : ""};
+  trace_.ext_parent = PkgId{puuid, pname ? *pname : ""};
   return std::optional<std::string>(FindExtPath(p, ext.name));
 }
 
@@ -807,7 +803,7 @@ absl::StatusOr<PathResult> Resolver::ExplicitManifestEntryPath(const std::string
   if (path) {
     std::string dir = NormPath(Abs(JoinPath(DirName(manifest_file), *path)));
     if (!rules_.honours_entryfile) {  // 1.10/1.11: entry_path is applied by the caller
-      q_.root = dir;
+      trace_.root = dir;
       return PathResult::Path(dir);
     }
     return PathResult::Path(*EntryPath(dir, pkg.name, entryfile));
@@ -835,7 +831,7 @@ absl::StatusOr<PathResult> Resolver::ExplicitManifestEntryPath(const std::string
       if (exists) {
         std::string abs = Abs(dir);
         if (!rules_.honours_entryfile) {
-          q_.root = abs;
+          trace_.root = abs;
           return PathResult::Path(abs);
         }
         return PathResult::Path(*EntryPath(abs, pkg.name, entryfile));
@@ -845,7 +841,7 @@ absl::StatusOr<PathResult> Resolver::ExplicitManifestEntryPath(const std::string
   }
   std::string list;
   for (const auto& t : tried) list += (list.empty() ? "" : ", ") + t;
-  q_.missing_tree = Cat(pkg.ToString(), " is in ", manifest_file, " (git-tree-sha1 ", *hash,
+  trace_.missing_tree = Cat(pkg.ToString(), " is in ", manifest_file, " (git-tree-sha1 ", *hash,
                         ") but installed in no depot; looked for ",
                         list.empty() ? std::string("(no depot)") : list);
   return PathResult::Missing();
@@ -859,8 +855,8 @@ absl::StatusOr<PathResult> Resolver::ExplicitManifestUuidPath(const std::string&
     // Remember, for the error message, that this environment declares the name.
     JLC_ASSIGN_OR_RETURN(auto d, Toml(project_file));
     const toml::table* deps = GetTable(d->table, "deps");
-    if (deps && deps->contains(pkg.name) && !q_.manifest_missing)
-      q_.manifest_missing = Cat(project_file, " lists ", pkg.name,
+    if (deps && deps->contains(pkg.name) && !trace_.manifest_missing)
+      trace_.manifest_missing = Cat(project_file, " lists ", pkg.name,
                                 " in [deps] but the environment has no manifest (looked for ",
                                 rules_.ManifestNames().front(), " ... Manifest.toml)");
     return PathResult::Nothing();
@@ -889,7 +885,7 @@ absl::StatusOr<PathResult> Resolver::ExplicitManifestUuidPath(const std::string&
         return Error(ErrorKind::kNotInstalled, "failed to find source of parent package: \"", name,
                      "\" of extension ", pkg.name);
       std::string p = NormPath(JoinPath(DirName(parent->first), ".."));
-      q_.ext_parent = PkgId{uuid, name};
+      trace_.ext_parent = PkgId{uuid, name};
       return PathResult::Path(FindExtPath(p, pkg.name));
     }
   }
@@ -903,7 +899,7 @@ absl::StatusOr<PathResult> Resolver::ManifestUuidPath(const std::string& env, co
     JLC_ASSIGN_OR_RETURN(ProjectId proj, ProjectFileNameUuid(ep.project_file, pkg.name));
     if (proj.Matches(pkg)) {
       JLC_ASSIGN_OR_RETURN(std::string p, ProjectFilePath(ep.project_file, pkg.name));
-      if (!rules_.honours_entryfile) q_.root = NormPath(p);
+      if (!rules_.honours_entryfile) trace_.root = NormPath(p);
       return PathResult::Path(p);
     }
     JLC_ASSIGN_OR_RETURN(std::optional<std::string> ext, ProjectFileExtPath(ep.project_file, pkg));
@@ -923,11 +919,11 @@ absl::StatusOr<PathResult> Resolver::ManifestUuidPath(const std::string& env, co
 absl::StatusOr<std::optional<std::pair<std::string, std::string>>> Resolver::LocatePackageEnv(
     const PkgId& pkg) {
   using R = std::optional<std::pair<std::string, std::string>>;
-  if (++q_.depth > kMaxDepth) return Error(ErrorKind::kInvalidArgument, "locate recursion too deep");
+  if (++trace_.depth > kMaxDepth) return Error(ErrorKind::kInvalidArgument, "locate recursion too deep");
   struct Unwind {
-    Query& q;
-    ~Unwind() { --q.depth; }
-  } unwind{q_};
+    LookupTrace& t;
+    ~Unwind() { --t.depth; }
+  } unwind{trace_};
   JLC_ASSIGN_OR_RETURN(std::vector<std::string> envs, LoadPath());
   std::optional<std::string> path;
   std::string where_env;
@@ -943,8 +939,8 @@ absl::StatusOr<std::optional<std::pair<std::string, std::string>>> Resolver::Loc
   } else {
     bool fallback = true;
     for (const auto& env : envs) {
-      q_.root.clear();
-      q_.ext_parent.reset();
+      trace_.root.clear();
+      trace_.ext_parent.reset();
       JLC_ASSIGN_OR_RETURN(PathResult r, ManifestUuidPath(env, pkg));
       if (r.kind == PathResult::kMissing) {  // the sentinel stops the search
         fallback = false;
@@ -964,8 +960,8 @@ absl::StatusOr<std::optional<std::pair<std::string, std::string>>> Resolver::Loc
       }
     }
     if (fallback) {  // stdlibs can always be located by PkgId
-      q_.root.clear();
-      q_.ext_parent.reset();
+      trace_.root.clear();
+      trace_.ext_parent.reset();
       JLC_ASSIGN_OR_RETURN(PathResult r, ManifestUuidPath(env_.stdlib_dir(), pkg));
       if (r.kind == PathResult::kPath) {
         where_env = env_.stdlib_dir();
@@ -975,7 +971,7 @@ absl::StatusOr<std::optional<std::pair<std::string, std::string>>> Resolver::Loc
     }
   }
   if (path && rules_.final_casesensitive_check && !IsFileCS(*path)) {
-    q_.missing_entry = *path;
+    trace_.missing_entry = *path;
     path.reset();
   }
   if (!path) return R();

@@ -19,13 +19,14 @@
 
 #include "absl/status/statusor.h"
 #include "core/uuid.h"
+#include "env/env_query.h"
 #include "env/environment.h"
 
 namespace jlcache::env_internal {
 
-// Why a query found nothing, collected on the way so the facade can report
-// a precise error (Julia itself just returns nothing).
-struct Query {
+// Why one lookup found nothing, collected on the way so the facade can
+// report a precise error (Julia itself just returns nothing).
+struct LookupTrace {
   absl::Status swallowed;                // first stat error treated as "no file"
   std::optional<std::string> missing_tree;   // git-tree-sha1 entry in no depot: message
   std::optional<std::string> missing_entry;  // path entry whose entry file is absent
@@ -75,7 +76,10 @@ struct ManifestScanIndex {
 
 class Resolver {
  public:
-  Resolver(const Environment& env, Query& q) : env_(env), rules_(env.rules()), q_(q) {}
+  // query: what this public call has learned so far (shared by its lookups);
+  // trace: this lookup's own record of why it found nothing.
+  Resolver(const Environment& env, EnvQuery& query, LookupTrace& trace)
+      : env_(env), rules_(env.rules()), query_(query), trace_(trace) {}
 
   // The scan index of a parsed manifest's dependency table (query-memoized).
   std::shared_ptr<const ManifestScanIndex> ScanIndexFor(const std::string& manifest_file,
@@ -115,10 +119,10 @@ class Resolver {
  private:
   absl::StatusOr<std::vector<std::string>> ComputeLoadPath();
   absl::StatusOr<std::optional<std::string>> ComputeProjectFileManifestPath(const std::string& project_file);
-  // compute() remembered for the open query under `key`, with the stat error
-  // it swallowed (see Query), which every later caller's record receives too.
-  template <typename T, typename F>
-  absl::StatusOr<T> QueryRemembered(const std::string& key, F compute);
+  // compute()'s answer from `slot` (the query's memo), with the stat error
+  // it swallowed (see LookupTrace), which every later caller's trace receives too.
+  template <typename T, typename Slot, typename F>
+  absl::StatusOr<T> Remembered(Slot&& slot, F compute);
 
   absl::StatusOr<std::optional<PkgId>> ProjectDepsGet(const std::string& env, std::string_view name);
   absl::StatusOr<std::optional<Uuid>> ExplicitProjectDepsGet(const std::string& project_file,
@@ -163,7 +167,8 @@ class Resolver {
 
   const Environment& env_;
   const JuliaRules& rules_;
-  Query& q_;
+  EnvQuery& query_;
+  LookupTrace& trace_;
 };
 
 // TOML access with Julia's type assertions turned into errors.

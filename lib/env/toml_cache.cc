@@ -17,8 +17,9 @@ absl::StatusOr<toml::table> ParseTomlText(std::string_view text, std::string_vie
   }
 }
 
-absl::StatusOr<std::shared_ptr<const ParsedToml>> TomlCache::Get(const std::string& path) {
-  JLC_ASSIGN_OR_RETURN(FileInfo st, StatPath(path));
+absl::StatusOr<std::shared_ptr<const ParsedToml>> TomlCache::Get(const FileAccess& files,
+                                                                  const std::string& path) {
+  JLC_ASSIGN_OR_RETURN(FileInfo st, files.Stat(path));
   if (st.is_dir) return Error(ErrorKind::kIo, "expected a TOML file, found a directory: ", path);
   const uint64_t key = XXH64(path.data(), path.size(), 0);
   {
@@ -30,10 +31,10 @@ absl::StatusOr<std::shared_ptr<const ParsedToml>> TomlCache::Get(const std::stri
     }
   }
   // Parse outside the lock; two threads may parse the same file once each.
-  JLC_ASSIGN_OR_RETURN(std::string content, ReadFile(path, uint64_t{64} << 20));
+  JLC_ASSIGN_OR_RETURN(std::string content, files.Read(path, uint64_t{64} << 20));
   // Re-stat after reading: if the file changed meanwhile, key the entry by the
   // newer stat only if the content matches it; otherwise the next call re-reads.
-  JLC_ASSIGN_OR_RETURN(FileInfo st2, StatPath(path));
+  JLC_ASSIGN_OR_RETURN(FileInfo st2, files.Stat(path));
   JLC_ASSIGN_OR_RETURN(toml::table table, ParseTomlText(content, path));
   auto entry = std::make_shared<ParsedToml>();
   entry->path = path;

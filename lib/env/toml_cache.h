@@ -50,7 +50,12 @@ class TomlCache {
 
   // Errors: kNotFound (missing), kPermission, kSymlinkLoop, kIo, and kToml
   // with "file:line:col: message" for broken TOML.
-  absl::StatusOr<std::shared_ptr<const ParsedToml>> Get(const std::string& path);
+  // Reads through `files` (a query's, so its journal records the file).
+  absl::StatusOr<std::shared_ptr<const ParsedToml>> Get(const FileAccess& files,
+                                                        const std::string& path);
+  absl::StatusOr<std::shared_ptr<const ParsedToml>> Get(const std::string& path) {
+    return Get(FileAccess(), path);
+  }
   void Clear();
   // Statistics for tests and benchmarks.
   uint64_t parses() const;

@@ -500,16 +500,17 @@ absl::StatusOr<std::vector<SourceTextEntry>> ReadSourceTexts(std::string_view by
   }
 }
 
-absl::StatusOr<CacheHeader> ReadCacheHeaderFile(const std::string& path, uint64_t max_bytes) {
-  JLC_ASSIGN_OR_RETURN(FileBytes bytes, ReadFileBytes(path, max_bytes));
+absl::StatusOr<CacheHeader> ReadCacheHeaderFile(const FileAccess& files, const std::string& path,
+                                                uint64_t max_bytes) {
+  JLC_ASSIGN_OR_RETURN(FileBytes bytes, files.ReadBytes(path, max_bytes));
   absl::StatusOr<CacheHeader> h = ParseCacheHeader(bytes.view());
   if (!h.ok()) return MakeError(KindOf(h.status()), Cat(path, ": ", Message(h.status())));
   return h;
 }
 
-absl::StatusOr<CacheHeader> ReadCacheHeaderOnly(const std::string& path) {
+absl::StatusOr<CacheHeader> ReadCacheHeaderOnly(const FileAccess& files, const std::string& path) {
   for (size_t prefix = kHeaderPrefixBytes; prefix <= kHeaderPrefixMaxBytes; prefix *= 16) {
-    JLC_ASSIGN_OR_RETURN(FilePrefix head, ReadFilePrefix(path, prefix, kTrailerSize));
+    JLC_ASSIGN_OR_RETURN(FilePrefix head, files.ReadPrefix(path, prefix, kTrailerSize));
     absl::StatusOr<std::optional<CacheHeader>> h =
         head.whole() ? absl::StatusOr<std::optional<CacheHeader>>(ParseCacheHeader(head.prefix.view()))
                      : ParseCacheHeaderPrefix(head.prefix.view(), head.file_size, head.suffix);
@@ -517,7 +518,7 @@ absl::StatusOr<CacheHeader> ReadCacheHeaderOnly(const std::string& path) {
     if (*h) return **std::move(h);
   }
   // A header this long: the whole file.
-  return ReadCacheHeaderFile(path);
+  return ReadCacheHeaderFile(files, path);
 }
 
 }  // namespace jlcache

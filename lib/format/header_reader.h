@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/file_io.h"
 #include "format/cache_header.h"
 
 namespace jlcache {
@@ -22,8 +23,13 @@ namespace jlcache {
 absl::StatusOr<CacheHeader> ParseCacheHeader(std::string_view file_bytes);
 
 // Reads the whole file and parses it. Files over max_bytes are refused.
-absl::StatusOr<CacheHeader> ReadCacheHeaderFile(const std::string& path,
+// `files`: how the caller reads (a query's, so its journal sees the file).
+absl::StatusOr<CacheHeader> ReadCacheHeaderFile(const FileAccess& files, const std::string& path,
                                                 uint64_t max_bytes = uint64_t{1} << 32);
+inline absl::StatusOr<CacheHeader> ReadCacheHeaderFile(const std::string& path,
+                                                       uint64_t max_bytes = uint64_t{1} << 32) {
+  return ReadCacheHeaderFile(FileAccess(), path, max_bytes);
+}
 
 // Reads only what a staleness check needs: the header (which ends before the
 // heap image and the source text) and the 8-byte trailer. The result has
@@ -31,7 +37,10 @@ absl::StatusOr<CacheHeader> ReadCacheHeaderFile(const std::string& path,
 // crc_ok is not computed (see CrcTrailerValid). A small file is read whole
 // (extent kWholeFile). Errors are worded as ReadCacheHeaderFile's: a header
 // that does not parse from the prefix is re-read from the whole file.
-absl::StatusOr<CacheHeader> ReadCacheHeaderOnly(const std::string& path);
+absl::StatusOr<CacheHeader> ReadCacheHeaderOnly(const FileAccess& files, const std::string& path);
+inline absl::StatusOr<CacheHeader> ReadCacheHeaderOnly(const std::string& path) {
+  return ReadCacheHeaderOnly(FileAccess(), path);
+}
 
 // The pure core of ReadCacheHeaderOnly: `prefix` is the file's first bytes
 // (ending before its trailer), `trailer` its last 8, `file_size` its length.

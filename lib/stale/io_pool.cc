@@ -1,6 +1,5 @@
 #include "stale/io_pool.h"
 
-#include "core/file_journal.h"
 
 namespace jlcache {
 namespace {
@@ -54,13 +53,7 @@ void IoPool::ParallelFor(size_t n, const std::function<void(size_t)>& fn) {
     for (size_t i = 0; i < n; ++i) fn(i);
     return;
   }
-  // Workers read files on the caller's behalf: they report to its journal.
-  FileJournal* journal = CurrentFileJournal();
-  const std::function<void(size_t)> in_scope = [&fn, journal](size_t i) {
-    FileJournalScope scope(journal);
-    fn(i);
-  };
-  Job job{&in_scope, n};
+  Job job{&fn, n};
   absl::MutexLock lock(&mu_);
   jobs_.push_back(&job);
   while (RunOne(&job)) {

@@ -4,9 +4,7 @@
 
 #include <algorithm>
 
-#include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_map.h"
-#include "core/query_memo.h"
 
 #include "core/error.h"
 #include "core/build_identity.h"
@@ -33,59 +31,39 @@ class CallbackScope {
 
 }  // namespace
 
-// The engine's view of the environment: lib/env answers, mapped to "found or
-// not" the way Julia's functions return `nothing`.
-//
-// The engine asks once per dependency *reference* (every candidate lists its
-// whole transitive closure), so answers are remembered for one query
-// (core/query_memo.h): a call that starts after an edit to a project,
-// manifest or preference file never sees an answer computed before it.
+// The engine's view of the environment: lib/env answers within the query,
+// mapped to "found or not" the way Julia's functions return `nothing`. The
+// engine asks once per dependency *reference* (every candidate lists its
+// whole transitive closure), so the answers are kept in the query.
 class Session::EngineEnv : public EngineEnvironment {
  public:
   explicit EngineEnv(const Environment* env) : env_(env) {}
 
-  void BeginQuery() {
-    located_.Begin();
-    identified_.Begin();
-    candidates_.Begin();
-    preferences_.Begin();
-  }
-  void EndQuery() {
-    located_.End();
-    identified_.End();
-    candidates_.End();
-    preferences_.End();
-  }
-
   const std::vector<std::string>& Depots() const override { return env_->depots(); }
 
-  absl::StatusOr<std::optional<FileInfo>> Stat(const std::string& path) override {
-    return env_->QueryStat(path);
-  }
-
-  absl::StatusOr<std::optional<std::string>> Locate(const PkgId& pkg) override {
-    return located_.Get(pkg, [&]() -> absl::StatusOr<std::optional<std::string>> {
-      auto located = env_->Locate(pkg);
+  absl::StatusOr<std::optional<std::string>> Locate(Query& q, const PkgId& pkg) override {
+    return q.located.Get(pkg, [&]() -> absl::StatusOr<std::optional<std::string>> {
+      auto located = env_->Locate(q.env(), pkg);
       if (located.ok()) return std::optional<std::string>(located->entry_file);
       if (IsNotFound(located.status())) return std::optional<std::string>();
       return located.status();
     });
   }
 
-  absl::StatusOr<std::optional<PkgId>> Identify(const PkgId& where,
+  absl::StatusOr<std::optional<PkgId>> Identify(Query& q, const PkgId& where,
                                                 const std::string& name) override {
-    return identified_.Get(std::make_pair(where, name),
-                           [&]() -> absl::StatusOr<std::optional<PkgId>> {
-                             auto id = env_->Identify(where, name);
-                             if (id.ok()) return std::optional<PkgId>(*id);
-                             if (IsNotFound(id.status())) return std::optional<PkgId>();
-                             return id.status();
-                           });
+    return q.identified.Get(std::make_pair(where, name),
+                            [&]() -> absl::StatusOr<std::optional<PkgId>> {
+                              auto id = env_->Identify(q.env(), where, name);
+                              if (id.ok()) return std::optional<PkgId>(*id);
+                              if (IsNotFound(id.status())) return std::optional<PkgId>();
+                              return id.status();
+                            });
   }
 
-  absl::StatusOr<CandidateList> CacheCandidates(const PkgId& pkg) override {
-    return candidates_.Get(pkg, [&]() -> absl::StatusOr<CandidateList> {
-      JLC_ASSIGN_OR_RETURN(jlcache::CacheCandidates found, env_->FindCacheCandidates(pkg));
+  absl::StatusOr<CandidateList> CacheCandidates(Query& q, const PkgId& pkg) override {
+    return q.candidates.Get(pkg, [&]() -> absl::StatusOr<CandidateList> {
+      JLC_ASSIGN_OR_RETURN(jlcache::CacheCandidates found, env_->FindCacheCandidates(q.env(), pkg));
       auto out = std::make_shared<std::vector<std::string>>();
       out->reserve(found.files.size());
       for (auto& c : found.files) out->push_back(std::move(c.path));
@@ -93,9 +71,13 @@ class Session::EngineEnv : public EngineEnvironment {
     });
   }
 
-  std::shared_ptr<const toml::table> Preferences(const Uuid& uuid) override {
-    return preferences_.Get(uuid, [&]() -> std::shared_ptr<const toml::table> {
-      auto prefs = env_->Preferences(uuid);
+  absl::StatusOr<bool> AnyCacheFileNamed(Query& q, const std::string& name) override {
+    return env_->AnyCacheFileNamed(q.env(), name);
+  }
+
+  std::shared_ptr<const toml::table> Preferences(Query& q, const Uuid& uuid) override {
+    return q.preferences.Get(uuid, [&]() -> std::shared_ptr<const toml::table> {
+      auto prefs = env_->Preferences(q.env(), uuid);
       if (!prefs.ok()) return nullptr;
       return std::make_shared<const toml::table>(*std::move(prefs));
     });
@@ -109,10 +91,6 @@ class Session::EngineEnv : public EngineEnvironment {
   }
 
   const Environment* env_;
-  QueryMemo<PkgId, absl::StatusOr<std::optional<std::string>>> located_;
-  QueryMemo<std::pair<PkgId, std::string>, absl::StatusOr<std::optional<PkgId>>> identified_;
-  QueryMemo<PkgId, absl::StatusOr<CandidateList>> candidates_;
-  QueryMemo<Uuid, std::shared_ptr<const toml::table>> preferences_;
 };
 
 absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& profile,
@@ -130,10 +108,10 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& pro
   // Headers the environment reads (candidate order, extension UUIDs) come
   // from the engine's memo, so each file is parsed once per session.
   Session* self = s.get();
-  eo.header_reader = [self](const std::string& path)
+  eo.header_reader = [self](const FileAccess& files, const std::string& path)
       -> absl::StatusOr<std::shared_ptr<const CacheHeader>> {
-    if (self->engine_) return self->engine_->CachedHeader(path);
-    return DefaultCacheHeaderReader()(path);
+    if (self->engine_) return self->engine_->CachedHeader(files, path);
+    return DefaultCacheHeaderReader()(files, path);
   };
   JLC_ASSIGN_OR_RETURN(s->env_, Environment::Create(profile, std::move(eo)));
   s->engine_env_ = std::make_unique<EngineEnv>(s->env_.get());
@@ -153,18 +131,11 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& pro
 
   JuliaOracles oracles;
   oracles.accepts_clone_targets = [self](const std::string& blob) -> std::optional<bool> {
-    std::optional<bool> accepted = self->AskCloneTargets(blob);
-    FileJournal* journal = CurrentFileJournal();
-    if (accepted && journal) {
-      journal->RecordCloneAnswer(blob, *accepted);
-    } else {
-      ++self->oracle_uses_;  // not reproducible by asking again: never remembered
-    }
-    return accepted;
+    return self->AskCloneTargets(blob);
   };
-  oracles.preferences_hash = [self](const Uuid& u, const std::vector<std::string>& names)
+  oracles.preferences_hash = [self](Query& q, const Uuid& u, const std::vector<std::string>& names)
       -> std::optional<uint64_t> {
-    ++self->oracle_uses_;
+    q.NoteUnrepeatableAnswer();  // a callback or a learned fact: never remembered
     std::vector<PreferenceHashRecord> learned;
     {
       absl::MutexLock lock(&self->oracle_mu_);
@@ -177,12 +148,12 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& pro
     }
     if (!learned.empty()) {
       // Valid only while the preference files still digest the same.
-      auto digest = self->env_->PreferencesSourcesDigest(u);
+      auto digest = self->env_->PreferencesSourcesDigest(q.env(), u);
       if (digest.ok())
         for (const auto& r : learned)
           if (r.sources_digest == *digest) return r.hash;
     }
-    return self->env_->RecordedPreferencesHash(u, names);
+    return self->env_->RecordedPreferencesHash(q.env(), u, names);
   };
   s->engine_ = std::make_unique<StalenessEngine>(s->profile_, s->engine_env_.get(), &s->memo_,
                                                  std::move(oracles),
@@ -206,21 +177,6 @@ std::optional<bool> Session::AskCloneTargets(const std::string& blob) {
       learned_clone_targets_.end())
     return true;
   return std::nullopt;
-}
-
-void Session::BeginQuery() {
-  ++queries_active_;  // before begun: see Status
-  ++queries_begun_;
-  env_->BeginQuery();
-  engine_env_->BeginQuery();
-  engine_->BeginQuery();
-}
-
-void Session::EndQuery() {
-  engine_->EndQuery();
-  engine_env_->EndQuery();
-  env_->EndQuery();
-  --queries_active_;
 }
 
 void Session::SetCloneTargetsOracle(std::function<std::optional<bool>(const std::string&)> fn) {
@@ -262,17 +218,8 @@ absl::Status Session::SaveContentMemo() {
   return s;
 }
 
-// The active project's packages, read once per query (resolving many names
-// would otherwise rebuild the set for each).
-std::shared_ptr<const absl::StatusOr<ActivePackageSet>> Session::QueryActive() {
-  return std::static_pointer_cast<const absl::StatusOr<ActivePackageSet>>(
-      env_->QueryDerived("session:active-packages", [this]() -> std::shared_ptr<const void> {
-        return std::make_shared<const absl::StatusOr<ActivePackageSet>>(env_->ActivePackages());
-      }));
-}
-
-absl::StatusOr<PkgId> Session::Resolve(std::string_view package) {
-  auto active = QueryActive();
+absl::StatusOr<PkgId> Session::Resolve(Query& q, std::string_view package) {
+  auto active = env_->ActivePackages(q.env());
   if (auto uuid = Uuid::Parse(package)) {
     for (const auto& m : profile_.sysimage_modules)
       if (m.uuid == *uuid) return PkgId{m.uuid, m.name};
@@ -284,7 +231,7 @@ absl::StatusOr<PkgId> Session::Resolve(std::string_view package) {
     return Error(ErrorKind::kPackageNotFound, "no package with UUID ", package,
                  " is loadable from the active project");
   }
-  auto id = env_->Identify(package);
+  auto id = env_->Identify(q.env(), package);
   if (id.ok()) return *id;
   if (KindOf(id.status()) != ErrorKind::kPackageNotFound) return id.status();
   // Not a top-level name: an indirect dependency, which Julia loads as a
@@ -297,7 +244,7 @@ absl::StatusOr<PkgId> Session::Resolve(std::string_view package) {
       if ((*active)->manifest[i].id.name == package) found = (*active)->manifest[i].id, ++matches;
     if (matches == 1) return *found;
   }
-  auto located = env_->LocateByName(package);
+  auto located = env_->LocateByName(q.env(), package);
   if (located.ok()) return located->id;
   return located.status();
 }
@@ -330,12 +277,12 @@ Verdict Session::Unlisted(const PkgId& id, const ActivePackageSet& active) {
 }
 
 // Either a PkgId the engine can check, or a verdict known without it.
-absl::StatusOr<std::variant<PkgId, Verdict>> Session::Prepare(std::string_view package) {
+absl::StatusOr<std::variant<PkgId, Verdict>> Session::Prepare(Query& q, std::string_view package) {
   // A broken active manifest is an error for every question, as for the
   // whole-environment status (Julia parses it to locate any package).
-  auto active = QueryActive();
+  auto active = env_->ActivePackages(q.env());
   if (!active->ok() && KindOf(active->status()) != ErrorKind::kNotFound) return active->status();
-  auto id = Resolve(package);
+  auto id = Resolve(q, package);
   if (!id.ok()) {
     if (KindOf(id.status()) == ErrorKind::kNotInstalled)
       return Unresolvable(std::string(package), id.status());
@@ -345,42 +292,27 @@ absl::StatusOr<std::variant<PkgId, Verdict>> Session::Prepare(std::string_view p
     for (const PkgId& u : (*active)->unlisted)
       if (u == *id) return Unlisted(u, **active);
   if (id->uuid) return *id;
-  auto located = env_->LocateByName(package);
+  auto located = env_->LocateByName(q.env(), package);
   if (!located.ok() || !located->extension_parent) return *id;
-  // An extension whose UUID no cache header tells us. No cache file at all:
-  // certainly stale; otherwise it cannot be decided without Julia's hash.
-  Verdict v;
-  v.package = *id;
-  bool any_cache = false;
-  for (const auto& d : env_->depots()) {
-    auto names =
-        ListDir(JoinPath(d, Cat(CompiledDir(profile_.version), "/", id->name)));
-    if (names.ok())
-      for (const auto& n : *names)
-        if (n.size() > 3 && n.compare(n.size() - 3, 3, ".ji") == 0) any_cache = true;
-  }
-  v.kind = any_cache ? VerdictKind::kUnknown : VerdictKind::kStale;
-  v.reasons.push_back(StalenessReason{
-      any_cache ? ReasonCode::kUnknownExtensionUuid : ReasonCode::kNoCache,
-      any_cache ? Cat("the UUID of extension ", id->name,
-                      " cannot be computed without Julia, and none of its cache headers names it")
-                : Cat("no cache file for extension ", id->name),
-      std::nullopt, std::nullopt, {}, any_cache});
-  return v;
+  return engine_->CheckExtensionWithoutUuid(q, *id);
 }
 
 absl::StatusOr<Verdict> Session::IsStale(std::string_view package) {
-  BeginQuery();
-  absl::Cleanup end = [this] { EndQuery(); };
-  JLC_ASSIGN_OR_RETURN(auto prepared, Prepare(package));
+  Query q;
+  JLC_ASSIGN_OR_RETURN(auto prepared, Prepare(q, package));
   if (auto* v = std::get_if<Verdict>(&prepared)) return std::move(*v);
-  Verdict v = engine_->Check(std::get<PkgId>(prepared));
+  Verdict v = engine_->Check(q, std::get<PkgId>(prepared));
   (void)SaveContentMemo();
   return v;
 }
 
 absl::StatusOr<std::vector<std::string>> Session::PackageNames() {
-  auto active = QueryActive();
+  Query q;
+  return PackageNames(q);
+}
+
+absl::StatusOr<std::vector<std::string>> Session::PackageNames(Query& q) {
+  auto active = env_->ActivePackages(q.env());
   if (!active->ok()) return active->status();
   const ActivePackageSet& a = **active;
   std::vector<std::string> all;
@@ -454,36 +386,25 @@ absl::StatusOr<std::vector<Verdict>> Session::Status(const std::vector<std::stri
       return *std::move(remembered);
     }
   }
-  FileJournal journal;
+  // Journaled only when the answer could be remembered.
+  Query q(/*journaled=*/key.has_value());
   const int64_t started = NowRealtimeNs();
-  const uint64_t oracle_uses = oracle_uses_.load();
-  // Read in the opposite order to BeginQuery's increments, so a query that
-  // starts meanwhile shows in one of the two.
-  const uint64_t begun_before = queries_begun_.load();
-  const int active_before = queries_active_.load();
-  absl::StatusOr<std::vector<Verdict>> out;
-  {
-    FileJournalScope scope(key ? &journal : nullptr);
-    out = CheckStatus(packages);
-  }
-  const bool alone = active_before == 0 && queries_begun_.load() == begun_before + 1;
-  if (key && out.ok() && alone && oracle_uses_.load() == oracle_uses)
-    (void)status_memo_.Insert(*key, journal, started, *out, journal.CloneAnswers());
+  absl::StatusOr<std::vector<Verdict>> out = CheckStatus(q, packages);
+  if (key && out.ok()) (void)status_memo_.Insert(*key, q, started, *out);
   (void)SaveContentMemo();
   return out;
 }
 
-absl::StatusOr<std::vector<Verdict>> Session::CheckStatus(const std::vector<std::string>& packages) {
-  BeginQuery();
-  absl::Cleanup end = [this] { EndQuery(); };
+absl::StatusOr<std::vector<Verdict>> Session::CheckStatus(Query& q,
+                                                          const std::vector<std::string>& packages) {
   std::vector<std::string> names = packages;
   // The whole manifest: its entries already carry their PkgIds, so only
   // extensions need resolving (asking the environment per name would read the
   // manifest once per package).
   absl::flat_hash_map<std::string, PkgId> known;
   if (names.empty()) {
-    JLC_ASSIGN_OR_RETURN(names, PackageNames());
-    const ActivePackageSet& a = **QueryActive();  // PackageNames succeeded
+    JLC_ASSIGN_OR_RETURN(names, PackageNames(q));
+    const ActivePackageSet& a = **env_->ActivePackages(q.env());  // PackageNames succeeded
     for (size_t i : a.reachable) known.emplace(a.manifest[i].id.name, a.manifest[i].id);
   }
   std::vector<Verdict> out(names.size());
@@ -495,7 +416,7 @@ absl::StatusOr<std::vector<Verdict>> Session::CheckStatus(const std::vector<std:
       slots.push_back(i);
       continue;
     }
-    JLC_ASSIGN_OR_RETURN(auto prepared, Prepare(names[i]));
+    JLC_ASSIGN_OR_RETURN(auto prepared, Prepare(q, names[i]));
     if (auto* v = std::get_if<Verdict>(&prepared)) {
       out[i] = std::move(*v);
     } else {
@@ -503,7 +424,7 @@ absl::StatusOr<std::vector<Verdict>> Session::CheckStatus(const std::vector<std:
       slots.push_back(i);
     }
   }
-  std::vector<Verdict> checked = engine_->CheckMany(to_check);
+  std::vector<Verdict> checked = engine_->CheckMany(q, to_check);
   for (size_t k = 0; k < slots.size(); ++k) out[slots[k]] = std::move(checked[k]);
   return out;
 }

@@ -16,6 +16,7 @@
 #include "env/environment.h"
 #include "env/runtime_profile.h"
 #include "stale/content_hash_memo.h"
+#include "stale/query.h"
 #include "stale/staleness_engine.h"
 #include "stale/status_memo.h"
 #include "stale/verdict.h"
@@ -88,16 +89,14 @@ class Session {
  private:
   Session() = default;
   class EngineEnv;
-  // Every public query sees the files as they are when it starts.
-  void BeginQuery();
-  void EndQuery();
-  std::shared_ptr<const absl::StatusOr<ActivePackageSet>> QueryActive();
-  absl::StatusOr<PkgId> Resolve(std::string_view package);
-  absl::StatusOr<std::variant<PkgId, Verdict>> Prepare(std::string_view package);
+  // Every public call makes its own Query (stale/query.h) and passes it down.
+  absl::StatusOr<std::vector<std::string>> PackageNames(Query& q);
+  absl::StatusOr<PkgId> Resolve(Query& q, std::string_view package);
+  absl::StatusOr<std::variant<PkgId, Verdict>> Prepare(Query& q, std::string_view package);
   Verdict Unresolvable(const std::string& name, const absl::Status& why);
   // A project dependency the manifest does not list: stale, not installed.
   Verdict Unlisted(const PkgId& id, const ActivePackageSet& active);
-  absl::StatusOr<std::vector<Verdict>> CheckStatus(const std::vector<std::string>& packages);
+  absl::StatusOr<std::vector<Verdict>> CheckStatus(Query& q, const std::vector<std::string>& packages);
   // Everything besides the files that a status answer depends on; nullopt
   // when that cannot be pinned down (an unidentifiable build).
   std::optional<uint64_t> StatusKey(const std::vector<std::string>& packages) const;
@@ -113,19 +112,10 @@ class Session {
   std::optional<std::string> status_key_base_;
   std::optional<std::string> status_memo_path_;
   std::atomic<uint64_t> remembered_answers_{0};
-  // Counts consultations of a callback or a learned fact: not file-system
-  // state, so an answer during which it moved is not remembered (a
-  // concurrent query's consultation counts too; that only costs a miss).
-  std::atomic<uint64_t> oracle_uses_{0};
-  // Queries share the per-query memos, so a query that overlapped another
-  // may have taken answers without reading their files: its journal is
-  // incomplete and its answer is not remembered.
-  // Julia's clone-target answer (callback, then learned facts). During a
-  // journaled status each answer goes into the query's file journal, is kept
-  // with the status answer and asked again before that is reused.
+  // Julia's clone-target answer (callback, then learned facts). The engine
+  // records each answer in its query, which keeps it with a remembered
+  // status answer, asked again before that is reused.
   std::optional<bool> AskCloneTargets(const std::string& blob);
-  std::atomic<uint64_t> queries_begun_{0};
-  std::atomic<int> queries_active_{0};
   absl::Mutex oracle_mu_;
   std::function<std::optional<bool>(const std::string&)> clone_oracle_ ABSL_GUARDED_BY(oracle_mu_);
   PreferencesHashFn prefs_oracle_ ABSL_GUARDED_BY(oracle_mu_);

@@ -51,7 +51,10 @@ StalenessEngine::StalenessEngine(const RuntimeProfile& profile, EngineEnvironmen
       oracles_(std::move(oracles)),
       pool_(io_threads) {}
 
-struct StalenessEngine::PackageState {
+// What one query knows of one package: its entry file and its candidates
+// in Julia's order, each checked once, when first needed (by the package
+// itself or by a dependent's dependency rule).
+struct PackageCheckState {
   struct Slot {
     absl::once_flag once;
     std::shared_ptr<const CandidateResult> result;
@@ -59,25 +62,21 @@ struct StalenessEngine::PackageState {
   PkgId pkg;
   absl::StatusOr<std::optional<std::string>> source;  // locate_package
   std::vector<StalenessReason> errors;                // the candidates could not be listed
-  EngineEnvironment::CandidateList candidates;        // never null
+  CandidateList candidates;                           // never null
   std::unique_ptr<Slot[]> slots;                      // parallel to *candidates
 };
-
-void StalenessEngine::BeginQuery() { states_.Begin(); }
-
-void StalenessEngine::EndQuery() { states_.End(); }
 
 void StalenessEngine::ClearMemo() {
   absl::MutexLock lock(&mu_);
   headers_.clear();
 }
 
-std::shared_ptr<StalenessEngine::PackageState> StalenessEngine::StateOf(const PkgId& pkg) {
-  return states_.Get(pkg, [&] {
+std::shared_ptr<PackageCheckState> StalenessEngine::StateOf(Query& q, const PkgId& pkg) {
+  return q.package_states.Get(pkg, [&] {
     auto st = std::make_shared<PackageState>();
     st->pkg = pkg;
-    st->source = env_->Locate(pkg);
-    auto listed = env_->CacheCandidates(pkg);
+    st->source = env_->Locate(q, pkg);
+    auto listed = env_->CacheCandidates(q, pkg);
     if (listed.ok() && *listed) {
       st->candidates = *std::move(listed);
     } else {
@@ -90,14 +89,15 @@ std::shared_ptr<StalenessEngine::PackageState> StalenessEngine::StateOf(const Pk
   });
 }
 
-std::shared_ptr<const CandidateResult> StalenessEngine::CandidateOf(PackageState& st, size_t i) {
+std::shared_ptr<const CandidateResult> StalenessEngine::CandidateOf(Query& q, PackageState& st,
+                                                                   size_t i) {
   PackageState::Slot& slot = st.slots[i];
   absl::call_once(slot.once, [&] {
     const std::string& cachefile = (*st.candidates)[i];
     // Only asked for located packages (the caller checks): a dependency is
     // one of its dependent's located required modules.
     const std::string source = st.source.ok() && *st.source ? **st.source : std::string();
-    slot.result = std::make_shared<const CandidateResult>(ComputeCandidate(st.pkg, source, cachefile));
+    slot.result = std::make_shared<const CandidateResult>(ComputeCandidate(q, st.pkg, source, cachefile));
   });
   return slot.result;
 }
@@ -120,11 +120,11 @@ const SysimageModule* StalenessEngine::FindSysimageModule(const PkgId& id) const
   return nullptr;
 }
 
-absl::StatusOr<std::optional<FileInfo>> StalenessEngine::Stat(const std::string& path) {
-  return env_->Stat(path);
+absl::StatusOr<std::optional<FileInfo>> StalenessEngine::Stat(Query& q, const std::string& path) {
+  return q.env().Stat(path);
 }
 
-bool StalenessEngine::DepotPathExists(const std::string& path) {
+bool StalenessEngine::DepotPathExists(Query& q, const std::string& path) {
   // <depot>/packages/<Name>/<slug>/...: ask for the package directory first.
   for (const std::string& depot : env_->Depots()) {
     if (path.size() <= depot.size() + 1 || path.compare(0, depot.size(), depot) != 0 ||
@@ -134,17 +134,17 @@ bool StalenessEngine::DepotPathExists(const std::string& path) {
     for (int level = 0; level < 3 && cut != std::string::npos; ++level)
       cut = path.find('/', cut + 1);
     if (cut == std::string::npos) break;
-    auto dir = Stat(path.substr(0, cut));
+    auto dir = Stat(q, path.substr(0, cut));
     if (dir.ok() && !dir->has_value()) return false;  // ENOENT/ENOTDIR: nothing below exists
     break;
   }
-  auto st = Stat(path);
+  auto st = Stat(q, path);
   return st.ok() && st->has_value();
 }
 
 absl::StatusOr<std::vector<std::string>> StalenessEngine::ResolvedIncludePaths(
-    const CacheHeader& h, const std::string& cachefile) {
-  const auto exists = [this](const std::string& p) { return DepotPathExists(p); };
+    Query& q, const CacheHeader& h, const std::string& cachefile) {
+  const auto exists = [this, &q](const std::string& p) { return DepotPathExists(q, p); };
   if (!profile_.rules.depot_relocation) {
     std::vector<std::string> paths;
     paths.reserve(h.includes.size());
@@ -156,28 +156,30 @@ absl::StatusOr<std::vector<std::string>> StalenessEngine::ResolvedIncludePaths(
   // which includes are include()d sources, which only the source-text section
   // at the end of the file says.
   if (h.extent == HeaderExtent::kWholeFile) return ResolveDepots(h, env_->Depots(), exists).paths;
-  JLC_ASSIGN_OR_RETURN(CacheHeader whole, ReadCacheHeaderFile(cachefile));
+  JLC_ASSIGN_OR_RETURN(CacheHeader whole, ReadCacheHeaderFile(q.files(), cachefile));
   return ResolveDepots(whole, env_->Depots(), exists).paths;
 }
 
-bool StalenessEngine::IsFileNow(const std::string& path) {
-  auto st = Stat(path);
+bool StalenessEngine::IsFileNow(Query& q, const std::string& path) {
+  auto st = Stat(q, path);
   return st.ok() && st->has_value() && (*st)->is_file;
 }
 
-bool StalenessEngine::SameFile(const std::string& a, const std::string& b) {
-  auto sa = Stat(a);
-  auto sb = Stat(b);
+bool StalenessEngine::SameFile(Query& q, const std::string& a, const std::string& b) {
+  auto sa = Stat(q, a);
+  auto sb = Stat(q, b);
   if (!sa.ok() || !sb.ok() || !sa->has_value() || !sb->has_value()) return false;
   return (*sa)->dev == (*sb)->dev && (*sa)->ino == (*sb)->ino;
 }
 
-StalenessEngine::ParsedCache StalenessEngine::ReadCache(const std::string& path) {
+// found: the query's stat of path.
+StalenessEngine::ParsedCache StalenessEngine::ReadCache(
+    const FileAccess& files, const std::string& path,
+    const absl::StatusOr<std::optional<FileInfo>>& found) {
   ParsedCache out;
-  auto found = Stat(path);
   absl::StatusOr<FileInfo> st = !found.ok()        ? absl::StatusOr<FileInfo>(found.status())
                                 : found->has_value() ? absl::StatusOr<FileInfo>(**found)
-                                                     : absl::StatusOr<FileInfo>(StatPath(path).status());
+                                                     : absl::StatusOr<FileInfo>(files.Stat(path).status());
   if (!st.ok()) {
     out.error = std::string(Message(st.status()));
     return out;
@@ -188,7 +190,7 @@ StalenessEngine::ParsedCache StalenessEngine::ReadCache(const std::string& path)
     auto it = headers_.find(path);
     if (it != headers_.end() && SameIdentity(it->second.info, out.info)) return it->second;
   }
-  auto header = ReadCacheHeaderOnly(path);
+  auto header = ReadCacheHeaderOnly(files, path);
   if (!header.ok()) {
     out.error = std::string(Message(header.status()));
     // What the bytes say is kept (keyed by stat); a failure to read them is not.
@@ -203,16 +205,17 @@ StalenessEngine::ParsedCache StalenessEngine::ReadCache(const std::string& path)
 }
 
 absl::StatusOr<std::shared_ptr<const CacheHeader>> StalenessEngine::CachedHeader(
-    const std::string& path) {
-  ParsedCache pc = ReadCache(path);
+    const FileAccess& files, const std::string& path) {
+  ParsedCache pc = ReadCache(files, path, files.StatIfExists(path));
   if (!pc.header) return Error(ErrorKind::kCorruptCache, pc.error);
   return pc.header;
 }
 
-absl::StatusOr<uint32_t> StalenessEngine::ContentCrc(const std::string& path, const FileInfo& info) {
+absl::StatusOr<uint32_t> StalenessEngine::ContentCrc(Query& q, const std::string& path,
+                                                     const FileInfo& info) {
   if (info.is_dir) {
     // Julia hashes join(readdir(dir)): names sorted bytewise, no separator.
-    JLC_ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(path));
+    JLC_ASSIGN_OR_RETURN(std::vector<std::string> names, q.files().ListDir(path));
     std::sort(names.begin(), names.end());
     uint32_t crc = 0;
     for (const auto& n : names) crc = Crc32cStr(n, crc);
@@ -223,7 +226,7 @@ absl::StatusOr<uint32_t> StalenessEngine::ContentCrc(const std::string& path, co
   }
   int64_t started = NowRealtimeNs();
   uint64_t size = 0;
-  JLC_ASSIGN_OR_RETURN(uint32_t crc, Crc32cOfFile(path, &size));
+  JLC_ASSIGN_OR_RETURN(uint32_t crc, q.files().Crc32c(path, &size));
   if (memo_ && size == info.size) memo_->Insert(info, crc, started);
   return crc;
 }
@@ -261,7 +264,7 @@ std::string StalenessEngine::PreludeMismatch(const CacheHeader& h) const {
   return mismatch;
 }
 
-std::optional<bool> StalenessEngine::AcceptsCloneTargets(const std::string& blob) {
+std::optional<bool> StalenessEngine::AcceptsCloneTargets(Query& q, const std::string& blob) {
   uint64_t digest = XXH64(blob.data(), blob.size(), 0);
   if (std::find(profile_.accepted_clone_targets.begin(), profile_.accepted_clone_targets.end(),
                 digest) != profile_.accepted_clone_targets.end())
@@ -270,13 +273,21 @@ std::optional<bool> StalenessEngine::AcceptsCloneTargets(const std::string& blob
   if (std::find(profile_.rejected_clone_targets.begin(), profile_.rejected_clone_targets.end(),
                 digest) != profile_.rejected_clone_targets.end())
     return false;
-  if (!oracles_.accepts_clone_targets) return std::nullopt;
-  absl::MutexLock lock(&oracle_mu_);
-  return oracles_.accepts_clone_targets(blob);
+  std::optional<bool> accepted;
+  if (oracles_.accepts_clone_targets) {
+    absl::MutexLock lock(&oracle_mu_);
+    accepted = oracles_.accepts_clone_targets(blob);
+  }
+  // Asked again before a remembered answer is reused; "cannot tell" cannot be.
+  if (accepted)
+    q.RecordCloneAnswer(blob, *accepted);
+  else
+    q.NoteUnrepeatableAnswer();
+  return accepted;
 }
 
 // Check 11: every include still exists and is unchanged.
-std::optional<StalenessReason> StalenessEngine::CheckIncludes(const CacheHeader& h,
+std::optional<StalenessReason> StalenessEngine::CheckIncludes(Query& q, const CacheHeader& h,
                                                               const std::vector<std::string>& paths,
                                                               const std::string& cachefile,
                                                               Undecided* undecided) {
@@ -292,12 +303,12 @@ std::optional<StalenessReason> StalenessEngine::CheckIncludes(const CacheHeader&
     if (f.starts_with("@depot/"))
       return Reason(ReasonCode::kUnresolvedDepot,
                     Cat("no depot in DEPOT_PATH contains ", f.substr(7)), cachefile);
-    auto st = Stat(f);
+    auto st = Stat(q, f);
     if (!st.ok()) return undecidable(Reason(ReasonCode::kIoError, std::string(Message(st.status())), cachefile));
     if (!st->has_value()) {
       // A stdlib source moved by the installation is skipped.
       std::optional<std::string> fixed = FixupStdlibPath(f);
-      if (fixed && (!rules.stdlib_skip_requires_rewrite || *fixed != f) && IsFileNow(*fixed) &&
+      if (fixed && (!rules.stdlib_skip_requires_rewrite || *fixed != f) && IsFileNow(q, *fixed) &&
           fixed->starts_with(profile_.stdlib_dir))
         continue;
       if (!fixed && NormPath(f).starts_with("/") && !profile_.stdlib_dir.empty() &&
@@ -328,7 +339,7 @@ std::optional<StalenessReason> StalenessEngine::CheckIncludes(const CacheHeader&
                     Cat(f, " changed (size ", inc.fsize ? std::to_string(*inc.fsize) : "?", " -> ",
                         std::to_string(size), ")"),
                     cachefile);
-    auto crc = ContentCrc(f, info);
+    auto crc = ContentCrc(q, f, info);
     if (!crc.ok()) return undecidable(Reason(ReasonCode::kIoError, std::string(Message(crc.status())), cachefile));
     if (!inc.hash || *crc != *inc.hash)
       return Reason(ReasonCode::kFileChanged,
@@ -371,14 +382,14 @@ std::optional<StalenessReason> StalenessEngine::CheckHeader(const CacheHeader& h
 }
 
 // Check 5: native code this process can use, and its library present.
-std::optional<StalenessReason> StalenessEngine::CheckNativeCode(const CacheHeader& h,
+std::optional<StalenessReason> StalenessEngine::CheckNativeCode(Query& q, const CacheHeader& h,
                                                                 const std::string& ocachefile,
                                                                 const std::string& cachefile,
                                                                 Undecided* undecided) {
   if (profile_.pkgimages == PkgImagesMode::kNo)
     return Reason(ReasonCode::kPkgimagesDisabled,
                   "a pkgimage cache, and the process runs with --pkgimages=no", cachefile);
-  std::optional<bool> accepted = AcceptsCloneTargets(h.clone_targets);
+  std::optional<bool> accepted = AcceptsCloneTargets(q, h.clone_targets);
   if (accepted && !*accepted)
     return Reason(ReasonCode::kCpuTarget, "the native code's CPU targets do not fit this machine",
                   cachefile);
@@ -389,7 +400,7 @@ std::optional<StalenessReason> StalenessEngine::CheckNativeCode(const CacheHeade
                             Hex64(XXH64(h.clone_targets.data(), h.clone_targets.size(), 0)),
                             ") is not known; run `jlcache probe`"),
                         cachefile));
-  if (!IsFileNow(ocachefile))
+  if (!IsFileNow(q, ocachefile))
     return Reason(ReasonCode::kOcachefileMissing, Cat(ocachefile, " is missing"), cachefile);
   return std::nullopt;
 }
@@ -398,7 +409,7 @@ std::optional<StalenessReason> StalenessEngine::CheckNativeCode(const CacheHeade
 // modules are loaded; every other one must be locatable, and is recorded in
 // *deps for the dependency rule.
 std::optional<StalenessReason> StalenessEngine::CheckRequiredModules(
-    const CacheHeader& h, const std::string& cachefile,
+    Query& q, const CacheHeader& h, const std::string& cachefile,
     std::vector<CandidateResult::Dependency>* deps, Undecided* undecided) {
   const JuliaRules& rules = profile_.rules;
   const SysimageModule* core = FindSysimageModule(PkgId{std::nullopt, "Core"});
@@ -424,7 +435,7 @@ std::optional<StalenessReason> StalenessEngine::CheckRequiredModules(
                                      cachefile, id.ToString()));
       continue;
     }
-    auto located = env_->Locate(id);
+    auto located = env_->Locate(q, id);
     if (!located.ok()) {
       AddUndecided(undecided, Reason(ReasonCode::kIoError, std::string(Message(located.status())),
                                      cachefile, id.ToString()));
@@ -440,14 +451,14 @@ std::optional<StalenessReason> StalenessEngine::CheckRequiredModules(
 
 // Check 9: the cache is for the located source (samefile, or the same after
 // fixup_stdlib_path).
-std::optional<StalenessReason> StalenessEngine::CheckEntryFile(const std::string& entry,
+std::optional<StalenessReason> StalenessEngine::CheckEntryFile(Query& q, const std::string& entry,
                                                                const std::string& source,
                                                                const std::string& cachefile,
                                                                Undecided* undecided) {
-  if (SameFile(entry, source)) return std::nullopt;
+  if (SameFile(q, entry, source)) return std::nullopt;
   std::optional<std::string> fixed = FixupStdlibPath(entry);
-  if (fixed && (!profile_.rules.entry_fixup_requires_readable || IsReadable(*fixed)) &&
-      SameFile(*fixed, source))
+  if (fixed && (!profile_.rules.entry_fixup_requires_readable || q.files().IsReadable(*fixed)) &&
+      SameFile(q, *fixed, source))
     return std::nullopt;
   if (!fixed && !profile_.stdlib_dir.empty() && source.starts_with(profile_.stdlib_dir)) {
     AddUndecided(undecided, Reason(ReasonCode::kSourcePathChanged,
@@ -462,7 +473,7 @@ std::optional<StalenessReason> StalenessEngine::CheckEntryFile(const std::string
 }
 
 // Check 10: the recorded `requires` names still resolve to the same packages.
-std::optional<StalenessReason> StalenessEngine::CheckRequires(const CacheHeader& h,
+std::optional<StalenessReason> StalenessEngine::CheckRequires(Query& q, const CacheHeader& h,
                                                               const std::string& cachefile,
                                                               Undecided* undecided) {
   for (const RequiresEntry& r : h.requires_) {
@@ -477,7 +488,7 @@ std::optional<StalenessReason> StalenessEngine::CheckRequires(const CacheHeader&
     }
     // A zero UUID reads back as PkgId(nothing, name) (the PkgId constructor in
     // base/pkgid.jl), so it is compared like any other record.
-    auto found = env_->Identify(importer, r.imported.name);
+    auto found = env_->Identify(q, importer, r.imported.name);
     if (!found.ok()) {
       AddUndecided(undecided, Reason(ReasonCode::kIoError, std::string(Message(found.status())),
                                      cachefile, r.imported.ToString()));
@@ -496,7 +507,7 @@ std::optional<StalenessReason> StalenessEngine::CheckRequires(const CacheHeader&
 
 // Checks 12 and 13: the .ji's own CRC (a header-only read takes it through
 // the content memo), then the native library's.
-std::optional<StalenessReason> StalenessEngine::CheckChecksums(const CacheHeader& h,
+std::optional<StalenessReason> StalenessEngine::CheckChecksums(Query& q, const CacheHeader& h,
                                                                const FileInfo& info,
                                                                const std::string& ocachefile,
                                                                const std::string& cachefile,
@@ -504,7 +515,7 @@ std::optional<StalenessReason> StalenessEngine::CheckChecksums(const CacheHeader
   std::optional<bool> crc_ok;
   if (h.extent == HeaderExtent::kWholeFile) {
     crc_ok = h.crc_ok;
-  } else if (auto crc = ContentCrc(cachefile, info); crc.ok()) {
+  } else if (auto crc = ContentCrc(q, cachefile, info); crc.ok()) {
     crc_ok = CrcTrailerValid(*crc);
   } else {
     AddUndecided(undecided, Reason(ReasonCode::kIoError, std::string(Message(crc.status())), cachefile));
@@ -513,11 +524,11 @@ std::optional<StalenessReason> StalenessEngine::CheckChecksums(const CacheHeader
     return Reason(ReasonCode::kChecksumInvalid, "the cache file fails its CRC-32C", cachefile);
 
   if (ocachefile.empty()) return std::nullopt;
-  auto st = Stat(ocachefile);
+  auto st = Stat(q, ocachefile);
   absl::StatusOr<uint32_t> crc = !st.ok()            ? absl::StatusOr<uint32_t>(st.status())
                                  : !st->has_value() ? absl::StatusOr<uint32_t>(
-                                                          StatPath(ocachefile).status())
-                                                    : ContentCrc(ocachefile, **st);
+                                                          q.files().Stat(ocachefile).status())
+                                                    : ContentCrc(q, ocachefile, **st);
   if (!crc.ok()) {
     AddUndecided(undecided, Reason(ReasonCode::kIoError, std::string(Message(crc.status())), cachefile));
   } else if (*crc != h.pkgimage_crc) {
@@ -531,19 +542,19 @@ std::optional<StalenessReason> StalenessEngine::CheckChecksums(const CacheHeader
 
 // Check 14: preferences, as a hash (decided by the oracle or by forced
 // outcomes) or as the TOML blob (compared exactly).
-std::optional<StalenessReason> StalenessEngine::CheckPreferences(const CacheHeader& h,
+std::optional<StalenessReason> StalenessEngine::CheckPreferences(Query& q, const CacheHeader& h,
                                                                  const std::string& cachefile,
                                                                  Undecided* undecided) {
-  auto current = [this](const Uuid& u) { return env_->Preferences(u); };
+  auto current = [this, &q](const Uuid& u) { return env_->Preferences(q, u); };
   PreferenceOutcome prefs;
   if (h.preferences_blob) {
     prefs = CheckPreferencesBlob(*h.preferences_blob, current);
   } else {
-    PreferencesHashFn hash_fn = [this](const Uuid& u, const std::vector<std::string>& names)
+    PreferencesHashFn hash_fn = [this, &q](const Uuid& u, const std::vector<std::string>& names)
         -> std::optional<uint64_t> {
       if (!oracles_.preferences_hash) return std::nullopt;
       absl::MutexLock lock(&oracle_mu_);
-      return oracles_.preferences_hash(u, names);
+      return oracles_.preferences_hash(q, u, names);
     };
     prefs = CheckPreferencesHash(h.modules.front().uuid,
                                  h.preference_names.value_or(std::vector<std::string>{}),
@@ -560,9 +571,10 @@ std::optional<StalenessReason> StalenessEngine::CheckPreferences(const CacheHead
 // checks in its order. The first definite failure decides "stale"; what a
 // check cannot decide is collected and checking goes on, so the candidate is
 // stale if a later check fails and otherwise unknown, never fresh.
-CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, const std::string& source,
+CandidateResult StalenessEngine::ComputeCandidate(Query& q, const PkgId& expected,
+                                                  const std::string& source,
                                                   const std::string& cachefile) {
-  ParsedCache pc = ReadCache(cachefile);
+  ParsedCache pc = ReadCache(q.files(), cachefile, Stat(q, cachefile));
   if (!pc.header) return Stale(Reason(ReasonCode::kCorruptCache, pc.error, cachefile));
 
   const CacheHeader& h = *pc.header;
@@ -582,7 +594,7 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, const s
   // 5. Native code.
   const std::string ocachefile = h.has_native_code() ? NativeLibraryPath(cachefile) : "";
   if (!ocachefile.empty())
-    if (auto r = CheckNativeCode(h, ocachefile, cachefile, &undecided)) return fail(std::move(*r));
+    if (auto r = CheckNativeCode(q, h, ocachefile, cachefile, &undecided)) return fail(std::move(*r));
 
   // 6. PkgId.
   const WorklistModule& root = h.modules.front();
@@ -597,35 +609,35 @@ CandidateResult StalenessEngine::ComputeCandidate(const PkgId& expected, const s
   out.build_id_checked = true;
 
   // 8. Required modules.
-  if (auto r = CheckRequiredModules(h, cachefile, &out.dependencies, &undecided))
+  if (auto r = CheckRequiredModules(q, h, cachefile, &out.dependencies, &undecided))
     return fail(std::move(*r));
 
   // 9. Entry file. Julia resolves @depot paths while parsing; the result only
   // matters from here on. The shared header stays as read.
   if (h.includes.empty())
     return fail(Reason(ReasonCode::kCorruptCache, "the cache records no source file", cachefile));
-  absl::StatusOr<std::vector<std::string>> resolved = ResolvedIncludePaths(h, cachefile);
+  absl::StatusOr<std::vector<std::string>> resolved = ResolvedIncludePaths(q, h, cachefile);
   if (!resolved.ok())
     return fail(Reason(ReasonCode::kCorruptCache, std::string(Message(resolved.status())), cachefile));
   const std::vector<std::string>& paths = *resolved;
-  if (auto r = CheckEntryFile(paths.front(), source, cachefile, &undecided)) return fail(std::move(*r));
+  if (auto r = CheckEntryFile(q, paths.front(), source, cachefile, &undecided)) return fail(std::move(*r));
 
   // 10. requires.
-  if (auto r = CheckRequires(h, cachefile, &undecided)) return fail(std::move(*r));
+  if (auto r = CheckRequires(q, h, cachefile, &undecided)) return fail(std::move(*r));
   // 11. Include files.
-  if (auto r = CheckIncludes(h, paths, cachefile, &undecided)) return fail(std::move(*r));
+  if (auto r = CheckIncludes(q, h, paths, cachefile, &undecided)) return fail(std::move(*r));
   // 12, 13. The .ji's and the native library's CRCs.
-  if (auto r = CheckChecksums(h, pc.info, ocachefile, cachefile, &undecided))
+  if (auto r = CheckChecksums(q, h, pc.info, ocachefile, cachefile, &undecided))
     return fail(std::move(*r));
   // 14. Preferences.
-  if (auto r = CheckPreferences(h, cachefile, &undecided)) return fail(std::move(*r));
+  if (auto r = CheckPreferences(q, h, cachefile, &undecided)) return fail(std::move(*r));
 
   out.reasons = std::move(undecided);
   out.kind = out.reasons.empty() ? VerdictKind::kFresh : VerdictKind::kUnknown;
   return out;
 }
 
-Verdict StalenessEngine::Check(const PkgId& pkg) {
+Verdict StalenessEngine::Check(Query& q, const PkgId& pkg) {
   Verdict v;
   v.package = pkg;
   if (FindSysimageModule(pkg)) {
@@ -633,7 +645,7 @@ Verdict StalenessEngine::Check(const PkgId& pkg) {
     v.note = "in the system image; no cache is needed";
     return v;
   }
-  std::shared_ptr<PackageState> state = StateOf(pkg);
+  std::shared_ptr<PackageState> state = StateOf(q, pkg);
   if (!state->source.ok()) {
     v.kind = VerdictKind::kUnknown;
     v.reasons.push_back(Reason(ReasonCode::kIoError, std::string(Message(state->source.status())), ""));
@@ -656,7 +668,7 @@ Verdict StalenessEngine::Check(const PkgId& pkg) {
 
   for (size_t c = 0; c < candidates.size(); ++c) {
     const std::string& cf = candidates[c];
-    auto r = CandidateOf(*state, c);
+    auto r = CandidateOf(q, *state, c);
     if (r->kind == VerdictKind::kStale) {
       v.reasons.insert(v.reasons.end(), r->reasons.begin(), r->reasons.end());
       continue;
@@ -669,13 +681,13 @@ Verdict StalenessEngine::Check(const PkgId& pkg) {
     std::vector<char> dep_unknown(r->dependencies.size(), 0);
     pool_.ParallelFor(r->dependencies.size(), [&](size_t i) {
       const auto& dep = r->dependencies[i];
-      std::shared_ptr<PackageState> ds = StateOf(dep.pkg);
+      std::shared_ptr<PackageState> ds = StateOf(q, dep.pkg);
       std::vector<StalenessReason> why;
       // Its entry file could not be looked up (an I/O error): undecided.
       bool some_unknown = !ds->errors.empty() || !ds->source.ok();
       if (ds->source.ok() && *ds->source) {
         for (size_t g = 0; g < ds->candidates->size(); ++g) {
-          auto dr = ForBuild(CandidateOf(*ds, g), dep.pkg, dep.build_id, (*ds->candidates)[g]);
+          auto dr = ForBuild(CandidateOf(q, *ds, g), dep.pkg, dep.build_id, (*ds->candidates)[g]);
           if (dr->kind == VerdictKind::kFresh) return;
           if (dr->kind == VerdictKind::kUnknown) some_unknown = true;
           why.insert(why.end(), dr->reasons.begin(), dr->reasons.end());
@@ -719,9 +731,30 @@ Verdict StalenessEngine::Check(const PkgId& pkg) {
   return v;
 }
 
-std::vector<Verdict> StalenessEngine::CheckMany(const std::vector<PkgId>& pkgs) {
+Verdict StalenessEngine::CheckExtensionWithoutUuid(Query& q, const PkgId& ext) {
+  Verdict v;
+  v.package = ext;
+  absl::StatusOr<bool> any_cache = env_->AnyCacheFileNamed(q, ext.name);
+  if (!any_cache.ok()) {
+    v.kind = VerdictKind::kUnknown;
+    v.reasons.push_back(Reason(ReasonCode::kIoError, std::string(Message(any_cache.status())), ""));
+  } else if (!*any_cache) {
+    v.kind = VerdictKind::kStale;
+    v.reasons.push_back(Reason(ReasonCode::kNoCache, Cat("no cache file for extension ", ext.name), ""));
+  } else {
+    v.kind = VerdictKind::kUnknown;
+    v.reasons.push_back(Reason(ReasonCode::kUnknownExtensionUuid,
+                               Cat("the UUID of extension ", ext.name,
+                                   " cannot be computed without Julia, and none of its cache "
+                                   "headers names it"),
+                               ""));
+  }
+  return v;
+}
+
+std::vector<Verdict> StalenessEngine::CheckMany(Query& q, const std::vector<PkgId>& pkgs) {
   std::vector<Verdict> out(pkgs.size());
-  pool_.ParallelFor(pkgs.size(), [&](size_t i) { out[i] = Check(pkgs[i]); });
+  pool_.ParallelFor(pkgs.size(), [&](size_t i) { out[i] = Check(q, pkgs[i]); });
   return out;
 }
 

@@ -248,6 +248,12 @@ bool StatusMemo::Insert(uint64_t key, const FileJournal& journal, int64_t starte
   return true;
 }
 
+bool StatusMemo::Insert(uint64_t key, const Query& query, int64_t started_ns,
+                        const std::vector<Verdict>& verdicts) {
+  if (!query.journal() || query.relied_on_unrepeatable_answer()) return false;
+  return Insert(key, *query.journal(), started_ns, verdicts, query.CloneAnswers());
+}
+
 void StatusMemo::Clear() {
   absl::MutexLock lock(&mu_);
   dirty_ = dirty_ || !entries_.empty();

@@ -25,6 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "core/file_journal.h"
+#include "stale/query.h"
 #include "stale/io_pool.h"
 #include "stale/verdict.h"
 
@@ -48,6 +49,11 @@ class StatusMemo {
   // Keeps the answer when it may be trusted (see above); returns whether it was.
   bool Insert(uint64_t key, const FileJournal& journal, int64_t started_ns,
               const std::vector<Verdict>& verdicts, CloneAnswers clone_answers = {});
+  // The same for a finished query: its journal and the clone-target answers
+  // it relied on. Not kept when it was not journaled or relied on an answer
+  // that cannot be asked again.
+  bool Insert(uint64_t key, const Query& query, int64_t started_ns,
+              const std::vector<Verdict>& verdicts);
   void Clear();
   size_t size() const;
 

@@ -16,6 +16,7 @@
 #include "core/file_journal.h"
 #include "gtest/gtest.h"
 #include "stale/content_hash_memo.h"
+#include "stale/query.h"
 #include "stale/session.h"
 #include "stale/verdict_json.h"
 #include "support/scenario.h"
@@ -53,11 +54,11 @@ struct Observed {
     gone = dir.Join("gone.jl");
     WriteFileOrDie(a, "a");
     WriteFileOrDie(b, "b = 1\n");
-    FileJournalScope scope(&journal);
-    EXPECT_TRUE(ReadFile(a).ok());
-    EXPECT_TRUE(StatIfExists(b).ok());
-    EXPECT_TRUE(ListDir(dir.Join("sub")).ok());
-    EXPECT_FALSE(PathExists(gone));
+    const FileAccess files(&journal);
+    EXPECT_TRUE(files.Read(a).ok());
+    EXPECT_TRUE(files.StatIfExists(b).ok());
+    EXPECT_TRUE(files.ListDir(dir.Join("sub")).ok());
+    EXPECT_FALSE(files.PathExists(gone));
   }
 };
 
@@ -67,15 +68,15 @@ TEST(FileJournalTest, RecordsWhatFileIoSawAndTaintsWhatItCannotVouchFor) {
   ASSERT_EQ(entries.size(), 4u);
   EXPECT_FALSE(o.journal.tainted()) << o.journal.taint_reason();
   for (const auto& [path, sig] : entries) EXPECT_EQ(sig.present, path != o.gone) << path;
-  {
-    FileJournalScope scope(&o.journal);
-    (void)RealPath(o.a);
-  }
+  (void)FileAccess(&o.journal).RealPath(o.a);
   EXPECT_TRUE(o.journal.tainted());
-  // Nothing is recorded outside a scope.
+  // Reads through another FileAccess (or none) are not recorded.
+  const size_t before = o.journal.Entries().size();
   FileJournal other;
-  (void)StatIfExists(o.a);
-  EXPECT_TRUE(other.Entries().empty());
+  (void)StatIfExists(o.dir.Join("sub"));
+  (void)FileAccess(&other).StatIfExists(o.a);
+  EXPECT_EQ(o.journal.Entries().size(), before);
+  EXPECT_EQ(other.Entries().size(), 1u);
 }
 
 TEST(StatusMemoTest, AnswersWhileNothingChangedAndForgetsOnAnyChange) {
@@ -203,6 +204,47 @@ TEST(StatusMemoTest, SessionsAnswerFromTheMemoUntilASourceChanges) {
   EXPECT_EQ(other->remembered_answers(), 1u);
 }
 
+// Each call has its own Query, so calls running at once on one session
+// each journal everything they depend on: both answers are right, and both
+// may be remembered (no overlap heuristic throws them away).
+TEST(StatusMemoTest, ConcurrentStatusCallsOnOneSessionEachGetACompleteJournal) {
+  Scenario s(HeaderLayout::kB);
+  s.AddCompiledChain();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // past the racy window
+  auto session = s.OpenSession();
+  auto expected = s.OpenSession()->Status();
+  ASSERT_TRUE(expected.ok()) << expected.status();
+  session->ClearRememberedAnswers();
+  std::vector<std::string> names;
+  for (const auto& v : *expected) names.push_back(v.package.name);
+  constexpr int kThreads = 4;
+  std::vector<std::string> answers(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      // Two questions: the whole environment, and each package alone.
+      auto got = t % 2 ? session->Status() : session->Status({names[t / 2 % names.size()]});
+      answers[t] = got.ok() ? Json(*got) : std::string(got.status().message());
+    });
+  for (auto& th : threads) th.join();
+  for (int t = 1; t < kThreads; t += 2) EXPECT_EQ(answers[t], Json(*expected));
+  // Each question asked again is answered from memory.
+  const uint64_t before = session->remembered_answers();
+  ASSERT_TRUE(session->Status().ok());
+  ASSERT_TRUE(session->Status({names[0]}).ok());
+  EXPECT_EQ(session->remembered_answers(), before + 2);
+  // And every remembered answer still depends on every file it read: an
+  // edit to a source is seen by both questions.
+  std::string impl = s.SourcePath("Words", "src/impl.jl");
+  std::string text = test_support::ReadFileOrDie(impl);
+  text[0] = text[0] == '#' ? ';' : '#';
+  WriteFileOrDie(impl, text);
+  auto after = session->Status();
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(session->remembered_answers(), before + 2);
+  EXPECT_NE(Json(*after), Json(*expected));
+}
+
 TEST(StatusMemoTest, CloneTargetAnswersAreAskedAgainBeforeReuse) {
   Observed o;
   IoPool pool(1);
@@ -228,12 +270,20 @@ TEST(StatusMemoTest, CloneTargetAnswersAreAskedAgainBeforeReuse) {
                      }).has_value());
   // The files did not change: a Julia that answers as before still reuses it.
   EXPECT_TRUE(loaded.Lookup(7, pool, yes).has_value());
-  // Two different answers for one blob within a query taint the journal.
-  FileJournal j;
-  j.RecordCloneAnswer("blob", true);
-  EXPECT_FALSE(j.tainted());
-  j.RecordCloneAnswer("blob", false);
-  EXPECT_TRUE(j.tainted());
+  // Two different answers for one blob within a query taint its journal.
+  Query q(/*journaled=*/true);
+  q.RecordCloneAnswer("blob", true);
+  EXPECT_FALSE(q.journal()->tainted());
+  q.RecordCloneAnswer("blob", false);
+  EXPECT_TRUE(q.journal()->tainted());
+  EXPECT_FALSE(memo.Insert(8, q, NowRealtimeNs() + kLater, {Fresh("A", o.a)}));
+  // A query that relied on an answer nobody can give again is not kept.
+  Query unrepeatable(/*journaled=*/true);
+  unrepeatable.NoteUnrepeatableAnswer();
+  EXPECT_FALSE(memo.Insert(9, unrepeatable, NowRealtimeNs() + kLater, {Fresh("A", o.a)}));
+  // Nor one that kept no journal.
+  Query unjournaled;
+  EXPECT_FALSE(memo.Insert(10, unjournaled, NowRealtimeNs() + kLater, {Fresh("A", o.a)}));
   StatusMemo again;
   ASSERT_TRUE(again.Load(path).ok());
   EXPECT_FALSE(again.Lookup(7, pool, [](const std::string&) { return std::optional<bool>(); })

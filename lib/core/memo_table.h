@@ -1,0 +1,66 @@
+// A thread-safe table of computed answers, kept for the table's lifetime.
+//
+// A query object (stale/query.h, env/env_query.h) owns one per kind of
+// question, so an answer lives exactly as long as the query that computed
+// it: a later call, with its own query, never sees it. compute() runs
+// outside the lock, so two threads may compute the same key at once (both
+// answers are equal within a query; the first stored one wins).
+#pragma once
+
+#include <optional>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
+#include "absl/synchronization/mutex.h"
+
+namespace jlcache {
+
+template <typename K, typename V>
+class MemoTable {
+ public:
+  template <typename Key, typename F>
+  V Get(const Key& key, F&& compute) {
+    Shard& s = shards_[absl::Hash<Key>{}(key) % kShards];
+    {
+      absl::MutexLock lock(&s.mu);
+      auto it = s.map.find(key);
+      if (it != s.map.end()) return it->second;
+    }
+    V value = std::forward<F>(compute)();
+    absl::MutexLock lock(&s.mu);
+    return s.map.try_emplace(K(key), std::move(value)).first->second;
+  }
+
+ private:
+  // The I/O pool's threads ask at once; one lock would serialize them.
+  static constexpr size_t kShards = 16;
+  struct Shard {
+    absl::Mutex mu;
+    absl::flat_hash_map<K, V> map ABSL_GUARDED_BY(mu);
+  };
+  Shard shards_[kShards];
+};
+
+// One computed value, kept for the holder's lifetime (MemoTable's single-key case).
+template <typename V>
+class MemoValue {
+ public:
+  template <typename F>
+  V Get(F&& compute) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (value_) return *value_;
+    }
+    V value = std::forward<F>(compute)();
+    absl::MutexLock lock(&mu_);
+    if (!value_) value_.emplace(std::move(value));
+    return *value_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::optional<V> value_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace jlcache
