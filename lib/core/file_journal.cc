@@ -19,7 +19,7 @@ FileSignature FileSignature::Of(const FileInfo& f) {
 
 std::optional<FileSignature> FileSignature::Now(const std::string& path) {
   // Through file_io, so the stat is counted (and delayed, in latency builds).
-  auto st = StatIfExists(path);
+  auto st = StatIfExists(path);  // outside any query: replaying a finished journal
   if (!st.ok()) return std::nullopt;
   if (!st->has_value()) return FileSignature{};
   return Of(**st);

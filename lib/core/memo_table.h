@@ -3,8 +3,9 @@
 // A query object (stale/query.h, env/env_query.h) owns one per kind of
 // question, so an answer lives exactly as long as the query that computed
 // it: a later call, with its own query, never sees it. compute() runs
-// outside the lock, so two threads may compute the same key at once (both
-// answers are equal within a query; the first stored one wins).
+// outside the lock, so two threads may compute the same key at once ; the
+// first stored answer wins (if the file changed between the two, the
+// query's journal sees two identities and is not remembered).
 #pragma once
 
 #include <optional>

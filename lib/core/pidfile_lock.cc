@@ -198,7 +198,7 @@ bool IsStalePidfile(const std::string& path, double stale_age, double refresh) {
 absl::StatusOr<std::string> PidfileRealPath(const std::string& path) {
   std::string abs = AbsPath(path);
   std::string dir = DirName(abs);
-  JLC_ASSIGN_OR_RETURN(std::string real_dir, RealPath(dir));
+  JLC_ASSIGN_OR_RETURN(std::string real_dir, RealPath(dir));  // outside any query: the lock directory, not a verdict
   return JoinPath(real_dir, BaseName(abs));
 }
 

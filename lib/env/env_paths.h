@@ -35,7 +35,7 @@ std::vector<std::string> InitDepotPath(const JuliaRules& rules,
 std::optional<std::string> CurrentProject(const FileAccess& files, std::string_view dir,
                                           std::string_view home);
 inline std::optional<std::string> CurrentProject(std::string_view dir, std::string_view home) {
-  return CurrentProject(FileAccess(), dir, home);
+  return CurrentProject(FileAccess(), dir, home);  // outside any query: the no-query overload
 }
 
 // init_load_path(): `julia_load_path` is ENV["JULIA_LOAD_PATH"] if set.

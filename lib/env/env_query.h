@@ -39,7 +39,7 @@ struct RememberedLookup {
 class EnvQuery {
  public:
   // files: how this query reads (FileAccess() records nothing).
-  explicit EnvQuery(FileAccess files = FileAccess()) : files_(files) {}
+  explicit EnvQuery(FileAccess files) : files_(files) {}
   EnvQuery(const EnvQuery&) = delete;
   EnvQuery& operator=(const EnvQuery&) = delete;
 

@@ -115,7 +115,7 @@ absl::StatusOr<std::shared_ptr<const Environment>> Environment::Create(const Run
   std::optional<std::string> project = o.project;
   if (!project) project = runtime.active_project;
   if (!project) project = Var(o.env, "JULIA_PROJECT");
-  EnvQuery startup;
+  EnvQuery startup{FileAccess()};  // outside any query: the environment is being built
   LookupTrace t;
   Resolver r(*env, startup, t);
   if (project && !project->empty()) {

@@ -13,8 +13,8 @@
 // query's journal. The overloads without one make a query of their own.
 //
 // Thread safety: an Environment is immutable after Create(); every const
-// method may be called from several threads at once (internal memo tables
-// are guarded by a mutex).
+// method may be called from several threads at once (the TOML cache is
+// guarded by a mutex; per-call answers live in the caller's EnvQuery).
 //
 // Errors (ErrorKind of the returned status):
 //   kToml             broken TOML, message "file:line:col: ..."
@@ -192,7 +192,7 @@ class Environment {
   // broken one is. kNotFound without an active project. Computed once per query.
   std::shared_ptr<const absl::StatusOr<ActivePackageSet>> ActivePackages(EnvQuery& q) const;
   absl::StatusOr<ActivePackageSet> ActivePackages() const {
-    EnvQuery q;
+    EnvQuery q{FileAccess()};  // outside any query: a call of its own
     return *ActivePackages(q);
   }
 
@@ -204,7 +204,7 @@ class Environment {
     return WithQuery(static_cast<absl::StatusOr<PkgId> (Environment::*)(EnvQuery&, std::string_view) const>(&Environment::Identify), name);
   }
   absl::StatusOr<PkgId> Identify(const PkgId& where, std::string_view name) const {
-    EnvQuery q;
+    EnvQuery q{FileAccess()};  // outside any query: a call of its own
     return Identify(q, where, name);
   }
 
@@ -266,7 +266,7 @@ class Environment {
   // The no-query overloads: one query of their own.
   template <typename R, typename... A, typename... Args>
   R WithQuery(R (Environment::*method)(EnvQuery&, A...) const, Args&&... args) const {
-    EnvQuery q;
+    EnvQuery q{FileAccess()};  // outside any query: a call of its own
     return (this->*method)(q, std::forward<Args>(args)...);
   }
   absl::StatusOr<ActivePackageSet> ComputeActivePackages(EnvQuery& q) const;

@@ -48,7 +48,7 @@ absl::StatusOr<int64_t> ParseInt(std::string_view s, std::string_view what) {
 }
 
 absl::Status MakeDirs(const std::string& dir) {
-  if (dir.empty() || IsDir(dir)) return absl::OkStatus();
+  if (dir.empty() || IsDir(dir)) return absl::OkStatus();  // outside any query: the probe, before any session
   JLC_RETURN_IF_ERROR(MakeDirs(DirName(dir)));
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return ErrnoError(errno, "cannot create", dir);
   return absl::OkStatus();
@@ -73,7 +73,7 @@ std::optional<std::string> ProbeCachePath(const std::string& julia_path, const E
 
 std::optional<std::string> ProbeCachePath(const std::string& julia_path, const EnvVars& env,
                                           std::string_view host_cpu) {
-  auto st = StatPath(julia_path);
+  auto st = StatPath(julia_path);  // outside any query: the probe, before any session
   if (!st.ok()) return std::nullopt;
   auto home_var = Var(env, "HOME");
   std::string home = home_var && !home_var->empty() ? *home_var : HomeDir();
@@ -252,7 +252,7 @@ absl::StatusOr<ProbeResult> ProbeJulia(const ProbeOptions& o) {
   } else {
     julia = FindProgramInPath(o.julia, Var(o.env, "PATH").value_or(""));
   }
-  if (!julia || !IsFile(*julia))
+  if (!julia || !IsFile(*julia))  // outside any query: the probe, before any session
     return Error(ErrorKind::kRuntime, "cannot find the julia binary '", o.julia, "'");
   ProbeResult result;
   result.cache_path = ProbeCachePath(*julia, o.env);

@@ -287,7 +287,7 @@ bool RuntimeProfile::KnowsCloneTargets(uint64_t xxh64) const {
 }
 
 absl::StatusOr<RuntimeProfile> RuntimeProfile::FromFile(const std::string& path) {
-  auto text = ReadFile(path, uint64_t{16} << 20);
+  auto text = ReadFile(path, uint64_t{16} << 20);  // outside any query: reading the runtime profile
   // The file's own kind: a missing profile is not_found, as the C ABI promises.
   if (!text.ok())
     return Error(KindOf(text.status()), "runtime profile: ", Message(text.status()));

@@ -54,7 +54,7 @@ class TomlCache {
   absl::StatusOr<std::shared_ptr<const ParsedToml>> Get(const FileAccess& files,
                                                         const std::string& path);
   absl::StatusOr<std::shared_ptr<const ParsedToml>> Get(const std::string& path) {
-    return Get(FileAccess(), path);
+    return Get(FileAccess(), path);  // outside any query: the no-query overload
   }
   void Clear();
   // Statistics for tests and benchmarks.

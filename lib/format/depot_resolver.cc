@@ -95,7 +95,7 @@ std::optional<std::vector<std::string>> ResolveDepotsUniform(const CacheHeader& 
 
 void ResolveDepotPaths(CacheHeader* header, const std::vector<std::string>& depots,
                        const PathExistsFn& exists) {
-  PathExistsFn fn = exists ? exists : PathExistsFn([](const std::string& p) { return PathExists(p); });
+  PathExistsFn fn = exists ? exists : PathExistsFn([](const std::string& p) { return PathExists(p); });  // outside any query: default for callers outside a query
   DepotResolution r = ResolveDepots(*header, depots, fn);
   for (size_t i = 0; i < header->includes.size(); ++i) header->includes[i].path = std::move(r.paths[i]);
 }

@@ -28,7 +28,7 @@ absl::StatusOr<CacheHeader> ReadCacheHeaderFile(const FileAccess& files, const s
                                                 uint64_t max_bytes = uint64_t{1} << 32);
 inline absl::StatusOr<CacheHeader> ReadCacheHeaderFile(const std::string& path,
                                                        uint64_t max_bytes = uint64_t{1} << 32) {
-  return ReadCacheHeaderFile(FileAccess(), path, max_bytes);
+  return ReadCacheHeaderFile(FileAccess(), path, max_bytes);  // outside any query: the no-query overload
 }
 
 // Reads only what a staleness check needs: the header (which ends before the
@@ -39,7 +39,7 @@ inline absl::StatusOr<CacheHeader> ReadCacheHeaderFile(const std::string& path,
 // that does not parse from the prefix is re-read from the whole file.
 absl::StatusOr<CacheHeader> ReadCacheHeaderOnly(const FileAccess& files, const std::string& path);
 inline absl::StatusOr<CacheHeader> ReadCacheHeaderOnly(const std::string& path) {
-  return ReadCacheHeaderOnly(FileAccess(), path);
+  return ReadCacheHeaderOnly(FileAccess(), path);  // outside any query: the no-query overload
 }
 
 // The pure core of ReadCacheHeaderOnly: `prefix` is the file's first bytes

@@ -21,7 +21,7 @@ std::string NativeLibraryPath(std::string_view ji_path, std::string_view dlext) 
 }
 
 absl::StatusOr<bool> NativeLibraryMatches(const CacheHeader& header, const std::string& so_path) {
-  absl::StatusOr<uint32_t> crc = Crc32cOfFile(so_path);
+  absl::StatusOr<uint32_t> crc = Crc32cOfFile(so_path);  // outside any query: header inspection (capi), not a verdict
   if (!crc.ok()) return crc.status();
   return *crc == header.pkgimage_crc;
 }

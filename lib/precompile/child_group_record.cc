@@ -28,7 +28,7 @@ bool ParseNumber(std::string_view s, T* out) {
 // Members of group `pgid` that started at or after `start_ticks`.
 std::vector<int> GroupMembers(int pgid, uint64_t start_ticks) {
   std::vector<int> out;
-  auto names = ListDir("/proc");
+  auto names = ListDir("/proc");  // outside any query: finding live children, not a verdict
   if (!names.ok()) return out;
   for (const std::string& n : *names) {
     int pid = 0;
@@ -122,7 +122,7 @@ void RemoveChildGroupRecord(const std::string& lock_path) {
 
 absl::StatusOr<int> EndLeftoverChildGroup(const std::string& lock_path, double wait_seconds) {
   const std::string path = ChildGroupRecordPath(lock_path);
-  auto text = ReadFile(path);
+  auto text = ReadFile(path);  // outside any query: a child record, not a verdict
   if (!text.ok()) {
     if (KindOf(text.status()) == ErrorKind::kNotFound) return 0;
     return text.status();

@@ -74,7 +74,7 @@ bool ContentHashMemo::dirty() const {
 }
 
 absl::Status ContentHashMemo::Load(const std::string& path) {
-  auto bytes = ReadFile(path, uint64_t{256} << 20);
+  auto bytes = ReadFile(path, uint64_t{256} << 20);  // outside any query: loading the memo file; its keys are journaled stats
   if (!bytes.ok()) {
     if (KindOf(bytes.status()) == ErrorKind::kNotFound) return absl::OkStatus();
     return bytes.status();

@@ -404,7 +404,8 @@ absl::StatusOr<std::vector<Verdict>> Session::CheckStatus(Query& q,
   absl::flat_hash_map<std::string, PkgId> known;
   if (names.empty()) {
     JLC_ASSIGN_OR_RETURN(names, PackageNames(q));
-    const ActivePackageSet& a = **env_->ActivePackages(q.env());  // PackageNames succeeded
+    std::shared_ptr<const absl::StatusOr<ActivePackageSet>> active = env_->ActivePackages(q.env());
+    const ActivePackageSet& a = **active;  // PackageNames succeeded
     for (size_t i : a.reachable) known.emplace(a.manifest[i].id.name, a.manifest[i].id);
   }
   std::vector<Verdict> out(names.size());

@@ -60,7 +60,8 @@ class Session {
   // Answers Julia itself printed (precompile_if_stale's child): preference
   // hashes (used while their sources digest still matches) and accepted
   // clone-target blobs (XXH64). Consulted after the callbacks, for the rest
-  // of this session. Call ClearMemo() for them to affect memoized verdicts.
+  // of this session; every later call sees them (verdicts are not kept between
+  // calls). ClearMemo() only drops parsed headers and TOML.
   void AddJuliaFacts(const std::vector<PreferenceHashRecord>& preference_hashes,
                      const std::vector<uint64_t>& accepted_clone_targets);
 

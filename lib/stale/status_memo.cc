@@ -301,7 +301,7 @@ absl::Status StatusMemo::Save(const std::string& path) const {
 }
 
 absl::Status StatusMemo::Load(const std::string& path) {
-  auto bytes = ReadFile(path, uint64_t{256} << 20);
+  auto bytes = ReadFile(path, uint64_t{256} << 20);  // outside any query: loading the memo file itself
   if (!bytes.ok()) {
     if (KindOf(bytes.status()) == ErrorKind::kNotFound) return absl::OkStatus();
     return bytes.status();

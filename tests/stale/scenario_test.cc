@@ -1,6 +1,7 @@
 // Staleness scenarios on real-shaped depots, across layouts: each test builds
 // a world, edits it the way users do, and checks the verdict and its codes.
 #include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -547,6 +548,39 @@ TEST(ScenarioB, ExtensionUuidComesFromItsCacheHeader) {
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_EQ(after->kind, VerdictKind::kFresh) << Describe(*after);
   EXPECT_EQ(after->package.uuid, s.UuidOf("ParTrigExt"));
+}
+
+// An extension whose UUID no cache header names: Julia computes it, we
+// cannot. No cache file under its name is stale; a file we cannot read as a
+// header is unknown (never fresh); a directory we cannot list is unknown too.
+TEST(ScenarioB, ExtensionWithoutAKnownUuid) {
+  Scenario s(HeaderLayout::kB);
+  s.AddPackage("Trig");
+  s.AddPackage("Par");
+  s.AddExtension("Par", "ParTrigExt", "Trig");
+  s.WriteEnvironment();
+  s.Compile("Trig");
+  s.Compile("Par");
+  auto none = s.OpenSession()->IsStale("ParTrigExt");
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(none->kind, VerdictKind::kStale) << Describe(*none);
+  EXPECT_EQ(Codes(*none), std::vector<std::string>{"no_cache"}) << Describe(*none);
+
+  std::string dir = s.depot() + "/compiled/v" + s.MajorMinor() + "/ParTrigExt";
+  ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0);
+  test_support::WriteFileOrDie(dir + "/abcde_12345.ji", "not a cache header");
+  auto garbage = s.OpenSession()->IsStale("ParTrigExt");
+  ASSERT_TRUE(garbage.ok()) << garbage.status();
+  EXPECT_EQ(garbage->kind, VerdictKind::kUnknown) << Describe(*garbage);
+  EXPECT_TRUE(HasCode(*garbage, "unknown_extension_uuid")) << Describe(*garbage);
+
+  ASSERT_EQ(::unlink((dir + "/abcde_12345.ji").c_str()), 0);
+  ASSERT_EQ(::rmdir(dir.c_str()), 0);
+  ASSERT_EQ(::symlink(dir.c_str(), dir.c_str()), 0);  // a loop: ELOOP on listing
+  auto loop = s.OpenSession()->IsStale("ParTrigExt");
+  ASSERT_TRUE(loop.ok()) << loop.status();
+  EXPECT_EQ(loop->kind, VerdictKind::kUnknown) << Describe(*loop);
+  EXPECT_EQ(Codes(*loop), std::vector<std::string>{"io_error"}) << Describe(*loop);
 }
 
 TEST(ScenarioB, StdlibDependencyFromTheBundledDepot) {
