@@ -3,6 +3,7 @@
 //
 //   bench_process [--packages N] [--layout 1.10|1.11] [--runs K] [--cli PATH]
 //                 [--world DIR]   (an existing gen_env output instead of a new one)
+//                 [--baseline] [--floor PATH] [--floor-threads T]
 //
 // Rows: the CLI's start-up alone (`jlcache --version`), status with the
 // persisted memos (warm: the remembered answer and the content-hash memo),
@@ -11,8 +12,19 @@
 // warm), and `jlcache precompile` on the fresh world (the fast path: the
 // world's julia_bin does not exist, so any launch would fail the run).
 // The CLI is spawned with an argv and an explicit environment, never a shell.
+//
+// --baseline (issue 15) also runs floor_process, a separate minimal
+// executable, over the same files, interleaved with the CLI in the same
+// iterations: before each warm status the stat floor (stat every file),
+// before each re-check the read floor (io_floor.cc's warm work: list the
+// cache directories, stat every candidate, read the headers the verdict
+// needs, stat every source), before each cold-ish status the cold floor
+// (io_floor.cc's cold work). It prints each row's ratio to its floor
+// (median / median, and the median of the per-iteration ratios) and CPU
+// times (user + system, from wait4). Needs a generated world (no --world).
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,9 +34,11 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "core/error.h"
+#include "core/file_io.h"
 #include "env_generator.h"
 
 namespace {
@@ -33,6 +47,7 @@ using jlcache::bench::GeneratedWorld;
 
 struct Run {
   double ms = 0;
+  double cpu_ms = 0;  // user + system of the child
   int exit_code = -1;
 };
 
@@ -52,8 +67,11 @@ Run Spawn(const std::vector<std::string>& args, const std::vector<std::string>& 
   auto t0 = std::chrono::steady_clock::now();
   if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data()) == 0) {
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0) {
+    struct rusage ru {};
+    while (wait4(pid, &status, 0, &ru) < 0) {
     }
+    r.cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+               (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
   r.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -65,17 +83,98 @@ struct Row {
   explicit Row(std::string n) : name(std::move(n)) {}
   std::string name;
   std::vector<double> ms;
+  std::vector<double> cpu_ms;
   int bad_exit = 0;  // runs whose exit code was not the expected one
   int last_exit = 0;
+  void Add(const Run& r) {
+    ms.push_back(r.ms);
+    cpu_ms.push_back(r.cpu_ms);
+    if (r.exit_code != 0) ++bad_exit, last_exit = r.exit_code;
+  }
 };
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+// The ratio of a row to its floor, both measured in the same iterations.
+void PrintRatio(const Row& r, const Row& floor, double target) {
+  if (r.ms.empty() || r.ms.size() != floor.ms.size()) return;
+  std::vector<double> per;
+  for (size_t i = 0; i < r.ms.size(); ++i) per.push_back(r.ms[i] / floor.ms[i]);
+  const double ratio = Median(r.ms) / Median(floor.ms);
+  std::printf("%-38s %6.2fx %6.2fx %6.2fx   (target <= %.2fx: %s)\n", r.name.c_str(), ratio,
+              Median(per), Median(r.cpu_ms) / Median(floor.cpu_ms), target,
+              ratio <= target ? "met" : "missed");
+}
+
+// The floor's operations for a generated world (see the file comment).
+enum class FloorOps { kStat, kRead, kCold };
+std::string FloorOpsText(const GeneratedWorld& w, FloorOps kind) {
+  std::string out;
+  auto op = [&](const char* k, const std::string& path, uint64_t len = 0) {
+    out += k;
+    out += ' ';
+    if (*k == 'R') out += std::to_string(len) + ' ';
+    out += path;
+    out += '\n';
+  };
+  if (kind == FloorOps::kStat) {
+    op("S", w.project_dir + "/Project.toml");
+    op("S", w.project_dir + "/Manifest.toml");
+    for (const auto& p : w.packages) {
+      for (const auto& c : p.caches) {
+        op("S", c.ji_path);
+        if (!c.so_path.empty()) op("S", c.so_path);
+      }
+      for (const auto& s : p.sources) op("S", s);
+    }
+    return out;
+  }
+  // io_floor.cc's Worker::Package, written out as operations.
+  op("R", w.project_dir + "/Manifest.toml", 0);
+  const std::string ver = w.layout == jlcache::bench::WorldLayout::kJulia110 ? "v1.10" : "v1.11";
+  for (const auto& p : w.packages) {
+    for (const auto& depot : w.depots) op("L", depot + "/compiled/" + ver + "/" + p.name);
+    const bool read_all =
+        w.layout == jlcache::bench::WorldLayout::kJulia111 && p.caches.size() > 1;
+    const jlcache::bench::GeneratedCache* fresh = nullptr;
+    for (const auto& c : p.caches) {
+      op("S", c.ji_path);
+      if (c.kind == jlcache::bench::CandidateKind::kFresh) {
+        fresh = &c;
+        continue;
+      }
+      if (read_all || c.kind != jlcache::bench::CandidateKind::kOlderBuild)
+        op("R", c.ji_path, c.header_bytes);
+    }
+    if (kind == FloorOps::kRead) {
+      if (fresh) {
+        op("R", fresh->ji_path, fresh->header_bytes);
+        op("S", fresh->so_path);
+      }
+      for (const auto& s : p.sources) op("S", s);
+    } else {
+      if (fresh) {
+        op("C", fresh->ji_path);
+        op("C", fresh->so_path);
+      }
+      for (const auto& s : p.sources)
+        op(w.layout == jlcache::bench::WorldLayout::kJulia110 ? "S" : "C", s);
+    }
+  }
+  return out;
+}
 
 void Print(const Row& r) {
   if (r.ms.empty()) return;
   std::vector<double> v = r.ms;
   std::sort(v.begin(), v.end());
-  double median = v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-  std::printf("%-38s %9.2f %9.2f %9.2f   %zu", r.name.c_str(), v.front(), median, v.back(),
-              v.size());
+  double median = Median(v);
+  std::printf("%-38s %9.2f %9.2f %9.2f %9.2f   %zu", r.name.c_str(), v.front(), median, v.back(),
+              Median(r.cpu_ms), v.size());
   if (r.bad_exit) std::printf("   (%d runs exited %d)", r.bad_exit, r.last_exit);
   std::printf("\n");
 }
@@ -83,13 +182,27 @@ void Print(const Row& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int packages = 400, runs = 20;
-  std::string cli = JLCACHE_CLI_PATH, world_dir;
+  int packages = 400, runs = 20, floor_threads = 4;
+  bool baseline = false;
+  std::string cli = JLCACHE_CLI_PATH, world_dir, floor_bin = JLCACHE_FLOOR_PATH;
   auto layout = jlcache::bench::WorldLayout::kJulia111;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {
     std::string_view a = argv[i];
+    if (a == "--baseline") {
+      baseline = true;
+      --i;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "bench_process: %s needs a value\n", argv[i]);
+      return 2;
+    }
     const char* v = argv[i + 1];
-    if (a == "--packages") {
+    if (a == "--floor") {
+      floor_bin = v;
+    } else if (a == "--floor-threads") {
+      floor_threads = std::max(1, std::atoi(v));
+    } else if (a == "--packages") {
       packages = std::atoi(v);
     } else if (a == "--runs") {
       runs = std::max(1, std::atoi(v));
@@ -124,6 +237,10 @@ int main(int argc, char** argv) {
     w = *std::move(g);
     jlcache::bench::WaitUntilMemoTrustable(w);
   } else {
+    if (baseline) {
+      std::fprintf(stderr, "bench_process: --baseline needs a generated world (no --world)\n");
+      return 2;
+    }
     // A gen_env world: its fixed sub-paths.
     w.root = world_dir;
     w.depots = {world_dir + "/depot-user", world_dir + "/depot-shared"};
@@ -142,6 +259,27 @@ int main(int argc, char** argv) {
   const std::string memo = w.depots[0] + "/jlcache/hashmemo-v1.bin";
   const std::string answers = w.depots[0] + "/jlcache/status-v1.bin";
 
+  // The floors' operation lists, written once.
+  std::vector<std::string> floor_stat, floor_read, floor_cold;
+  if (baseline) {
+    size_t files = 0;
+    for (const auto& [kind, argv_out, name] :
+         {std::tuple{FloorOps::kStat, &floor_stat, "/floor-stat.ops"},
+          std::tuple{FloorOps::kRead, &floor_read, "/floor-read.ops"},
+          std::tuple{FloorOps::kCold, &floor_cold, "/floor-cold.ops"}}) {
+      const std::string path = tmp + name;
+      const std::string text = FloorOpsText(w, kind);
+      if (kind == FloorOps::kStat) files = static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+      if (auto s = jlcache::WriteFileAtomically(path, text); !s.ok()) {
+        std::fprintf(stderr, "bench_process: %s\n", std::string(jlcache::Message(s)).c_str());
+        return 1;
+      }
+      *argv_out = {floor_bin, path, std::to_string(floor_threads)};
+    }
+    std::printf("floor: %s, %d threads; %zu files stat'ed by the stat floor\n", floor_bin.c_str(),
+                floor_threads, files);
+  }
+
   // The first run fills and persists the memo; it must say "all fresh".
   Run first = Spawn(status, env);
   if (first.exit_code != 0) {
@@ -153,42 +291,50 @@ int main(int argc, char** argv) {
 
   Row startup("startup (jlcache --version)"), warm("status, persisted memos (warm)"),
       recheck("status, remembered answer removed"), cold("status, both memos removed (cold-ish)"),
-      fast("precompile, all fresh (fast path)");
+      fast("precompile, all fresh (fast path)"), fstat_row("floor: stat every file"),
+      fread_row("floor: stat + read headers"), fcold_row("floor: cold (read + CRC)");
   for (int k = 0; k < runs; ++k) {
-    Run s = Spawn({cli, "--version"}, env);
-    startup.ms.push_back(s.ms);
-    if (s.exit_code != 0) ++startup.bad_exit, startup.last_exit = s.exit_code;
+    startup.Add(Spawn({cli, "--version"}, env));
 
-    Run r = Spawn(status, env);
-    warm.ms.push_back(r.ms);
-    if (r.exit_code != 0) ++warm.bad_exit, warm.last_exit = r.exit_code;
+    if (baseline) fstat_row.Add(Spawn(floor_stat, env));
+    warm.Add(Spawn(status, env));
 
-    Run p = Spawn(precompile, env);
-    fast.ms.push_back(p.ms);
-    if (p.exit_code != 0) ++fast.bad_exit, fast.last_exit = p.exit_code;
+    fast.Add(Spawn(precompile, env));
 
     ::unlink(answers.c_str());
-    Run q = Spawn(status, env);
-    recheck.ms.push_back(q.ms);
-    if (q.exit_code != 0) ++recheck.bad_exit, recheck.last_exit = q.exit_code;
+    if (baseline) fread_row.Add(Spawn(floor_read, env));
+    recheck.Add(Spawn(status, env));
 
     ::unlink(answers.c_str());
     ::unlink(memo.c_str());
-    Run c = Spawn(status, env);
-    cold.ms.push_back(c.ms);
-    if (c.exit_code != 0) ++cold.bad_exit, cold.last_exit = c.exit_code;
+    if (baseline) fcold_row.Add(Spawn(floor_cold, env));
+    cold.Add(Spawn(status, env));
   }
   // Leave the memo in place for whoever runs the printed command next.
   (void)Spawn(status, env);
 
-  std::printf("\n%-38s %9s %9s %9s   %s\n", "wall time, ms", "min", "median", "max", "runs");
+  std::printf("\n%-38s %9s %9s %9s %9s   %s\n", "wall time, ms", "min", "median", "max",
+              "cpu med", "runs");
   Print(startup);
   Print(warm);
   Print(recheck);
   Print(cold);
   Print(fast);
+  if (baseline) {
+    Print(fstat_row);
+    Print(fread_row);
+    Print(fcold_row);
+    std::printf("\n%-38s %7s %7s %7s\n", "against its floor (issue 15)", "med/med", "med(r)",
+                "cpu");
+    PrintRatio(warm, fstat_row, 1.25);
+    PrintRatio(recheck, fread_row, 2.0);
+    PrintRatio(cold, fcold_row, 1.5);
+  }
   if (!tmp.empty()) {
     (void)jlcache::bench::RemoveWorld(tmp);
   }
-  return (warm.bad_exit || recheck.bad_exit || cold.bad_exit || fast.bad_exit) ? 1 : 0;
+  return (warm.bad_exit || recheck.bad_exit || cold.bad_exit || fast.bad_exit ||
+          fstat_row.bad_exit || fread_row.bad_exit || fcold_row.bad_exit)
+             ? 1
+             : 0;
 }

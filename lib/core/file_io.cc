@@ -328,7 +328,8 @@ absl::StatusOr<std::optional<std::vector<std::string>>> FileAccess::ListDirIfExi
   return std::optional<std::vector<std::string>>(std::move(names));
 }
 
-absl::Status WriteFileAtomically(const std::string& path, std::string_view contents) {
+absl::Status WriteFileAtomically(const std::string& path, std::string_view contents,
+                                 Durability durability) {
   const std::string dir = DirName(path);
   if (!dir.empty() && ::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
     return ErrnoError(errno, "cannot create", dir);
@@ -349,7 +350,7 @@ absl::Status WriteFileAtomically(const std::string& path, std::string_view conte
     }
     done += static_cast<size_t>(w);
   }
-  ::fsync(fd);
+  if (durability == Durability::kDurable) ::fsync(fd);
   if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());

@@ -133,7 +133,14 @@ inline absl::StatusOr<std::string> RealPath(const std::string& path) {
 // Replaces path with contents atomically (a temporary file in the same
 // directory, then rename), creating the parent directory if needed. Readers
 // see the old file or the new one, never a torn one.
-absl::Status WriteFileAtomically(const std::string& path, std::string_view contents);
+//
+// kDurable fsyncs the data before the rename. kCache does not: for files
+// that are only caches and check themselves on reading (the memos carry
+// checksums), after a power loss the file may be empty or torn, and the
+// reader ignores it and recomputes. That saves a disk flush per write.
+enum class Durability { kDurable, kCache };
+absl::Status WriteFileAtomically(const std::string& path, std::string_view contents,
+                                 Durability durability = Durability::kDurable);
 
 // Path helpers (POSIX separators).
 std::string JoinPath(std::string_view a, std::string_view b);

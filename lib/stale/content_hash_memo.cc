@@ -118,7 +118,8 @@ absl::Status ContentHashMemo::Save(const std::string& path) const {
       out.append(reinterpret_cast<const char*>(rec), kRecord);
     }
   }
-  return WriteFileAtomically(path, out);
+  // A cache: no fsync. A torn record fails its checksum and is skipped.
+  return WriteFileAtomically(path, out, Durability::kCache);
 }
 
 }  // namespace jlcache

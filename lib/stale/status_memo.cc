@@ -297,7 +297,8 @@ absl::Status StatusMemo::Save(const std::string& path) const {
   std::string& b = o.bytes();
   const uint64_t sum = XXH64(b.data(), b.size(), 0);
   b.append(reinterpret_cast<const char*>(&sum), 8);
-  return WriteFileAtomically(path, b);
+  // A cache: no fsync. A file torn by a crash fails its checksum and is ignored.
+  return WriteFileAtomically(path, b, Durability::kCache);
 }
 
 absl::Status StatusMemo::Load(const std::string& path) {
