@@ -1,9 +1,7 @@
 // jlcache_session_*, jlcache_isstale, jlcache_env_status and the verdict
 // accessors.
 #include <cstring>
-#include <mutex>
 
-#include "absl/synchronization/mutex.h"
 #include "capi/capi_common.h"
 #include "capi/handles.h"
 #include "stale/cache_touch.h"
@@ -34,19 +32,6 @@ jlcache_verdict::jlcache_verdict(Verdict v) : verdict(std::move(v)) {
 
 namespace {
 
-// Abseil's mutex deadlock detection (on in Debian's abseil, which is built
-// without NDEBUG) keeps a lock graph on every Lock: CPU time for no answer.
-// Turned off once, at the first session. The setting is process-wide, so
-// only where libjlcache.so carries its own hidden copy of abseil
-// (JLCACHE_STATIC_DEPS); with a shared abseil the host's setting is left
-// alone. The C++ tests keep detection on.
-void QuietAbseilMutexes() {
-#if JLCACHE_PRIVATE_ABSEIL
-  static std::once_flag once;
-  std::call_once(once, [] { absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore); });
-#endif
-}
-
 jlcache_status Store(absl::StatusOr<Verdict> v, jlcache_verdict** out) {
   if (!v.ok()) return Report(v.status());
   *out = new jlcache_verdict(*std::move(v));
@@ -63,7 +48,6 @@ JLCACHE_API jlcache_status jlcache_session_open(const jlcache_runtime* rt,
   return Guard([&]() -> jlcache_status {
     if (!rt || !out) return InvalidArgument("jlcache_session_open: NULL argument");
     *out = nullptr;
-    QuietAbseilMutexes();
     SessionOptions so;
     if (options) {
       if (options->struct_size < sizeof(jlcache_session_options))
