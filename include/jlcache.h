@@ -204,6 +204,21 @@ JLCACHE_API jlcache_status jlcache_runtime_add_sysimage_module(jlcache_runtime* 
 /* Checks that every required key is present and well-formed. */
 JLCACHE_API jlcache_status jlcache_runtime_validate(const jlcache_runtime* rt);
 
+/* The Julia script that collects a runtime's facts, the one the library runs
+ * itself when it probes a julia binary (lib/env/probe_script.jl). Its text is
+ * one anonymous function f(io::IO, scan_depots::Bool): evaluated and called in
+ * the Julia process whose facts are wanted, it prints them to io (with
+ * scan_depots, also the clone targets and preference hashes of the depots'
+ * caches); hand that text to jlcache_runtime_from_probe_output. Static
+ * storage, never freed. Bindings evaluate this script rather than keep their
+ * own copy, so the facts always match this library's version. */
+JLCACHE_API const char* jlcache_probe_script(void);
+/* Builds a runtime from the output of jlcache_probe_script (len bytes; need
+ * not be NUL-terminated). JLCACHE_E_RUNTIME for output that is not a complete
+ * probe. Caller frees. */
+JLCACHE_API jlcache_status jlcache_runtime_from_probe_output(const char* text, size_t len,
+                                                             jlcache_runtime** out);
+
 /* --------------------------------------------------------------- session */
 
 typedef struct jlcache_session jlcache_session;

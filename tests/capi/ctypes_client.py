@@ -40,6 +40,7 @@ def bind(lib):
         "jlcache_runtime_add_string": (C.c_int32, [P, C.c_char_p, C.c_char_p]),
         "jlcache_runtime_free": (None, [P]),
         "jlcache_session_options_init": (C.c_int32, [C.POINTER(SessionOptions), C.c_uint32]),
+        "jlcache_probe_script": (C.c_char_p, []),
         "jlcache_session_open": (C.c_int32, [P, C.POINTER(SessionOptions), C.POINTER(P)]),
         "jlcache_session_free": (None, [P]),
         "jlcache_session_clear_memo": (None, [P]),
@@ -76,6 +77,8 @@ def main():
         print(("ok   " if ok else "FAIL ") + name + ("" if ok else f"  ({detail})"))
 
     check(f"ABI version is {ABI_VERSION}", lib.jlcache_abi_version() == ABI_VERSION)
+    check("the probe script is Julia that prints JLCACHE lines",
+          b"JLCACHE" in (lib.jlcache_probe_script() or b""))
     unknown = SessionOptions()
     check("options_init refuses an unknown version",
           lib.jlcache_session_options_init(C.byref(unknown), 99) == 1)

@@ -216,6 +216,13 @@ jlcache_runtime_add_sysimage_module(rt, name, uuid, build_id_hi, build_id_lo) =
 jlcache_runtime_validate(rt) =
     ccall((:jlcache_runtime_validate, libjlcache), jlcache_status, (Ptr{jlcache_runtime},), rt)
 
+jlcache_probe_script() =
+    ccall((:jlcache_probe_script, libjlcache), Cstring, ())
+
+jlcache_runtime_from_probe_output(text, len, out) =
+    ccall((:jlcache_runtime_from_probe_output, libjlcache), jlcache_status,
+          (Cstring, Csize_t, Ptr{Ptr{jlcache_runtime}}), text, len, out)
+
 # ----------------------------------------------------------------- session
 
 mutable struct jlcache_session end
