@@ -349,7 +349,7 @@ BENCHMARK(BM_Scaling111_ColdIsh)
 
 // ------------------------------------------------------------ 4: the C ABI
 
-// jlcache_isstale for the probe package (40 transitive dependencies) on a
+// jlcache_session_isstale for the probe package (40 transitive dependencies) on a
 // warm session, through libjlcache.
 void BM_CApi_IsStale_40Deps(benchmark::State& state) {
   const GeneratedWorld* w = AllWorlds().Get(WorldLayout::kJulia111, 400);
@@ -361,7 +361,7 @@ void BM_CApi_IsStale_40Deps(benchmark::State& state) {
   if (jlcache_runtime_from_file(w->profile_path.c_str(), &rt) != JLCACHE_OK)
     return state.SkipWithError(jlcache_last_error());
   jlcache_session_options o{};
-  o.struct_size = sizeof o;
+  jlcache_session_options_init(&o, JLCACHE_SESSION_OPTIONS_VERSION);
   o.project = w->project_dir.c_str();
   o.io_threads = kThreads;
   o.no_write = 1;
@@ -373,8 +373,8 @@ void BM_CApi_IsStale_40Deps(benchmark::State& state) {
   if (st != JLCACHE_OK) return state.SkipWithError(jlcache_last_error());
   auto ask = [&]() -> int {
     jlcache_verdict* v = nullptr;
-    if (jlcache_isstale(s, probe.name.c_str(), &v) != JLCACHE_OK) return -1;
-    int kind = jlcache_verdict_get_kind(v);
+    if (jlcache_session_isstale(s, probe.name.c_str(), &v) != JLCACHE_OK) return -1;
+    int kind = jlcache_verdict_kind(v);
     jlcache_verdict_free(v);
     return kind;
   };

@@ -22,6 +22,13 @@
  *    runtime setters concurrently with any other use of that runtime.
  *  - Integers use fixed widths so bindings (Julia ccall, Python ctypes) can
  *    mirror them exactly.
+ *  - Names: a function that takes a session is jlcache_session_*; an object's
+ *    accessors are jlcache_<object>_<field>; an indexed accessor is
+ *    jlcache_<object>_<item>_at(obj, i, ...) beside jlcache_<object>_<item>_count.
+ *  - Option structs start with a `version` member. Fill one with its _init
+ *    function (jlcache_session_options_init(&o, JLCACHE_SESSION_OPTIONS_VERSION)),
+ *    as libgit2 does; a struct whose version this library does not know is
+ *    refused with JLCACHE_E_INVALID_ARGUMENT.
  */
 #ifndef JLCACHE_H
 #define JLCACHE_H
@@ -33,14 +40,24 @@
 extern "C" {
 #endif
 
+/* JLCACHE_API marks the exported functions. The library is built with
+ * JLCACHE_BUILDING_LIBRARY defined (and -fvisibility=hidden), so only these
+ * functions are exported; consumers see plain declarations, or dllimport on
+ * Windows. */
 #if defined(_WIN32)
+#if defined(JLCACHE_BUILDING_LIBRARY)
 #define JLCACHE_API __declspec(dllexport)
 #else
+#define JLCACHE_API __declspec(dllimport)
+#endif
+#elif defined(JLCACHE_BUILDING_LIBRARY) && (defined(__GNUC__) || defined(__clang__))
 #define JLCACHE_API __attribute__((visibility("default")))
+#else
+#define JLCACHE_API
 #endif
 
 /* Bumped on any incompatible change of this header. */
-#define JLCACHE_ABI_VERSION 1
+#define JLCACHE_ABI_VERSION 2
 
 /* ---------------------------------------------------------------- status */
 
@@ -66,7 +83,7 @@ enum {
 
 /* ABI version of the loaded library; compare with JLCACHE_ABI_VERSION. */
 JLCACHE_API int32_t jlcache_abi_version(void);
-/* Library version, e.g. "0.1.0". Static storage. */
+/* Library version, e.g. "0.2.0". Static storage. */
 JLCACHE_API const char* jlcache_version_string(void);
 /* Stable lower-case name of a status ("ok", "corrupt_cache", ...). Static storage. */
 JLCACHE_API const char* jlcache_status_name(jlcache_status status);
@@ -141,17 +158,17 @@ typedef struct {
 } jlcache_requires;
 
 JLCACHE_API size_t jlcache_header_module_count(const jlcache_header* h);
-JLCACHE_API jlcache_status jlcache_header_module(const jlcache_header* h, size_t i,
-                                                 jlcache_module* out);
+JLCACHE_API jlcache_status jlcache_header_module_at(const jlcache_header* h, size_t i,
+                                                    jlcache_module* out);
 JLCACHE_API size_t jlcache_header_required_count(const jlcache_header* h);
-JLCACHE_API jlcache_status jlcache_header_required(const jlcache_header* h, size_t i,
-                                                   jlcache_module* out);
+JLCACHE_API jlcache_status jlcache_header_required_at(const jlcache_header* h, size_t i,
+                                                      jlcache_module* out);
 JLCACHE_API size_t jlcache_header_include_count(const jlcache_header* h);
-JLCACHE_API jlcache_status jlcache_header_include(const jlcache_header* h, size_t i,
-                                                  jlcache_include* out);
+JLCACHE_API jlcache_status jlcache_header_include_at(const jlcache_header* h, size_t i,
+                                                     jlcache_include* out);
 JLCACHE_API size_t jlcache_header_requires_count(const jlcache_header* h);
-JLCACHE_API jlcache_status jlcache_header_requires_entry(const jlcache_header* h, size_t i,
-                                                         jlcache_requires* out);
+JLCACHE_API jlcache_status jlcache_header_requires_at(const jlcache_header* h, size_t i,
+                                                      jlcache_requires* out);
 
 /* --------------------------------------------------------------- runtime */
 
@@ -187,17 +204,39 @@ JLCACHE_API jlcache_status jlcache_runtime_add_sysimage_module(jlcache_runtime* 
 /* Checks that every required key is present and well-formed. */
 JLCACHE_API jlcache_status jlcache_runtime_validate(const jlcache_runtime* rt);
 
+/* The Julia script that collects a runtime's facts, the one the library runs
+ * itself when it probes a julia binary (lib/env/probe_script.jl). Its text is
+ * one anonymous function f(io::IO, scan_depots::Bool): evaluated and called in
+ * the Julia process whose facts are wanted, it prints them to io (with
+ * scan_depots, also the clone targets and preference hashes of the depots'
+ * caches); hand that text to jlcache_runtime_from_probe_output. Static
+ * storage, never freed. Bindings evaluate this script rather than keep their
+ * own copy, so the facts always match this library's version. */
+JLCACHE_API const char* jlcache_probe_script(void);
+/* Builds a runtime from the output of jlcache_probe_script (len bytes; need
+ * not be NUL-terminated). JLCACHE_E_RUNTIME for output that is not a complete
+ * probe. Caller frees. */
+JLCACHE_API jlcache_status jlcache_runtime_from_probe_output(const char* text, size_t len,
+                                                             jlcache_runtime** out);
+
 /* --------------------------------------------------------------- session */
 
 typedef struct jlcache_session jlcache_session;
 
+#define JLCACHE_SESSION_OPTIONS_VERSION 1
+
 typedef struct {
-  uint32_t struct_size;   /* sizeof(jlcache_session_options) */
+  uint32_t version;       /* JLCACHE_SESSION_OPTIONS_VERSION */
   const char* project;    /* like julia --project=DIR; NULL: the runtime's / environment's */
   int32_t io_threads;     /* stat/hash parallelism; 0 = default (4) */
   int32_t no_write;       /* 1: never write the probe cache or the hash memo */
   const char* memo_path;  /* content-hash memo file; NULL: default under the first depot */
 } jlcache_session_options;
+
+/* Sets every member of *options to its default (zero / NULL) and its version
+ * to `version`. JLCACHE_E_INVALID_ARGUMENT for NULL or an unknown version. */
+JLCACHE_API jlcache_status jlcache_session_options_init(jlcache_session_options* options,
+                                                        uint32_t version);
 
 /* Opens a session for a runtime in an environment. The session copies what it
  * needs from rt; rt may be freed afterwards. options may be NULL. Caller frees.
@@ -224,19 +263,19 @@ typedef int32_t (*jlcache_preferences_hash_fn)(void* user_data, const char* uuid
  * What a callback may call: anything that does not use its own session
  * (jlcache_abi_version, header and runtime functions, other sessions).
  * Calls on its own session are refused, never a deadlock:
- * jlcache_isstale, jlcache_env_status, jlcache_precompile_if_stale and both
+ * jlcache_session_isstale, jlcache_session_status, jlcache_session_precompile and both
  * set_*_callback functions return JLCACHE_E_INVALID_ARGUMENT with a message;
  * jlcache_session_clear_memo and jlcache_session_free do nothing. A callback
  * must not wait for another thread that is using the same session either: that
  * thread may be waiting for the callback's lock. */
 JLCACHE_API jlcache_status jlcache_session_set_clone_targets_callback(
-    jlcache_session* s, jlcache_clone_targets_fn fn, void* user_data);
+                                                                      jlcache_session* s, jlcache_clone_targets_fn fn, void* user_data);
 JLCACHE_API jlcache_status jlcache_session_set_preferences_hash_callback(
-    jlcache_session* s, jlcache_preferences_hash_fn fn, void* user_data);
+                                                                         jlcache_session* s, jlcache_preferences_hash_fn fn, void* user_data);
 
 /* --------------------------------------------------------------- verdicts */
 
-typedef int32_t jlcache_verdict_kind;
+typedef int32_t jlcache_verdict_kind_t;
 enum { JLCACHE_FRESH = 0, JLCACHE_STALE = 1, JLCACHE_UNKNOWN = 2 };
 
 typedef struct jlcache_verdict jlcache_verdict;
@@ -254,31 +293,31 @@ typedef struct {
 /* Would a fresh process of this runtime find a usable cache for the package?
  * `package` is a name or a canonical UUID. A package that is not in the
  * environment is an error (JLCACHE_E_PACKAGE_NOT_FOUND). Caller frees. */
-JLCACHE_API jlcache_status jlcache_isstale(jlcache_session* s, const char* package,
-                                           jlcache_verdict** out);
+JLCACHE_API jlcache_status jlcache_session_isstale(jlcache_session* s, const char* package,
+                                                   jlcache_verdict** out);
 /* Every package loadable from the active project: its deps and what they
  * reach in the manifest (a dep the manifest does not list is stale,
  * not_installed). A broken active manifest is an error here and in
- * jlcache_isstale alike. Caller frees the list. */
-JLCACHE_API jlcache_status jlcache_env_status(jlcache_session* s, jlcache_verdict_list** out);
+ * jlcache_session_isstale alike. Caller frees the list. */
+JLCACHE_API jlcache_status jlcache_session_status(jlcache_session* s, jlcache_verdict_list** out);
 /* Touches the cache a fresh verdict chose, as Julia does on load. */
 JLCACHE_API jlcache_status jlcache_verdict_touch(const jlcache_verdict* v);
 JLCACHE_API void jlcache_verdict_free(jlcache_verdict* v);
 
-JLCACHE_API jlcache_verdict_kind jlcache_verdict_get_kind(const jlcache_verdict* v);
+JLCACHE_API jlcache_verdict_kind_t jlcache_verdict_kind(const jlcache_verdict* v);
 JLCACHE_API const char* jlcache_verdict_package(const jlcache_verdict* v); /* name */
 JLCACHE_API const char* jlcache_verdict_uuid(const jlcache_verdict* v);    /* or NULL */
 JLCACHE_API const char* jlcache_verdict_cache(const jlcache_verdict* v);   /* chosen cache or NULL */
 JLCACHE_API size_t jlcache_verdict_reason_count(const jlcache_verdict* v);
-JLCACHE_API jlcache_status jlcache_verdict_reason(const jlcache_verdict* v, size_t i,
-                                                  jlcache_reason* out);
+JLCACHE_API jlcache_status jlcache_verdict_reason_at(const jlcache_verdict* v, size_t i,
+                                                     jlcache_reason* out);
 /* JSON object {"name","uuid","verdict","cache","reasons":[...]}. Caller frees. */
 JLCACHE_API jlcache_status jlcache_verdict_to_json(const jlcache_verdict* v, char** out_json);
 
 JLCACHE_API size_t jlcache_verdict_list_count(const jlcache_verdict_list* l);
 /* Borrowed: valid while the list lives. NULL when i is out of range. */
-JLCACHE_API const jlcache_verdict* jlcache_verdict_list_get(const jlcache_verdict_list* l,
-                                                            size_t i);
+JLCACHE_API const jlcache_verdict* jlcache_verdict_list_at(const jlcache_verdict_list* l,
+                                                           size_t i);
 JLCACHE_API void jlcache_verdict_list_free(jlcache_verdict_list* l);
 
 /* ------------------------------------------------------------ precompile */
@@ -295,8 +334,10 @@ enum {
 /* Progress: one line of text (julia output, or a status line from jlcache). */
 typedef void (*jlcache_progress_fn)(void* user_data, const char* line);
 
+#define JLCACHE_PRECOMPILE_OPTIONS_VERSION 1
+
 typedef struct {
-  uint32_t struct_size;        /* sizeof(jlcache_precompile_options) */
+  uint32_t version;            /* JLCACHE_PRECOMPILE_OPTIONS_VERSION */
   double timeout_seconds;      /* child plus wait; 0 = no limit */
   int32_t wait_for_other_runner; /* 1: wait for a concurrent runner, then re-check */
   int32_t jobs;                /* JULIA_NUM_PRECOMPILE_TASKS for the child; 0 = Julia's default */
@@ -305,23 +346,28 @@ typedef struct {
   void* progress_user_data;
 } jlcache_precompile_options;
 
+/* Sets every member of *options to its default (zero / NULL) and its version
+ * to `version`. JLCACHE_E_INVALID_ARGUMENT for NULL or an unknown version. */
+JLCACHE_API jlcache_status jlcache_precompile_options_init(jlcache_precompile_options* options,
+                                                           uint32_t version);
+
 typedef struct jlcache_precompile_report jlcache_precompile_report;
 
 /* Makes the named packages (and their closures) fresh: a fast check, and if
  * anything is stale, one julia precompile run for the stale roots, elected
  * across processes by a lock in the first depot. names may be NULL with n = 0
  * for the whole environment. Caller frees the report. */
-JLCACHE_API jlcache_status jlcache_precompile_if_stale(jlcache_session* s,
-                                                       const char* const* names, size_t n,
-                                                       const jlcache_precompile_options* options,
-                                                       jlcache_precompile_report** out);
+JLCACHE_API jlcache_status jlcache_session_precompile(jlcache_session* s,
+                                                      const char* const* names, size_t n,
+                                                      const jlcache_precompile_options* options,
+                                                      jlcache_precompile_report** out);
 JLCACHE_API void jlcache_precompile_report_free(jlcache_precompile_report* r);
 JLCACHE_API size_t jlcache_precompile_report_count(const jlcache_precompile_report* r);
-JLCACHE_API jlcache_precompile_result jlcache_precompile_report_result(
-    const jlcache_precompile_report* r, size_t i);
+JLCACHE_API jlcache_precompile_result jlcache_precompile_report_result_at(
+                                                                          const jlcache_precompile_report* r, size_t i);
 /* The final verdict for package i (borrowed from the report). */
-JLCACHE_API const jlcache_verdict* jlcache_precompile_report_verdict(
-    const jlcache_precompile_report* r, size_t i);
+JLCACHE_API const jlcache_verdict* jlcache_precompile_report_verdict_at(
+                                                                        const jlcache_precompile_report* r, size_t i);
 /* 1 if this call launched julia, else 0. */
 JLCACHE_API int32_t jlcache_precompile_report_launched(const jlcache_precompile_report* r);
 /* The child's exit status (-1 if none ran), and the tail of its output. */

@@ -397,7 +397,7 @@ typedef int32_t jlcache_status;
 enum { JLCACHE_OK = 0, JLCACHE_E_IO = 2 };
 typedef struct jlcache_thing jlcache_thing;
 typedef struct {
-  uint32_t struct_size;
+  uint32_t version;
   const char* module;   /* a Julia keyword */
   double seconds;
   size_t count;
@@ -420,7 +420,7 @@ const JLCACHE_OK = Int32(0)
 const JLCACHE_E_IO = Int32(2)
 mutable struct jlcache_thing end
 struct jlcache_opts
-    struct_size::UInt32
+    version::UInt32
     module_::Cstring
     seconds::Cdouble
     count::Csize_t
@@ -502,13 +502,13 @@ def self_test():
     if os.path.exists(DEFAULT_HEADER) and os.path.exists(DEFAULT_JULIA):
         header = open(DEFAULT_HEADER, encoding="utf-8").read()
         julia = open(DEFAULT_JULIA, encoding="utf-8").read()
-        renamed = header.replace("jlcache_isstale(", "jlcache_is_stale(", 1)
+        renamed = header.replace("jlcache_session_isstale(", "jlcache_is_stale(", 1)
         problems, _ = check(renamed, julia, (), "LibJlcache.jl")
-        if not any("jlcache_isstale" in x for x in problems):
-            print("self-test: renaming jlcache_isstale in the real header was NOT detected")
+        if not any("jlcache_session_isstale" in x for x in problems):
+            print("self-test: renaming jlcache_session_isstale in the real header was NOT detected")
             failures += 1
         else:
-            print("self-test: renamed jlcache_isstale in the real header detected")
+            print("self-test: renamed jlcache_session_isstale in the real header detected")
     total = 2 + len(MUTATIONS)
     print(f"ccall-signature-self-test: {total - failures} passed, {failures} failed")
     return 1 if failures else 0

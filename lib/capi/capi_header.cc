@@ -183,12 +183,12 @@ JLCACHE_API size_t jlcache_header_module_count(const jlcache_header* h) {
   return h ? h->h.modules.size() : 0;
 }
 
-JLCACHE_API jlcache_status jlcache_header_module(const jlcache_header* h, size_t i,
+JLCACHE_API jlcache_status jlcache_header_module_at(const jlcache_header* h, size_t i,
                                                  jlcache_module* out) {
   return Guard([&]() -> jlcache_status {
-    if (!h || !out) return InvalidArgument("jlcache_header_module: NULL argument");
+    if (!h || !out) return InvalidArgument("jlcache_header_module_at: NULL argument");
     if (i >= h->h.modules.size())
-      return InvalidArgument(jlcache::Cat("jlcache_header_module: index ", i, " out of range (",
+      return InvalidArgument(jlcache::Cat("jlcache_header_module_at: index ", i, " out of range (",
                                           h->h.modules.size(), " modules)"));
     const auto& m = h->h.modules[i];
     out->name = m.name.c_str();
@@ -204,12 +204,12 @@ JLCACHE_API size_t jlcache_header_required_count(const jlcache_header* h) {
   return h ? h->h.required_modules.size() : 0;
 }
 
-JLCACHE_API jlcache_status jlcache_header_required(const jlcache_header* h, size_t i,
+JLCACHE_API jlcache_status jlcache_header_required_at(const jlcache_header* h, size_t i,
                                                    jlcache_module* out) {
   return Guard([&]() -> jlcache_status {
-    if (!h || !out) return InvalidArgument("jlcache_header_required: NULL argument");
+    if (!h || !out) return InvalidArgument("jlcache_header_required_at: NULL argument");
     if (i >= h->h.required_modules.size())
-      return InvalidArgument(jlcache::Cat("jlcache_header_required: index ", i,
+      return InvalidArgument(jlcache::Cat("jlcache_header_required_at: index ", i,
                                           " out of range (", h->h.required_modules.size(),
                                           " required modules)"));
     const auto& m = h->h.required_modules[i];
@@ -225,12 +225,12 @@ JLCACHE_API size_t jlcache_header_include_count(const jlcache_header* h) {
   return h ? h->h.includes.size() : 0;
 }
 
-JLCACHE_API jlcache_status jlcache_header_include(const jlcache_header* h, size_t i,
+JLCACHE_API jlcache_status jlcache_header_include_at(const jlcache_header* h, size_t i,
                                                   jlcache_include* out) {
   return Guard([&]() -> jlcache_status {
-    if (!h || !out) return InvalidArgument("jlcache_header_include: NULL argument");
+    if (!h || !out) return InvalidArgument("jlcache_header_include_at: NULL argument");
     if (i >= h->h.includes.size())
-      return InvalidArgument(jlcache::Cat("jlcache_header_include: index ", i, " out of range (",
+      return InvalidArgument(jlcache::Cat("jlcache_header_include_at: index ", i, " out of range (",
                                           h->h.includes.size(), " includes)"));
     const auto& inc = h->h.includes[i];
     const auto& s = h->includes[i];
@@ -250,12 +250,12 @@ JLCACHE_API size_t jlcache_header_requires_count(const jlcache_header* h) {
   return h ? h->h.requires_.size() : 0;
 }
 
-JLCACHE_API jlcache_status jlcache_header_requires_entry(const jlcache_header* h, size_t i,
+JLCACHE_API jlcache_status jlcache_header_requires_at(const jlcache_header* h, size_t i,
                                                          jlcache_requires* out) {
   return Guard([&]() -> jlcache_status {
-    if (!h || !out) return InvalidArgument("jlcache_header_requires_entry: NULL argument");
+    if (!h || !out) return InvalidArgument("jlcache_header_requires_at: NULL argument");
     if (i >= h->h.requires_.size())
-      return InvalidArgument(jlcache::Cat("jlcache_header_requires_entry: index ", i,
+      return InvalidArgument(jlcache::Cat("jlcache_header_requires_at: index ", i,
                                           " out of range (", h->h.requires_.size(),
                                           " requires entries)"));
     const auto& r = h->h.requires_[i];

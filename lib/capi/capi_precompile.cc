@@ -1,4 +1,4 @@
-// jlcache_precompile_if_stale and the report accessors.
+// jlcache_session_precompile and the report accessors.
 //
 // Ordinary outcomes (a failed child, a timeout, a concurrent runner when not
 // waiting) are per-package results in a report with JLCACHE_OK; an error
@@ -56,36 +56,53 @@ std::string LineFor(const PrecompileProgress& p) {
 
 extern "C" {
 
-JLCACHE_API jlcache_status jlcache_precompile_if_stale(jlcache_session* s,
+JLCACHE_API jlcache_status jlcache_precompile_options_init(jlcache_precompile_options* options,
+                                                           uint32_t version) {
+  return Guard([&]() -> jlcache_status {
+    if (!options) return InvalidArgument("jlcache_precompile_options_init: NULL argument");
+    if (version != JLCACHE_PRECOMPILE_OPTIONS_VERSION)
+      return InvalidArgument(Cat("jlcache_precompile_options_init: unknown version ", version,
+                                 "; this library knows JLCACHE_PRECOMPILE_OPTIONS_VERSION ",
+                                 JLCACHE_PRECOMPILE_OPTIONS_VERSION));
+    *options = jlcache_precompile_options{};
+    options->version = version;
+    return JLCACHE_OK;
+  });
+}
+
+JLCACHE_API jlcache_status jlcache_session_precompile(jlcache_session* s,
                                                        const char* const* names, size_t n,
                                                        const jlcache_precompile_options* options,
                                                        jlcache_precompile_report** out) {
   return Guard([&]() -> jlcache_status {
     if (!s || !s->session || !out)
-      return InvalidArgument("jlcache_precompile_if_stale: NULL argument");
+      return InvalidArgument("jlcache_session_precompile: NULL argument");
     if (CalledFromOwnCallback(s))
-      return InvalidArgument("jlcache_precompile_if_stale: called from a callback of the same session; a callback may "
+      return InvalidArgument("jlcache_session_precompile: called from a callback of the same session; a callback may "
                              "not use its own session (see jlcache.h)");
     *out = nullptr;
     if (n > 0 && !names)
-      return InvalidArgument("jlcache_precompile_if_stale: names is NULL but n > 0");
+      return InvalidArgument("jlcache_session_precompile: names is NULL but n > 0");
     std::vector<std::string> list;
     list.reserve(n);
     for (size_t i = 0; i < n; ++i) {
       if (!names[i] || !*names[i])
-        return InvalidArgument(Cat("jlcache_precompile_if_stale: names[", i, "] is NULL or empty"));
+        return InvalidArgument(Cat("jlcache_session_precompile: names[", i, "] is NULL or empty"));
       list.emplace_back(names[i]);
     }
     PrecompileOptions po;
     if (options) {
-      if (options->struct_size < sizeof(jlcache_precompile_options))
-        return InvalidArgument("jlcache_precompile_if_stale: options.struct_size is too small");
+      if (options->version != JLCACHE_PRECOMPILE_OPTIONS_VERSION)
+        return InvalidArgument(Cat("jlcache_session_precompile: options.version is ", options->version,
+                                   "; this library knows JLCACHE_PRECOMPILE_OPTIONS_VERSION ",
+                                   JLCACHE_PRECOMPILE_OPTIONS_VERSION,
+                                   " (fill the options with jlcache_precompile_options_init)"));
       if (!std::isfinite(options->timeout_seconds) || options->timeout_seconds < 0)
-        return InvalidArgument("jlcache_precompile_if_stale: timeout_seconds must be >= 0");
+        return InvalidArgument("jlcache_session_precompile: timeout_seconds must be >= 0");
       if (!std::isfinite(options->lock_stale_age) || options->lock_stale_age < 0)
-        return InvalidArgument("jlcache_precompile_if_stale: lock_stale_age must be >= 0");
+        return InvalidArgument("jlcache_session_precompile: lock_stale_age must be >= 0");
       if (options->jobs < 0 || options->jobs > 4096)
-        return InvalidArgument("jlcache_precompile_if_stale: jobs must be within 0..4096");
+        return InvalidArgument("jlcache_session_precompile: jobs must be within 0..4096");
       po.timeout_seconds = options->timeout_seconds;
       po.wait_for_other_runner = options->wait_for_other_runner != 0;
       po.jobs = options->jobs;
@@ -115,13 +132,13 @@ JLCACHE_API size_t jlcache_precompile_report_count(const jlcache_precompile_repo
   return r ? r->report.packages.size() : 0;
 }
 
-JLCACHE_API jlcache_precompile_result jlcache_precompile_report_result(
+JLCACHE_API jlcache_precompile_result jlcache_precompile_report_result_at(
     const jlcache_precompile_report* r, size_t i) {
   if (!r || i >= r->report.packages.size()) return JLCACHE_PRECOMPILE_UNKNOWN;
   return ResultCode(r->report.packages[i].result);
 }
 
-JLCACHE_API const jlcache_verdict* jlcache_precompile_report_verdict(
+JLCACHE_API const jlcache_verdict* jlcache_precompile_report_verdict_at(
     const jlcache_precompile_report* r, size_t i) {
   if (!r || i >= r->verdicts.size()) return nullptr;
   return r->verdicts[i].get();

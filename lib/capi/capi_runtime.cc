@@ -2,6 +2,8 @@
 #include "capi/capi_common.h"
 #include "capi/handles.h"
 #include "core/uuid.h"
+#include "env/environment.h"
+#include "env/probe.h"
 #include "env/runtime_profile.h"
 
 using jlcache::BuildId;
@@ -75,6 +77,31 @@ JLCACHE_API jlcache_status jlcache_runtime_validate(const jlcache_runtime* rt) {
     // Validate on a copy: the handle is const here, and sessions validate again.
     RuntimeProfile copy = rt->profile;
     return Report(copy.Validate());
+  });
+}
+
+// The script is embedded at build time as a string literal: static storage.
+JLCACHE_API const char* jlcache_probe_script(void) { return jlcache::ProbeScript().data(); }
+
+JLCACHE_API jlcache_status jlcache_runtime_from_probe_output(const char* text, size_t len,
+                                                             jlcache_runtime** out) {
+  return Guard([&]() -> jlcache_status {
+    if ((!text && len > 0) || !out)
+      return InvalidArgument("jlcache_runtime_from_probe_output: NULL argument");
+    *out = nullptr;
+    // Preference-hash lines are digested in this process's environment,
+    // which is the one the asking Julia process shares.
+    jlcache::EnvironmentOptions eo;
+    eo.env = jlcache::ProcessEnvVars();
+    auto p = jlcache::ParseProbeOutput(std::string_view(text ? text : "", len), eo);
+    if (!p.ok()) {
+      // Incomplete output is the caller's input here, not a failed child.
+      if (jlcache::KindOf(p.status()) == jlcache::ErrorKind::kChildFailed)
+        return Report(jlcache::Error(jlcache::ErrorKind::kRuntime, p.status().message()));
+      return Report(p.status());
+    }
+    *out = new jlcache_runtime{std::move(p).value()};
+    return JLCACHE_OK;
   });
 }
 

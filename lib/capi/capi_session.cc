@@ -1,4 +1,4 @@
-// jlcache_session_*, jlcache_isstale, jlcache_env_status and the verdict
+// jlcache_session_*, jlcache_session_isstale, jlcache_session_status and the verdict
 // accessors.
 #include <cstring>
 
@@ -42,6 +42,20 @@ jlcache_status Store(absl::StatusOr<Verdict> v, jlcache_verdict** out) {
 
 extern "C" {
 
+JLCACHE_API jlcache_status jlcache_session_options_init(jlcache_session_options* options,
+                                                        uint32_t version) {
+  return Guard([&]() -> jlcache_status {
+    if (!options) return InvalidArgument("jlcache_session_options_init: NULL argument");
+    if (version != JLCACHE_SESSION_OPTIONS_VERSION)
+      return InvalidArgument(Cat("jlcache_session_options_init: unknown version ", version,
+                                 "; this library knows JLCACHE_SESSION_OPTIONS_VERSION ",
+                                 JLCACHE_SESSION_OPTIONS_VERSION));
+    *options = jlcache_session_options{};
+    options->version = version;
+    return JLCACHE_OK;
+  });
+}
+
 JLCACHE_API jlcache_status jlcache_session_open(const jlcache_runtime* rt,
                                                 const jlcache_session_options* options,
                                                 jlcache_session** out) {
@@ -50,8 +64,11 @@ JLCACHE_API jlcache_status jlcache_session_open(const jlcache_runtime* rt,
     *out = nullptr;
     SessionOptions so;
     if (options) {
-      if (options->struct_size < sizeof(jlcache_session_options))
-        return InvalidArgument("jlcache_session_open: options.struct_size is too small");
+      if (options->version != JLCACHE_SESSION_OPTIONS_VERSION)
+        return InvalidArgument(Cat("jlcache_session_open: options.version is ", options->version,
+                                   "; this library knows JLCACHE_SESSION_OPTIONS_VERSION ",
+                                   JLCACHE_SESSION_OPTIONS_VERSION,
+                                   " (fill the options with jlcache_session_options_init)"));
       if (options->project) so.project = options->project;
       if (options->io_threads < 0 || options->io_threads > 256)
         return InvalidArgument("jlcache_session_open: io_threads must be within 0..256");
@@ -132,23 +149,23 @@ JLCACHE_API jlcache_status jlcache_session_set_preferences_hash_callback(
   });
 }
 
-JLCACHE_API jlcache_status jlcache_isstale(jlcache_session* s, const char* package,
+JLCACHE_API jlcache_status jlcache_session_isstale(jlcache_session* s, const char* package,
                                            jlcache_verdict** out) {
   return Guard([&]() -> jlcache_status {
-    if (!s || !package || !out) return InvalidArgument("jlcache_isstale: NULL argument");
+    if (!s || !package || !out) return InvalidArgument("jlcache_session_isstale: NULL argument");
     if (CalledFromOwnCallback(s))
-      return InvalidArgument("jlcache_isstale: called from a callback of the same session; a callback may "
+      return InvalidArgument("jlcache_session_isstale: called from a callback of the same session; a callback may "
                              "not use its own session (see jlcache.h)");
     *out = nullptr;
     return Store(s->session->IsStale(package), out);
   });
 }
 
-JLCACHE_API jlcache_status jlcache_env_status(jlcache_session* s, jlcache_verdict_list** out) {
+JLCACHE_API jlcache_status jlcache_session_status(jlcache_session* s, jlcache_verdict_list** out) {
   return Guard([&]() -> jlcache_status {
-    if (!s || !out) return InvalidArgument("jlcache_env_status: NULL argument");
+    if (!s || !out) return InvalidArgument("jlcache_session_status: NULL argument");
     if (CalledFromOwnCallback(s))
-      return InvalidArgument("jlcache_env_status: called from a callback of the same session; a callback may "
+      return InvalidArgument("jlcache_session_status: called from a callback of the same session; a callback may "
                              "not use its own session (see jlcache.h)");
     *out = nullptr;
     auto verdicts = s->session->Status();
@@ -171,7 +188,7 @@ JLCACHE_API jlcache_status jlcache_verdict_touch(const jlcache_verdict* v) {
 
 JLCACHE_API void jlcache_verdict_free(jlcache_verdict* v) { delete v; }
 
-JLCACHE_API jlcache_verdict_kind jlcache_verdict_get_kind(const jlcache_verdict* v) {
+JLCACHE_API jlcache_verdict_kind_t jlcache_verdict_kind(const jlcache_verdict* v) {
   if (!v) return JLCACHE_UNKNOWN;
   switch (v->verdict.kind) {
     case VerdictKind::kFresh: return JLCACHE_FRESH;
@@ -194,11 +211,11 @@ JLCACHE_API size_t jlcache_verdict_reason_count(const jlcache_verdict* v) {
   return v ? v->reasons.size() : 0;
 }
 
-JLCACHE_API jlcache_status jlcache_verdict_reason(const jlcache_verdict* v, size_t i,
+JLCACHE_API jlcache_status jlcache_verdict_reason_at(const jlcache_verdict* v, size_t i,
                                                   jlcache_reason* out) {
   return Guard([&]() -> jlcache_status {
-    if (!v || !out) return InvalidArgument("jlcache_verdict_reason: NULL argument");
-    if (i >= v->reasons.size()) return InvalidArgument("jlcache_verdict_reason: index out of range");
+    if (!v || !out) return InvalidArgument("jlcache_verdict_reason_at: NULL argument");
+    if (i >= v->reasons.size()) return InvalidArgument("jlcache_verdict_reason_at: index out of range");
     const auto& r = v->reasons[i];
     out->code = r.code.c_str();
     out->detail = r.detail.c_str();
@@ -220,7 +237,7 @@ JLCACHE_API size_t jlcache_verdict_list_count(const jlcache_verdict_list* l) {
   return l ? l->items.size() : 0;
 }
 
-JLCACHE_API const jlcache_verdict* jlcache_verdict_list_get(const jlcache_verdict_list* l,
+JLCACHE_API const jlcache_verdict* jlcache_verdict_list_at(const jlcache_verdict_list* l,
                                                             size_t i) {
   if (!l || i >= l->items.size()) return nullptr;
   return l->items[i].get();

@@ -268,7 +268,8 @@ absl::StatusOr<ProbeResult> ProbeJulia(const ProbeOptions& o) {
   sp.argv = {*julia, "--startup-file=no", "--history-file=no"};
   if (o.project) sp.argv.push_back("--project=" + *o.project);
   sp.argv.push_back("-e");
-  sp.argv.push_back(std::string(ProbeScript()));
+  // The script is a function f(io, scan_depots) (lib/env/probe_script.jl).
+  sp.argv.push_back(Cat("(", ProbeScript(), ")(stdout, true)"));
   for (const auto& [k, v] : o.env) sp.env.push_back(k + "=" + v);
   if (!o.cwd.empty()) sp.cwd = o.cwd;
   sp.timeout_seconds = o.timeout_seconds;

@@ -1,12 +1,23 @@
-# jlcache probe: prints the facts of this Julia installation for a runtime
-# profile, one per line, as `JLCACHE <key> <fields...>`. Strings are printed
-# as hex of their UTF-8 bytes so no value needs quoting. Run as
-#   julia --startup-file=no --history-file=no -e <this script>
-# The build embeds this file (lib/env/probe_script.cc.in); lib/env/probe.cc
-# parses the output; tests/support/fake_julia speaks the same protocol.
-let
+# jlcache probe: the facts of a Julia installation and process for a runtime
+# profile. The script is one anonymous function, f(io::IO, scan_depots::Bool),
+# which prints them to io, one per line, as `JLCACHE <key> <fields...>`.
+# Strings are printed as hex of their UTF-8 bytes so no value needs quoting.
+# With scan_depots it also lists, for the caches of this Julia line in the
+# depots, the clone targets this process accepts and the preference hashes
+# (what `jlcache probe` records); without, only the facts.
+#
+# This is the one copy of the runtime facts: the build embeds this file
+# (lib/env/probe_script.cc.in); lib/env/probe.cc runs
+#   julia --startup-file=no --history-file=no -e "(<this script>)(stdout, true)"
+# and parses the output (ParseProbeOutput, jlcache_runtime_from_probe_output);
+# FastEverywhere gets the text from jlcache_probe_script() and evaluates it
+# in-process and on workers with scan_depots = false. A worker without
+# FastEverywhere compiles it, so the facts part stays small; the depot scan
+# is behind an inference barrier and is compiled only when it runs.
+# tests/support/fake_julia speaks the same protocol.
+function (io::IO, scan_depots::Bool)
     hx(s) = bytes2hex(Vector{UInt8}(codeunits(string(s))))
-    emit(key, fields...) = println(stdout, "JLCACHE ", key, (string(" ", f) for f in fields)...)
+    emit(key, fields...) = println(io, "JLCACHE ", key, (string(" ", f) for f in fields)...)
     cstr(p) = p == C_NULL ? "" : unsafe_string(p)
     emit("protocol", 1)
     # The string cache headers record (jl_ver_string: the VERSION file, e.g.
@@ -46,54 +57,62 @@ let
     for depot in DEPOT_PATH
         emit("depot", hx(depot))
     end
-    # Every cache of this Julia line in the depots: the distinct clone-target
-    # blobs and, for hash-era headers, the distinct (uuid, preference names).
-    files = String[]
-    for depot in DEPOT_PATH
-        dir = joinpath(depot, "compiled", string("v", VERSION.major, ".", VERSION.minor))
-        isdir(dir) || continue
-        for entry in readdir(dir; join = true)
-            if isdir(entry)
-                for f in readdir(entry; join = true)
-                    endswith(f, ".ji") && push!(files, f)
+    if scan_depots
+        # Called through an inference barrier: compiling the facts (on a worker
+        # that evaluates this text) does not compile the scan.
+        scan = function ()
+        # Every cache of this Julia line in the depots: the distinct clone-target
+        # blobs and, for hash-era headers, the distinct (uuid, preference names).
+        files = String[]
+        for depot in DEPOT_PATH
+            dir = joinpath(depot, "compiled", string("v", VERSION.major, ".", VERSION.minor))
+            isdir(dir) || continue
+            for entry in readdir(dir; join = true)
+                if isdir(entry)
+                    for f in readdir(entry; join = true)
+                        endswith(f, ".ji") && push!(files, f)
+                    end
+                elseif endswith(entry, ".ji")
+                    push!(files, entry)
                 end
-            elseif endswith(entry, ".ji")
-                push!(files, entry)
             end
         end
-    end
-    blobs = Set{Vector{UInt8}}()
-    prefs_seen = Set{Tuple{Base.UUID, Vector{String}}}()
-    for f in files
-        header = try
-            Base.parse_cache_header(f)
-        catch
-            continue
-        end
-        modules = header[1]
-        uuid = isempty(modules) ? nothing : first(modules).first.uuid
-        names = nothing
-        for x in header[5:end]
-            if x isa Vector{UInt8}
-                isempty(x) || push!(blobs, x)
-            elseif x isa Vector{String}
-                names = x
+        blobs = Set{Vector{UInt8}}()
+        prefs_seen = Set{Tuple{Base.UUID, Vector{String}}}()
+        for f in files
+            header = try
+                Base.parse_cache_header(f)
+            catch
+                continue
+            end
+            modules = header[1]
+            uuid = isempty(modules) ? nothing : first(modules).first.uuid
+            names = nothing
+            for x in header[5:end]
+                if x isa Vector{UInt8}
+                    isempty(x) || push!(blobs, x)
+                elseif x isa Vector{String}
+                    names = x
+                end
+            end
+            if names !== nothing && uuid !== nothing
+                push!(prefs_seen, (uuid, names))
             end
         end
-        if names !== nothing && uuid !== nothing
-            push!(prefs_seen, (uuid, names))
+        for blob in blobs
+            reason = ccall(:jl_check_pkgimage_clones, Any, (Ptr{Cchar},), blob)
+            emit("clone", bytes2hex(blob), reason === nothing ? 1 : 0)
         end
-    end
-    for blob in blobs
-        reason = ccall(:jl_check_pkgimage_clones, Any, (Ptr{Cchar},), blob)
-        emit("clone", bytes2hex(blob), reason === nothing ? 1 : 0)
-    end
-    if hash_form
-        for (uuid, names) in prefs_seen
-            h = Base.get_preferences_hash(uuid, names)
-            list = isempty(names) ? "-" : join((hx(n) for n in names), ",")
-            emit("prefhash", string(uuid), string("0x", string(h, base = 16, pad = 16)), list)
+        if hash_form
+            for (uuid, names) in prefs_seen
+                h = Base.get_preferences_hash(uuid, names)
+                list = isempty(names) ? "-" : join((hx(n) for n in names), ",")
+                emit("prefhash", string(uuid), string("0x", string(h, base = 16, pad = 16)), list)
+            end
         end
+        end
+        Base.inferencebarrier(scan)()
     end
     emit("done")
+    return nothing
 end

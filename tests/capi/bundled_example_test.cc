@@ -37,7 +37,7 @@ TEST(BundledExample, FreshAtAnotherPathByItsOwnRuntimeProfile) {
   ASSERT_EQ(jlcache_runtime_add_string(rt, "depot_path", depot.c_str()), JLCACHE_OK);
   const std::string project = (ex / "project").string();
   jlcache_session_options o{};
-  o.struct_size = sizeof o;
+  EXPECT_EQ(jlcache_session_options_init(&o, JLCACHE_SESSION_OPTIONS_VERSION), JLCACHE_OK);
   o.project = project.c_str();
   o.io_threads = 2;
   o.no_write = 1;
@@ -46,12 +46,12 @@ TEST(BundledExample, FreshAtAnotherPathByItsOwnRuntimeProfile) {
   jlcache_runtime_free(rt);
 
   jlcache_verdict_list* l = nullptr;
-  ASSERT_EQ(jlcache_env_status(s, &l), JLCACHE_OK) << jlcache_last_error();
+  ASSERT_EQ(jlcache_session_status(s, &l), JLCACHE_OK) << jlcache_last_error();
   std::vector<std::string> fresh;
   for (size_t i = 0; i < jlcache_verdict_list_count(l); ++i) {
-    const jlcache_verdict* v = jlcache_verdict_list_get(l, i);
-    EXPECT_EQ(jlcache_verdict_get_kind(v), JLCACHE_FRESH) << jlcache_verdict_package(v);
-    if (jlcache_verdict_get_kind(v) == JLCACHE_FRESH) fresh.emplace_back(jlcache_verdict_package(v));
+    const jlcache_verdict* v = jlcache_verdict_list_at(l, i);
+    EXPECT_EQ(jlcache_verdict_kind(v), JLCACHE_FRESH) << jlcache_verdict_package(v);
+    if (jlcache_verdict_kind(v) == JLCACHE_FRESH) fresh.emplace_back(jlcache_verdict_package(v));
   }
   std::sort(fresh.begin(), fresh.end());
   EXPECT_EQ(fresh, (std::vector<std::string>{"Greetings", "Hello", "Words"}));

@@ -35,14 +35,14 @@ int main(int argc, char** argv) {
   n = jlcache_header_module_count(h);
   for (i = 0; i < n; ++i) {
     jlcache_module m;
-    if (jlcache_header_module(h, i, &m) != JLCACHE_OK) goto fail;
+    if (jlcache_header_module_at(h, i, &m) != JLCACHE_OK) goto fail;
     printf("module %s %s 0x%016" PRIx64 "%016" PRIx64 "\n", m.name, or_none(m.uuid),
            m.build_id_hi, m.build_id_lo);
   }
   n = jlcache_header_include_count(h);
   for (i = 0; i < n; ++i) {
     jlcache_include inc;
-    if (jlcache_header_include(h, i, &inc) != JLCACHE_OK) goto fail;
+    if (jlcache_header_include_at(h, i, &inc) != JLCACHE_OK) goto fail;
     printf("%s %s in %s%s%s by %s\n", inc.is_include ? "include" : "include_dependency",
            inc.path, or_none(inc.module), inc.submodule_path[0] ? "." : "", inc.submodule_path,
            inc.tracked_by_content ? "content" : "mtime");
@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   n = jlcache_header_requires_count(h);
   for (i = 0; i < n; ++i) {
     jlcache_requires r;
-    if (jlcache_header_requires_entry(h, i, &r) != JLCACHE_OK) goto fail;
+    if (jlcache_header_requires_at(h, i, &r) != JLCACHE_OK) goto fail;
     printf("requires %s -> %s %s\n", or_none(r.module), r.name, or_none(r.uuid));
   }
   printf("required %zu clone_targets %" PRIu64 " pkgimage_crc 0x%08" PRIx32 "\n",

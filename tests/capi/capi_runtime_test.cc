@@ -8,6 +8,63 @@
 
 namespace {
 
+std::string Hex(const std::string& s) {
+  static const char* d = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) {
+    out.push_back(d[c >> 4]);
+    out.push_back(d[c & 15]);
+  }
+  return out;
+}
+
+// What lib/env/probe_script.jl prints for facts only (scan_depots = false).
+std::string ProbeOutput(bool complete) {
+  std::string o = "some other output\nJLCACHE protocol 1\n";
+  const char* kv[][2] = {{"version", "1.11.7"}, {"git_branch", "release-1.11"}, {"git_commit", "abc"},
+                         {"os", "Linux"}, {"arch", "x86_64"}, {"julia_bin", "/j/bin/julia"},
+                         {"image_file", "/j/lib/julia/sys.so"}, {"cpu_target", "native"},
+                         {"stdlib_dir", "/j/share/julia/stdlib/v1.11"}, {"bindir", "/j/bin"}};
+  for (auto& p : kv) o += std::string("JLCACHE ") + p[0] + " " + Hex(p[1]) + "\n";
+  o += "JLCACHE pointer_size 8\nJLCACHE pkgimages 1\nJLCACHE cache_flags 163\n";
+  o += "JLCACHE preferences_name_form hash\n";
+  for (const char* m : {"Core", "Base", "Main"})
+    o += std::string("JLCACHE sysimage ") + Hex(m) + " - 0xfdfcfbfa000000010000000000000007\n";
+  o += "JLCACHE depot " + Hex("/d1") + "\n";
+  if (complete) o += "JLCACHE done\n";
+  return o;
+}
+
+TEST(CapiRuntimeTest, ProbeScriptIsTheLibrarysOwn) {
+  const char* script = jlcache_probe_script();
+  ASSERT_NE(script, nullptr);
+  EXPECT_EQ(script, jlcache_probe_script()) << "static storage: the same pointer every time";
+  const std::string file = std::string(JLCACHE_SOURCE_DIR) + "/lib/env/probe_script.jl";
+  EXPECT_EQ(std::string(script), jlcache::test_support::ReadFileOrDie(file))
+      << "the library hands out lib/env/probe_script.jl verbatim";
+}
+
+TEST(CapiRuntimeTest, RuntimeFromProbeOutput) {
+  const std::string out = ProbeOutput(true);
+  jlcache_runtime* rt = nullptr;
+  ASSERT_EQ(jlcache_runtime_from_probe_output(out.data(), out.size(), &rt), JLCACHE_OK)
+      << jlcache_last_error();
+  ASSERT_NE(rt, nullptr);
+  // Installation facts only: the environment's keys come from the caller.
+  ASSERT_EQ(jlcache_runtime_add_string(rt, "depot_path", "/d1"), JLCACHE_OK);
+  EXPECT_EQ(jlcache_runtime_validate(rt), JLCACHE_OK) << jlcache_last_error();
+  jlcache_runtime_free(rt);
+
+  const std::string cut = ProbeOutput(false);
+  rt = reinterpret_cast<jlcache_runtime*>(1);
+  EXPECT_EQ(jlcache_runtime_from_probe_output(cut.data(), cut.size(), &rt), JLCACHE_E_RUNTIME);
+  EXPECT_EQ(rt, nullptr);
+  EXPECT_NE(std::string(jlcache_last_error()).find("done"), std::string::npos) << jlcache_last_error();
+  EXPECT_EQ(jlcache_runtime_from_probe_output("", 0, &rt), JLCACHE_E_RUNTIME);
+  EXPECT_EQ(jlcache_runtime_from_probe_output(nullptr, 3, &rt), JLCACHE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(jlcache_runtime_from_probe_output(out.data(), out.size(), nullptr), JLCACHE_E_INVALID_ARGUMENT);
+}
+
 TEST(CapiRuntimeTest, SettersBuildAValidProfile) {
   jlcache_runtime* rt = nullptr;
   ASSERT_EQ(jlcache_runtime_new(&rt), JLCACHE_OK);

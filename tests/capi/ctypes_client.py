@@ -15,11 +15,13 @@ import sys
 import tempfile
 
 FRESH, STALE, UNKNOWN = 0, 1, 2
+ABI_VERSION = 2
+SESSION_OPTIONS_VERSION = 1
 E_PACKAGE_NOT_FOUND = 10
 
 
 class SessionOptions(C.Structure):
-    _fields_ = [("struct_size", C.c_uint32), ("project", C.c_char_p), ("io_threads", C.c_int32),
+    _fields_ = [("version", C.c_uint32), ("project", C.c_char_p), ("io_threads", C.c_int32),
                 ("no_write", C.c_int32), ("memo_path", C.c_char_p)]
 
 
@@ -37,19 +39,21 @@ def bind(lib):
         "jlcache_runtime_from_file": (C.c_int32, [C.c_char_p, C.POINTER(P)]),
         "jlcache_runtime_add_string": (C.c_int32, [P, C.c_char_p, C.c_char_p]),
         "jlcache_runtime_free": (None, [P]),
+        "jlcache_session_options_init": (C.c_int32, [C.POINTER(SessionOptions), C.c_uint32]),
+        "jlcache_probe_script": (C.c_char_p, []),
         "jlcache_session_open": (C.c_int32, [P, C.POINTER(SessionOptions), C.POINTER(P)]),
         "jlcache_session_free": (None, [P]),
         "jlcache_session_clear_memo": (None, [P]),
-        "jlcache_isstale": (C.c_int32, [P, C.c_char_p, C.POINTER(P)]),
-        "jlcache_env_status": (C.c_int32, [P, C.POINTER(P)]),
-        "jlcache_verdict_get_kind": (C.c_int32, [P]),
+        "jlcache_session_isstale": (C.c_int32, [P, C.c_char_p, C.POINTER(P)]),
+        "jlcache_session_status": (C.c_int32, [P, C.POINTER(P)]),
+        "jlcache_verdict_kind": (C.c_int32, [P]),
         "jlcache_verdict_package": (C.c_char_p, [P]),
         "jlcache_verdict_cache": (C.c_char_p, [P]),
         "jlcache_verdict_reason_count": (C.c_size_t, [P]),
-        "jlcache_verdict_reason": (C.c_int32, [P, C.c_size_t, C.POINTER(Reason)]),
+        "jlcache_verdict_reason_at": (C.c_int32, [P, C.c_size_t, C.POINTER(Reason)]),
         "jlcache_verdict_free": (None, [P]),
         "jlcache_verdict_list_count": (C.c_size_t, [P]),
-        "jlcache_verdict_list_get": (P, [P, C.c_size_t]),
+        "jlcache_verdict_list_at": (P, [P, C.c_size_t]),
         "jlcache_verdict_list_free": (None, [P]),
         "jlcache_header_open": (C.c_int32, [C.c_char_p, C.POINTER(P)]),
         "jlcache_header_julia_version": (C.c_char_p, [P]),
@@ -72,7 +76,12 @@ def main():
         results.append(ok)
         print(("ok   " if ok else "FAIL ") + name + ("" if ok else f"  ({detail})"))
 
-    check("ABI version is 1", lib.jlcache_abi_version() == 1)
+    check(f"ABI version is {ABI_VERSION}", lib.jlcache_abi_version() == ABI_VERSION)
+    check("the probe script is Julia that prints JLCACHE lines",
+          b"JLCACHE" in (lib.jlcache_probe_script() or b""))
+    unknown = SessionOptions()
+    check("options_init refuses an unknown version",
+          lib.jlcache_session_options_init(C.byref(unknown), 99) == 1)
     work = tempfile.mkdtemp(prefix="jlcache-ctypes-")
     try:
         shutil.copytree(os.path.join(root, "examples"), os.path.join(work, "example"))
@@ -84,7 +93,11 @@ def main():
             st = lib.jlcache_runtime_from_file(os.path.join(ex, "runtime.toml").encode(), C.byref(rt))
             assert st == 0, lib.jlcache_last_error()
             assert lib.jlcache_runtime_add_string(rt, b"depot_path", depot.encode()) == 0
-            opts = SessionOptions(C.sizeof(SessionOptions), os.path.join(ex, "project").encode(), 2, 1, None)
+            opts = SessionOptions()
+            assert lib.jlcache_session_options_init(C.byref(opts), SESSION_OPTIONS_VERSION) == 0
+            opts.project = os.path.join(ex, "project").encode()
+            opts.io_threads = 2
+            opts.no_write = 1
             s = C.c_void_p()
             st = lib.jlcache_session_open(rt, C.byref(opts), C.byref(s))
             lib.jlcache_runtime_free(rt)
@@ -93,14 +106,14 @@ def main():
 
         def verdict_of(s, pkg):
             v = C.c_void_p()
-            st = lib.jlcache_isstale(s, pkg.encode(), C.byref(v))
+            st = lib.jlcache_session_isstale(s, pkg.encode(), C.byref(v))
             if st != 0:
                 return st, None, []
-            kind = lib.jlcache_verdict_get_kind(v)
+            kind = lib.jlcache_verdict_kind(v)
             codes = []
             for i in range(lib.jlcache_verdict_reason_count(v)):
                 r = Reason()
-                assert lib.jlcache_verdict_reason(v, i, C.byref(r)) == 0
+                assert lib.jlcache_verdict_reason_at(v, i, C.byref(r)) == 0
                 codes.append(r.code.decode())
             lib.jlcache_verdict_free(v)
             return st, kind, codes
@@ -111,12 +124,12 @@ def main():
             check(f"{pkg} is fresh", st == 0 and kind == FRESH, f"status {st} kind {kind} {codes}")
 
         lst = C.c_void_p()
-        check("env_status succeeds", lib.jlcache_env_status(s, C.byref(lst)) == 0)
+        check("session_status succeeds", lib.jlcache_session_status(s, C.byref(lst)) == 0)
         n = lib.jlcache_verdict_list_count(lst)
-        names = sorted(lib.jlcache_verdict_package(lib.jlcache_verdict_list_get(lst, i)).decode()
+        names = sorted(lib.jlcache_verdict_package(lib.jlcache_verdict_list_at(lst, i)).decode()
                        for i in range(n))
-        check("env_status lists the three packages", names == ["Greetings", "Hello", "Words"], names)
-        check("out-of-range list index is NULL", lib.jlcache_verdict_list_get(lst, n) is None)
+        check("session_status lists the three packages", names == ["Greetings", "Hello", "Words"], names)
+        check("out-of-range list index is NULL", lib.jlcache_verdict_list_at(lst, n) is None)
         lib.jlcache_verdict_list_free(lst)
 
         st, _, _ = verdict_of(s, "NoSuchPackage")

@@ -62,21 +62,21 @@ TEST(HeaderCapiTest, GettersReturnWhatWasWritten) {
 
     ASSERT_EQ(jlcache_header_module_count(h), 1u);
     jlcache_module m;
-    ASSERT_EQ(jlcache_header_module(h, 0, &m), JLCACHE_OK);
+    ASSERT_EQ(jlcache_header_module_at(h, 0, &m), JLCACHE_OK);
     EXPECT_STREQ(m.name, "Foo");
     EXPECT_STREQ(m.uuid, "e7a1b3c5-2d4f-4a6b-8c9d-0e1f2a3b4c5d");
     EXPECT_EQ(m.build_id_hi, w.header.checksum);
     EXPECT_EQ(m.build_id_lo, 0x0123456789abcdefULL);
 
     ASSERT_EQ(jlcache_header_required_count(h), 3u);
-    ASSERT_EQ(jlcache_header_required(h, 1, &m), JLCACHE_OK);
+    ASSERT_EQ(jlcache_header_required_at(h, 1, &m), JLCACHE_OK);
     EXPECT_STREQ(m.name, "Base");
     EXPECT_EQ(m.uuid, nullptr);
     EXPECT_EQ(m.build_id_hi >> 32, kSysimageChecksumTag);
 
     ASSERT_EQ(jlcache_header_include_count(h), 3u);
     jlcache_include inc;
-    ASSERT_EQ(jlcache_header_include(h, 0, &inc), JLCACHE_OK);
+    ASSERT_EQ(jlcache_header_include_at(h, 0, &inc), JLCACHE_OK);
     EXPECT_STREQ(inc.path, "/p/Foo/src/Foo.jl");
     EXPECT_EQ(inc.module, nullptr);  // entry file: n1 = 0
     EXPECT_STREQ(inc.submodule_path, "");
@@ -92,22 +92,22 @@ TEST(HeaderCapiTest, GettersReturnWhatWasWritten) {
       EXPECT_EQ(inc.mtime, -1.0);
       EXPECT_EQ(inc.tracked_by_content, 1);
     }
-    ASSERT_EQ(jlcache_header_include(h, 1, &inc), JLCACHE_OK);
+    ASSERT_EQ(jlcache_header_include_at(h, 1, &inc), JLCACHE_OK);
     EXPECT_STREQ(inc.module, "Foo");
     EXPECT_STREQ(inc.submodule_path, "Inner.Deep");
-    ASSERT_EQ(jlcache_header_include(h, 2, &inc), JLCACHE_OK);
+    ASSERT_EQ(jlcache_header_include_at(h, 2, &inc), JLCACHE_OK);
     EXPECT_EQ(inc.is_include, 0);
     EXPECT_EQ(inc.tracked_by_content, 0);
     EXPECT_EQ(inc.mtime, 13.25);
 
     ASSERT_EQ(jlcache_header_requires_count(h), 2u);
     jlcache_requires r;
-    ASSERT_EQ(jlcache_header_requires_entry(h, 0, &r), JLCACHE_OK);
+    ASSERT_EQ(jlcache_header_requires_at(h, 0, &r), JLCACHE_OK);
     EXPECT_STREQ(r.module, "Foo");
     EXPECT_STREQ(r.submodule_path, "");
     EXPECT_STREQ(r.name, "Bar");
     EXPECT_STREQ(r.uuid, "5b2c8d41-9e3f-4c7a-b1d6-2f8e4a9c0d13");
-    ASSERT_EQ(jlcache_header_requires_entry(h, 1, &r), JLCACHE_OK);
+    ASSERT_EQ(jlcache_header_requires_at(h, 1, &r), JLCACHE_OK);
     EXPECT_STREQ(r.name, "NoUuid");
     EXPECT_EQ(r.uuid, nullptr);
 
@@ -171,15 +171,15 @@ TEST(HeaderCapiTest, ErrorsSetTheStatusAndLastError) {
   EXPECT_STREQ(jlcache_last_error(), "");
 
   jlcache_module m;
-  EXPECT_EQ(jlcache_header_module(p.h, 1, &m), JLCACHE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(jlcache_header_module_at(p.h, 1, &m), JLCACHE_E_INVALID_ARGUMENT);
   EXPECT_NE(std::strstr(jlcache_last_error(), "out of range"), nullptr);
   jlcache_include inc;
-  EXPECT_EQ(jlcache_header_include(p.h, 99, &inc), JLCACHE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(jlcache_header_include_at(p.h, 99, &inc), JLCACHE_E_INVALID_ARGUMENT);
   jlcache_requires r;
-  EXPECT_EQ(jlcache_header_requires_entry(p.h, 2, &r), JLCACHE_E_INVALID_ARGUMENT);
-  EXPECT_EQ(jlcache_header_required(p.h, 3, &m), JLCACHE_E_INVALID_ARGUMENT);
-  EXPECT_EQ(jlcache_header_module(nullptr, 0, &m), JLCACHE_E_INVALID_ARGUMENT);
-  EXPECT_EQ(jlcache_header_module(p.h, 0, nullptr), JLCACHE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(jlcache_header_requires_at(p.h, 2, &r), JLCACHE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(jlcache_header_required_at(p.h, 3, &m), JLCACHE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(jlcache_header_module_at(nullptr, 0, &m), JLCACHE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(jlcache_header_module_at(p.h, 0, nullptr), JLCACHE_E_INVALID_ARGUMENT);
   int32_t match = 7;
   EXPECT_EQ(jlcache_header_check_native_library(p.h, "/nonexistent.so", &match),
             JLCACHE_E_NOT_FOUND);

@@ -1,4 +1,4 @@
-// jlcache_precompile_if_stale through the C ABI, with the stand-in julia.
+// jlcache_session_precompile through the C ABI, with the stand-in julia.
 #include <stdlib.h>
 
 #include <filesystem>
@@ -67,7 +67,7 @@ TEST(PrecompileCapi, MakesTheEnvironmentFreshAndReportsPerPackage) {
   ASSERT_EQ(jlcache_runtime_from_file(w.s.WriteProfile().c_str(), &rt), JLCACHE_OK)
       << jlcache_last_error();
   jlcache_session_options so{};
-  so.struct_size = sizeof so;
+  EXPECT_EQ(jlcache_session_options_init(&so, JLCACHE_SESSION_OPTIONS_VERSION), JLCACHE_OK);
   std::string project = w.s.project_dir();
   std::string memo = w.s.dir().Join("memo.bin");
   so.project = project.c_str();
@@ -78,25 +78,25 @@ TEST(PrecompileCapi, MakesTheEnvironmentFreshAndReportsPerPackage) {
 
   std::vector<std::string> lines;
   jlcache_precompile_options o{};
-  o.struct_size = sizeof o;
+  EXPECT_EQ(jlcache_precompile_options_init(&o, JLCACHE_PRECOMPILE_OPTIONS_VERSION), JLCACHE_OK);
   o.timeout_seconds = 120;
   o.wait_for_other_runner = 1;
   o.progress = &CollectLine;
   o.progress_user_data = &lines;
   jlcache_precompile_report* r = nullptr;
-  ASSERT_EQ(jlcache_precompile_if_stale(s, nullptr, 0, &o, &r), JLCACHE_OK) << jlcache_last_error();
+  ASSERT_EQ(jlcache_session_precompile(s, nullptr, 0, &o, &r), JLCACHE_OK) << jlcache_last_error();
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(jlcache_precompile_report_launched(r), 1);
   EXPECT_EQ(jlcache_precompile_report_exit_status(r), 0);
   ASSERT_EQ(jlcache_precompile_report_count(r), 3u);
   for (size_t i = 0; i < 3; ++i) {
-    EXPECT_EQ(jlcache_precompile_report_result(r, i), JLCACHE_PRECOMPILE_FRESH) << i;
-    const jlcache_verdict* v = jlcache_precompile_report_verdict(r, i);
+    EXPECT_EQ(jlcache_precompile_report_result_at(r, i), JLCACHE_PRECOMPILE_FRESH) << i;
+    const jlcache_verdict* v = jlcache_precompile_report_verdict_at(r, i);
     ASSERT_NE(v, nullptr);
-    EXPECT_EQ(jlcache_verdict_get_kind(v), JLCACHE_FRESH);
+    EXPECT_EQ(jlcache_verdict_kind(v), JLCACHE_FRESH);
   }
-  EXPECT_EQ(jlcache_precompile_report_verdict(r, 3), nullptr);
-  EXPECT_EQ(jlcache_precompile_report_result(r, 3), JLCACHE_PRECOMPILE_UNKNOWN);
+  EXPECT_EQ(jlcache_precompile_report_verdict_at(r, 3), nullptr);
+  EXPECT_EQ(jlcache_precompile_report_result_at(r, 3), JLCACHE_PRECOMPILE_UNKNOWN);
   EXPECT_NE(std::find(lines.begin(), lines.end(), "jlcache: precompiling Foo"), lines.end());
   EXPECT_NE(std::find(lines.begin(), lines.end(), "jlcache: checked 3 packages, 2 not fresh"),
             lines.end());
@@ -104,23 +104,23 @@ TEST(PrecompileCapi, MakesTheEnvironmentFreshAndReportsPerPackage) {
 
   // Named, and already fresh: nothing runs.
   const char* names[] = {"Foo"};
-  ASSERT_EQ(jlcache_precompile_if_stale(s, names, 1, nullptr, &r), JLCACHE_OK);
+  ASSERT_EQ(jlcache_session_precompile(s, names, 1, nullptr, &r), JLCACHE_OK);
   EXPECT_EQ(jlcache_precompile_report_launched(r), 0);
   EXPECT_EQ(jlcache_precompile_report_exit_status(r), -1);
   EXPECT_STREQ(jlcache_precompile_report_output_tail(r), "");
   ASSERT_EQ(jlcache_precompile_report_count(r), 1u);
-  EXPECT_STREQ(jlcache_verdict_package(jlcache_precompile_report_verdict(r, 0)), "Foo");
+  EXPECT_STREQ(jlcache_verdict_package(jlcache_precompile_report_verdict_at(r, 0)), "Foo");
   jlcache_precompile_report_free(r);
 
   const char* missing[] = {"NoSuchPackage"};
-  EXPECT_EQ(jlcache_precompile_if_stale(s, missing, 1, nullptr, &r), JLCACHE_E_PACKAGE_NOT_FOUND);
+  EXPECT_EQ(jlcache_session_precompile(s, missing, 1, nullptr, &r), JLCACHE_E_PACKAGE_NOT_FOUND);
   EXPECT_EQ(r, nullptr);
   jlcache_session_free(s);
 }
 
 TEST(PrecompileCapi, RejectsBadArguments) {
   jlcache_precompile_report* r = nullptr;
-  EXPECT_EQ(jlcache_precompile_if_stale(nullptr, nullptr, 0, nullptr, &r),
+  EXPECT_EQ(jlcache_session_precompile(nullptr, nullptr, 0, nullptr, &r),
             JLCACHE_E_INVALID_ARGUMENT);
   EXPECT_NE(std::string(jlcache_last_error()), "");
 
@@ -129,7 +129,7 @@ TEST(PrecompileCapi, RejectsBadArguments) {
   jlcache_runtime* rt = nullptr;
   ASSERT_EQ(jlcache_runtime_from_file(w.s.WriteProfile().c_str(), &rt), JLCACHE_OK);
   jlcache_session_options so{};
-  so.struct_size = sizeof so;
+  EXPECT_EQ(jlcache_session_options_init(&so, JLCACHE_SESSION_OPTIONS_VERSION), JLCACHE_OK);
   std::string project = w.s.project_dir();
   so.project = project.c_str();
   so.no_write = 1;
@@ -137,20 +137,27 @@ TEST(PrecompileCapi, RejectsBadArguments) {
   ASSERT_EQ(jlcache_session_open(rt, &so, &s), JLCACHE_OK) << jlcache_last_error();
   jlcache_runtime_free(rt);
 
-  EXPECT_EQ(jlcache_precompile_if_stale(s, nullptr, 2, nullptr, &r), JLCACHE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(jlcache_session_precompile(s, nullptr, 2, nullptr, &r), JLCACHE_E_INVALID_ARGUMENT);
   const char* with_null[] = {"Foo", nullptr};
-  EXPECT_EQ(jlcache_precompile_if_stale(s, with_null, 2, nullptr, &r), JLCACHE_E_INVALID_ARGUMENT);
-  EXPECT_EQ(jlcache_precompile_if_stale(s, nullptr, 0, nullptr, nullptr),
+  EXPECT_EQ(jlcache_session_precompile(s, with_null, 2, nullptr, &r), JLCACHE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(jlcache_session_precompile(s, nullptr, 0, nullptr, nullptr),
             JLCACHE_E_INVALID_ARGUMENT);
   jlcache_precompile_options o{};
-  o.struct_size = 4;
-  EXPECT_EQ(jlcache_precompile_if_stale(s, nullptr, 0, &o, &r), JLCACHE_E_INVALID_ARGUMENT);
-  o.struct_size = sizeof o;
+  o.version = 99;  // a version this library does not know
+  EXPECT_EQ(jlcache_session_precompile(s, nullptr, 0, &o, &r), JLCACHE_E_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(jlcache_last_error()).find("JLCACHE_PRECOMPILE_OPTIONS_VERSION"), std::string::npos);
+  EXPECT_EQ(jlcache_precompile_options_init(&o, 99), JLCACHE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(jlcache_precompile_options_init(nullptr, JLCACHE_PRECOMPILE_OPTIONS_VERSION),
+            JLCACHE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(jlcache_precompile_options_init(&o, JLCACHE_PRECOMPILE_OPTIONS_VERSION), JLCACHE_OK);
+  EXPECT_EQ(o.version, uint32_t{JLCACHE_PRECOMPILE_OPTIONS_VERSION});
+  EXPECT_EQ(o.timeout_seconds, 0.0);
+  EXPECT_EQ(o.progress, nullptr);
   o.timeout_seconds = -1;
-  EXPECT_EQ(jlcache_precompile_if_stale(s, nullptr, 0, &o, &r), JLCACHE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(jlcache_session_precompile(s, nullptr, 0, &o, &r), JLCACHE_E_INVALID_ARGUMENT);
   o.timeout_seconds = 0;
   o.jobs = -2;
-  EXPECT_EQ(jlcache_precompile_if_stale(s, nullptr, 0, &o, &r), JLCACHE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(jlcache_session_precompile(s, nullptr, 0, &o, &r), JLCACHE_E_INVALID_ARGUMENT);
   EXPECT_EQ(r, nullptr);
   EXPECT_FALSE(PathExists(w.log)) << "nothing ran";
 
@@ -159,7 +166,7 @@ TEST(PrecompileCapi, RejectsBadArguments) {
   EXPECT_EQ(jlcache_precompile_report_count(nullptr), 0u);
   EXPECT_EQ(jlcache_precompile_report_launched(nullptr), 0);
   EXPECT_EQ(jlcache_precompile_report_exit_status(nullptr), -1);
-  EXPECT_EQ(jlcache_precompile_report_verdict(nullptr, 0), nullptr);
+  EXPECT_EQ(jlcache_precompile_report_verdict_at(nullptr, 0), nullptr);
   jlcache_session_free(s);
 }
 

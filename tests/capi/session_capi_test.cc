@@ -31,7 +31,7 @@ void OpenC(const Scenario& sc, Handles* h) {
     ASSERT_EQ(jlcache_runtime_add_string(h->rt, "depot_path", d.c_str()), JLCACHE_OK);
   std::string project = sc.project_dir();
   jlcache_session_options o{};
-  o.struct_size = sizeof o;
+  EXPECT_EQ(jlcache_session_options_init(&o, JLCACHE_SESSION_OPTIONS_VERSION), JLCACHE_OK);
   o.project = project.c_str();
   o.io_threads = 2;
   o.no_write = 1;
@@ -42,7 +42,7 @@ std::vector<std::string> ReasonCodes(const jlcache_verdict* v) {
   std::vector<std::string> out;
   for (size_t i = 0; i < jlcache_verdict_reason_count(v); ++i) {
     jlcache_reason r;
-    EXPECT_EQ(jlcache_verdict_reason(v, i, &r), JLCACHE_OK);
+    EXPECT_EQ(jlcache_verdict_reason_at(v, i, &r), JLCACHE_OK);
     out.emplace_back(r.code);
   }
   return out;
@@ -58,8 +58,8 @@ TEST(SessionCapi, FreshThenStaleWithFlattenedChain) {
   Handles h;
   OpenC(sc, &h);
   jlcache_verdict* v = nullptr;
-  ASSERT_EQ(jlcache_isstale(h.s, "Hello", &v), JLCACHE_OK);
-  EXPECT_EQ(jlcache_verdict_get_kind(v), JLCACHE_FRESH);
+  ASSERT_EQ(jlcache_session_isstale(h.s, "Hello", &v), JLCACHE_OK);
+  EXPECT_EQ(jlcache_verdict_kind(v), JLCACHE_FRESH);
   EXPECT_STREQ(jlcache_verdict_package(v), "Hello");
   EXPECT_EQ(std::string(jlcache_verdict_uuid(v)), sc.UuidOf("Hello").ToString());
   EXPECT_EQ(std::string(jlcache_verdict_cache(v)), sc.LatestCache("Hello").ji_path);
@@ -69,20 +69,20 @@ TEST(SessionCapi, FreshThenStaleWithFlattenedChain) {
 
   // By UUID too.
   std::string uuid = sc.UuidOf("Words").ToString();
-  ASSERT_EQ(jlcache_isstale(h.s, uuid.c_str(), &v), JLCACHE_OK);
+  ASSERT_EQ(jlcache_session_isstale(h.s, uuid.c_str(), &v), JLCACHE_OK);
   EXPECT_STREQ(jlcache_verdict_package(v), "Words");
   jlcache_verdict_free(v);
 
   sc.WriteSource("Words", "src/impl.jl", "greet() = \"a different greeting\"\n");
   jlcache_session_clear_memo(h.s);
-  ASSERT_EQ(jlcache_isstale(h.s, "Hello", &v), JLCACHE_OK);
-  EXPECT_EQ(jlcache_verdict_get_kind(v), JLCACHE_STALE);
+  ASSERT_EQ(jlcache_session_isstale(h.s, "Hello", &v), JLCACHE_OK);
+  EXPECT_EQ(jlcache_verdict_kind(v), JLCACHE_STALE);
   // The dependency's reason follows the dep_stale that names it.
   EXPECT_EQ(ReasonCodes(v), (std::vector<std::string>{"dep_stale", "file_changed"}));
   jlcache_reason r;
-  ASSERT_EQ(jlcache_verdict_reason(v, 0, &r), JLCACHE_OK);
+  ASSERT_EQ(jlcache_verdict_reason_at(v, 0, &r), JLCACHE_OK);
   EXPECT_EQ(std::string(r.dependency).rfind("Words [", 0), 0u);
-  EXPECT_EQ(jlcache_verdict_reason(v, 2, &r), JLCACHE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(jlcache_verdict_reason_at(v, 2, &r), JLCACHE_E_INVALID_ARGUMENT);
   EXPECT_EQ(jlcache_verdict_touch(v), JLCACHE_E_INVALID_ARGUMENT);  // nothing chosen
   char* json = nullptr;
   ASSERT_EQ(jlcache_verdict_to_json(v, &json), JLCACHE_OK);
@@ -91,11 +91,11 @@ TEST(SessionCapi, FreshThenStaleWithFlattenedChain) {
   jlcache_verdict_free(v);
 
   jlcache_verdict_list* list = nullptr;
-  ASSERT_EQ(jlcache_env_status(h.s, &list), JLCACHE_OK);
+  ASSERT_EQ(jlcache_session_status(h.s, &list), JLCACHE_OK);
   ASSERT_EQ(jlcache_verdict_list_count(list), 2u);
-  EXPECT_EQ(jlcache_verdict_list_get(list, 2), nullptr);
+  EXPECT_EQ(jlcache_verdict_list_at(list, 2), nullptr);
   for (size_t i = 0; i < 2; ++i)
-    EXPECT_EQ(jlcache_verdict_get_kind(jlcache_verdict_list_get(list, i)), JLCACHE_STALE);
+    EXPECT_EQ(jlcache_verdict_kind(jlcache_verdict_list_at(list, i)), JLCACHE_STALE);
   jlcache_verdict_list_free(list);
 }
 
@@ -106,24 +106,35 @@ TEST(SessionCapi, ErrorsAreStatusesWithMessages) {
   Handles h;
   OpenC(sc, &h);
   jlcache_verdict* v = nullptr;
-  EXPECT_EQ(jlcache_isstale(h.s, "Missing", &v), JLCACHE_E_PACKAGE_NOT_FOUND);
+  EXPECT_EQ(jlcache_session_isstale(h.s, "Missing", &v), JLCACHE_E_PACKAGE_NOT_FOUND);
   EXPECT_EQ(v, nullptr);
   EXPECT_NE(std::string(jlcache_last_error()).find("Missing"), std::string::npos);
-  EXPECT_EQ(jlcache_isstale(nullptr, "Foo", &v), JLCACHE_E_INVALID_ARGUMENT);
-  EXPECT_EQ(jlcache_isstale(h.s, nullptr, &v), JLCACHE_E_INVALID_ARGUMENT);
-  EXPECT_EQ(jlcache_isstale(h.s, "Foo", nullptr), JLCACHE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(jlcache_session_isstale(nullptr, "Foo", &v), JLCACHE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(jlcache_session_isstale(h.s, nullptr, &v), JLCACHE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(jlcache_session_isstale(h.s, "Foo", nullptr), JLCACHE_E_INVALID_ARGUMENT);
   // A success clears the message.
-  ASSERT_EQ(jlcache_isstale(h.s, "Foo", &v), JLCACHE_OK);
+  ASSERT_EQ(jlcache_session_isstale(h.s, "Foo", &v), JLCACHE_OK);
   EXPECT_STREQ(jlcache_last_error(), "");
-  EXPECT_EQ(jlcache_verdict_get_kind(v), JLCACHE_STALE);  // never compiled
+  EXPECT_EQ(jlcache_verdict_kind(v), JLCACHE_STALE);  // never compiled
   EXPECT_EQ(ReasonCodes(v), std::vector<std::string>{"no_cache"});
   jlcache_verdict_free(v);
 
-  jlcache_session_options small{};
-  small.struct_size = 4;
+  jlcache_session_options unknown{};
+  unknown.version = 99;  // a version this library does not know (0: never initialized)
   jlcache_session* s2 = nullptr;
-  EXPECT_EQ(jlcache_session_open(h.rt, &small, &s2), JLCACHE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(jlcache_session_open(h.rt, &unknown, &s2), JLCACHE_E_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(jlcache_last_error()).find("JLCACHE_SESSION_OPTIONS_VERSION"), std::string::npos);
   EXPECT_EQ(s2, nullptr);
+  unknown.version = 0;
+  EXPECT_EQ(jlcache_session_open(h.rt, &unknown, &s2), JLCACHE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(jlcache_session_options_init(&unknown, 99), JLCACHE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(jlcache_session_options_init(nullptr, JLCACHE_SESSION_OPTIONS_VERSION),
+            JLCACHE_E_INVALID_ARGUMENT);
+  unknown.io_threads = 7;
+  EXPECT_EQ(jlcache_session_options_init(&unknown, JLCACHE_SESSION_OPTIONS_VERSION), JLCACHE_OK);
+  EXPECT_EQ(unknown.version, uint32_t{JLCACHE_SESSION_OPTIONS_VERSION});
+  EXPECT_EQ(unknown.io_threads, 0);
+  EXPECT_EQ(unknown.project, nullptr);
   jlcache_runtime* empty = nullptr;
   ASSERT_EQ(jlcache_runtime_new(&empty), JLCACHE_OK);
   EXPECT_EQ(jlcache_session_open(empty, nullptr, &s2), JLCACHE_E_RUNTIME);
@@ -177,10 +188,10 @@ int32_t HashAfterReentering(void* data, const char*, const char* const*, size_t,
     r->messages.push_back(jlcache_last_error() ? jlcache_last_error() : "");
   };
   jlcache_verdict* v = nullptr;
-  note(jlcache_isstale(r->s, "Foo", &v));
+  note(jlcache_session_isstale(r->s, "Foo", &v));
   jlcache_verdict_free(v);
   jlcache_verdict_list* list = nullptr;
-  note(jlcache_env_status(r->s, &list));
+  note(jlcache_session_status(r->s, &list));
   jlcache_verdict_list_free(list);
   note(jlcache_session_set_clone_targets_callback(r->s, nullptr, nullptr));
   if (r->own) {
@@ -200,8 +211,8 @@ TEST(SessionCapi, ACallbackThatUsesItsOwnSessionGetsAnErrorNotADeadlock) {
   r.s = h.s;
   ASSERT_EQ(jlcache_session_set_preferences_hash_callback(h.s, HashAfterReentering, &r), JLCACHE_OK);
   jlcache_verdict* v = nullptr;
-  ASSERT_EQ(jlcache_isstale(h.s, "Foo", &v), JLCACHE_OK) << jlcache_last_error();
-  EXPECT_EQ(jlcache_verdict_get_kind(v), JLCACHE_FRESH);  // the callback's answer counts
+  ASSERT_EQ(jlcache_session_isstale(h.s, "Foo", &v), JLCACHE_OK) << jlcache_last_error();
+  EXPECT_EQ(jlcache_verdict_kind(v), JLCACHE_FRESH);  // the callback's answer counts
   jlcache_verdict_free(v);
   EXPECT_EQ(r.calls, 1);
   ASSERT_EQ(r.statuses.size(), 3u);
@@ -211,8 +222,8 @@ TEST(SessionCapi, ACallbackThatUsesItsOwnSessionGetsAnErrorNotADeadlock) {
   }
   // The session survived the ignored free and still works, callback and all.
   ASSERT_EQ(jlcache_session_set_preferences_hash_callback(h.s, HashIs1234, &r.calls), JLCACHE_OK);
-  ASSERT_EQ(jlcache_isstale(h.s, "Foo", &v), JLCACHE_OK);
-  EXPECT_EQ(jlcache_verdict_get_kind(v), JLCACHE_FRESH);
+  ASSERT_EQ(jlcache_session_isstale(h.s, "Foo", &v), JLCACHE_OK);
+  EXPECT_EQ(jlcache_verdict_kind(v), JLCACHE_FRESH);
   jlcache_verdict_free(v);
 
   // Another session may be used from a callback.
@@ -223,7 +234,7 @@ TEST(SessionCapi, ACallbackThatUsesItsOwnSessionGetsAnErrorNotADeadlock) {
   cross.own = false;
   ASSERT_EQ(jlcache_session_set_preferences_hash_callback(h.s, HashAfterReentering, &cross),
             JLCACHE_OK);
-  ASSERT_EQ(jlcache_isstale(h.s, "Foo", &v), JLCACHE_OK);
+  ASSERT_EQ(jlcache_session_isstale(h.s, "Foo", &v), JLCACHE_OK);
   jlcache_verdict_free(v);
   ASSERT_EQ(cross.statuses.size(), 3u);
   EXPECT_EQ(cross.statuses[0], JLCACHE_OK) << cross.messages[0];
@@ -236,15 +247,15 @@ TEST(SessionCapi, CallbacksDecideWhatOnlyJuliaKnows) {
   Handles h;
   OpenC(sc, &h);
   jlcache_verdict* v = nullptr;
-  ASSERT_EQ(jlcache_isstale(h.s, "Foo", &v), JLCACHE_OK);
-  EXPECT_EQ(jlcache_verdict_get_kind(v), JLCACHE_UNKNOWN);
+  ASSERT_EQ(jlcache_session_isstale(h.s, "Foo", &v), JLCACHE_OK);
+  EXPECT_EQ(jlcache_verdict_kind(v), JLCACHE_UNKNOWN);
   EXPECT_EQ(ReasonCodes(v), std::vector<std::string>{"preferences_unverifiable"});
   jlcache_verdict_free(v);
 
   int hash_calls = 0;
   ASSERT_EQ(jlcache_session_set_preferences_hash_callback(h.s, HashIs1234, &hash_calls), JLCACHE_OK);
-  ASSERT_EQ(jlcache_isstale(h.s, "Foo", &v), JLCACHE_OK);
-  EXPECT_EQ(jlcache_verdict_get_kind(v), JLCACHE_FRESH);
+  ASSERT_EQ(jlcache_session_isstale(h.s, "Foo", &v), JLCACHE_OK);
+  EXPECT_EQ(jlcache_verdict_kind(v), JLCACHE_FRESH);
   EXPECT_EQ(hash_calls, 1);
   jlcache_verdict_free(v);
 
@@ -253,8 +264,8 @@ TEST(SessionCapi, CallbacksDecideWhatOnlyJuliaKnows) {
   // so a callback that rejects everything is never asked.
   int clone_calls = 0;
   ASSERT_EQ(jlcache_session_set_clone_targets_callback(h.s, AcceptNothing, &clone_calls), JLCACHE_OK);
-  ASSERT_EQ(jlcache_isstale(h.s, "Foo", &v), JLCACHE_OK);
-  EXPECT_EQ(jlcache_verdict_get_kind(v), JLCACHE_FRESH);
+  ASSERT_EQ(jlcache_session_isstale(h.s, "Foo", &v), JLCACHE_OK);
+  EXPECT_EQ(jlcache_verdict_kind(v), JLCACHE_FRESH);
   EXPECT_EQ(clone_calls, 0);
   jlcache_verdict_free(v);
 }
@@ -275,21 +286,21 @@ TEST(SessionCapi, CloneTargetCallbackRejectsUnknownBlobs) {
   ASSERT_EQ(jlcache_runtime_add_string(rt, "depot_path", sc.depot().c_str()), JLCACHE_OK);
   std::string project = sc.project_dir();
   jlcache_session_options o{};
-  o.struct_size = sizeof o;
+  EXPECT_EQ(jlcache_session_options_init(&o, JLCACHE_SESSION_OPTIONS_VERSION), JLCACHE_OK);
   o.project = project.c_str();
   o.no_write = 1;
   jlcache_session* s = nullptr;
   ASSERT_EQ(jlcache_session_open(rt, &o, &s), JLCACHE_OK) << jlcache_last_error();
   jlcache_runtime_free(rt);  // the session keeps its own copy
   jlcache_verdict* v = nullptr;
-  ASSERT_EQ(jlcache_isstale(s, "Foo", &v), JLCACHE_OK);
-  EXPECT_EQ(jlcache_verdict_get_kind(v), JLCACHE_UNKNOWN);
+  ASSERT_EQ(jlcache_session_isstale(s, "Foo", &v), JLCACHE_OK);
+  EXPECT_EQ(jlcache_verdict_kind(v), JLCACHE_UNKNOWN);
   EXPECT_EQ(ReasonCodes(v), std::vector<std::string>{"clone_targets_unverifiable"});
   jlcache_verdict_free(v);
   int calls = 0;
   ASSERT_EQ(jlcache_session_set_clone_targets_callback(s, AcceptNothing, &calls), JLCACHE_OK);
-  ASSERT_EQ(jlcache_isstale(s, "Foo", &v), JLCACHE_OK);
-  EXPECT_EQ(jlcache_verdict_get_kind(v), JLCACHE_STALE);
+  ASSERT_EQ(jlcache_session_isstale(s, "Foo", &v), JLCACHE_OK);
+  EXPECT_EQ(jlcache_verdict_kind(v), JLCACHE_STALE);
   EXPECT_EQ(ReasonCodes(v), std::vector<std::string>{"cpu_target"});
   EXPECT_EQ(calls, 1);
   jlcache_verdict_free(v);

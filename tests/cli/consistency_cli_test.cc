@@ -43,7 +43,7 @@ struct CAnswers {
   jlcache_status isstale = JLCACHE_OK;
   std::string isstale_error;
   int isstale_kind = -1;
-  jlcache_status env_status = JLCACHE_OK;
+  jlcache_status session_status = JLCACHE_OK;
   std::string env_status_error;
 };
 
@@ -56,18 +56,18 @@ CAnswers AskC(const Scenario& sc, const char* package) {
   for (const auto& d : sc.depots()) jlcache_runtime_add_string(rt, "depot_path", d.c_str());
   std::string project = sc.project_dir();
   jlcache_session_options o{};
-  o.struct_size = sizeof o;
+  EXPECT_EQ(jlcache_session_options_init(&o, JLCACHE_SESSION_OPTIONS_VERSION), JLCACHE_OK);
   o.project = project.c_str();
   o.io_threads = 2;
   o.no_write = 1;
   EXPECT_EQ(jlcache_session_open(rt, &o, &s), JLCACHE_OK) << jlcache_last_error();
   jlcache_verdict* v = nullptr;
-  a.isstale = jlcache_isstale(s, package, &v);
+  a.isstale = jlcache_session_isstale(s, package, &v);
   a.isstale_error = jlcache_last_error();
-  if (v) a.isstale_kind = jlcache_verdict_get_kind(v);
+  if (v) a.isstale_kind = jlcache_verdict_kind(v);
   jlcache_verdict_free(v);
   jlcache_verdict_list* list = nullptr;
-  a.env_status = jlcache_env_status(s, &list);
+  a.session_status = jlcache_session_status(s, &list);
   a.env_status_error = jlcache_last_error();
   jlcache_verdict_list_free(list);
   jlcache_session_free(s);
@@ -88,7 +88,7 @@ void ExpectSameError(const Scenario& s, const std::string& needle) {
   CAnswers c = AskC(s, "Hello");
   EXPECT_NE(c.isstale, JLCACHE_OK);
   EXPECT_NE(c.isstale_error.find(needle), std::string::npos) << c.isstale_error;
-  EXPECT_EQ(c.env_status, c.isstale);
+  EXPECT_EQ(c.session_status, c.isstale);
   EXPECT_NE(c.env_status_error.find(needle), std::string::npos) << c.env_status_error;
 }
 
@@ -156,7 +156,7 @@ TEST(OneAnswer, EmptyManifestIsNotInstalled) {
   CAnswers c = AskC(s, "Hello");
   EXPECT_EQ(c.isstale, JLCACHE_OK) << c.isstale_error;
   EXPECT_EQ(c.isstale_kind, JLCACHE_STALE);
-  EXPECT_EQ(c.env_status, JLCACHE_OK) << c.env_status_error;
+  EXPECT_EQ(c.session_status, JLCACHE_OK) << c.env_status_error;
 }
 
 // Without a manifest the same: the project's deps are not installed.

@@ -11,7 +11,7 @@ trap 'rm -rf "$prefix"' EXIT
 cmake --install "$build" --prefix "$prefix" >/dev/null
 libdir="$prefix/lib"
 [ -d "$libdir" ] || libdir=$(dirname "$(find "$prefix" -name libjlcache.so | head -n 1)")
-for f in "$prefix/include/jlcache.h" "$libdir/libjlcache.so.1" "$libdir/pkgconfig/jlcache.pc" \
+for f in "$prefix/include/jlcache.h" "$libdir/libjlcache.so.2" "$libdir/pkgconfig/jlcache.pc" \
          "$libdir/cmake/jlcache/jlcacheConfig.cmake" "$prefix/bin/jlcache"; do
   [ -e "$f" ] || { echo "not installed: $f"; exit 1; }
 done

@@ -1,6 +1,9 @@
 # `jlcache probe` (lib/env/probe_script.jl run by lib/env/probe.cc) must give
 # the runtime FastEverywhere.runtime_info() (julia_bindings/FastEverywhere/
-# src/runtime.jl) builds in-process in the same julia, key by key; and
+# src/runtime.jl, which evaluates the same script, fetched from the library
+# with jlcache_probe_script) builds in-process in the same julia, key by key:
+# the library's parse of the script's output equals what FastEverywhere
+# reports; and
 # `jlcache status` with julia on PATH and no --runtime works out of the box.
 include(joinpath(@__DIR__, "support.jl"))
 using .RealJulia, Test, TOML

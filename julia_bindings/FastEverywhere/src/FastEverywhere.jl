@@ -41,6 +41,7 @@ function __init__()
     # the library lookup, the callback pointers, the sessions.
     LIBRARY_STATE[] = nothing
     PROCESS_FACTS[] = nothing
+    PROBE_SCRIPT[] = nothing
     CLONE_TARGETS_CALLBACK[] = C_NULL
     PREFERENCES_HASH_CALLBACK[] = C_NULL
     empty!(SESSIONS)

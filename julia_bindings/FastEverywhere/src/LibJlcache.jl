@@ -33,7 +33,7 @@ set_library_path!(path::String) = (global libjlcache = path; nothing)
 
 # ------------------------------------------------------------------ status
 
-const JLCACHE_ABI_VERSION = Int32(1)
+const JLCACHE_ABI_VERSION = Int32(2)
 
 const jlcache_status = Int32
 const JLCACHE_OK = Int32(0)
@@ -156,29 +156,29 @@ end
 jlcache_header_module_count(h) =
     ccall((:jlcache_header_module_count, libjlcache), Csize_t, (Ptr{jlcache_header},), h)
 
-jlcache_header_module(h, i, out) =
-    ccall((:jlcache_header_module, libjlcache), jlcache_status,
+jlcache_header_module_at(h, i, out) =
+    ccall((:jlcache_header_module_at, libjlcache), jlcache_status,
           (Ptr{jlcache_header}, Csize_t, Ptr{jlcache_module}), h, i, out)
 
 jlcache_header_required_count(h) =
     ccall((:jlcache_header_required_count, libjlcache), Csize_t, (Ptr{jlcache_header},), h)
 
-jlcache_header_required(h, i, out) =
-    ccall((:jlcache_header_required, libjlcache), jlcache_status,
+jlcache_header_required_at(h, i, out) =
+    ccall((:jlcache_header_required_at, libjlcache), jlcache_status,
           (Ptr{jlcache_header}, Csize_t, Ptr{jlcache_module}), h, i, out)
 
 jlcache_header_include_count(h) =
     ccall((:jlcache_header_include_count, libjlcache), Csize_t, (Ptr{jlcache_header},), h)
 
-jlcache_header_include(h, i, out) =
-    ccall((:jlcache_header_include, libjlcache), jlcache_status,
+jlcache_header_include_at(h, i, out) =
+    ccall((:jlcache_header_include_at, libjlcache), jlcache_status,
           (Ptr{jlcache_header}, Csize_t, Ptr{jlcache_include}), h, i, out)
 
 jlcache_header_requires_count(h) =
     ccall((:jlcache_header_requires_count, libjlcache), Csize_t, (Ptr{jlcache_header},), h)
 
-jlcache_header_requires_entry(h, i, out) =
-    ccall((:jlcache_header_requires_entry, libjlcache), jlcache_status,
+jlcache_header_requires_at(h, i, out) =
+    ccall((:jlcache_header_requires_at, libjlcache), jlcache_status,
           (Ptr{jlcache_header}, Csize_t, Ptr{jlcache_requires}), h, i, out)
 
 # ----------------------------------------------------------------- runtime
@@ -216,17 +216,30 @@ jlcache_runtime_add_sysimage_module(rt, name, uuid, build_id_hi, build_id_lo) =
 jlcache_runtime_validate(rt) =
     ccall((:jlcache_runtime_validate, libjlcache), jlcache_status, (Ptr{jlcache_runtime},), rt)
 
+jlcache_probe_script() =
+    ccall((:jlcache_probe_script, libjlcache), Cstring, ())
+
+jlcache_runtime_from_probe_output(text, len, out) =
+    ccall((:jlcache_runtime_from_probe_output, libjlcache), jlcache_status,
+          (Cstring, Csize_t, Ptr{Ptr{jlcache_runtime}}), text, len, out)
+
 # ----------------------------------------------------------------- session
 
 mutable struct jlcache_session end
 
+const JLCACHE_SESSION_OPTIONS_VERSION = UInt32(1)
+
 struct jlcache_session_options
-    struct_size::UInt32
+    version::UInt32
     project::Cstring
     io_threads::Int32
     no_write::Int32
     memo_path::Cstring
 end
+
+jlcache_session_options_init(options, version) =
+    ccall((:jlcache_session_options_init, libjlcache), jlcache_status,
+          (Ptr{jlcache_session_options}, UInt32), options, version)
 
 jlcache_session_open(rt, options, out) =
     ccall((:jlcache_session_open, libjlcache), jlcache_status,
@@ -255,7 +268,7 @@ jlcache_session_set_preferences_hash_callback(s, fn, user_data) =
 
 # ---------------------------------------------------------------- verdicts
 
-const jlcache_verdict_kind = Int32
+const jlcache_verdict_kind_t = Int32
 const JLCACHE_FRESH = Int32(0)
 const JLCACHE_STALE = Int32(1)
 const JLCACHE_UNKNOWN = Int32(2)
@@ -270,12 +283,12 @@ struct jlcache_reason
     dependency::Cstring
 end
 
-jlcache_isstale(s, package, out) =
-    ccall((:jlcache_isstale, libjlcache), jlcache_status,
+jlcache_session_isstale(s, package, out) =
+    ccall((:jlcache_session_isstale, libjlcache), jlcache_status,
           (Ptr{jlcache_session}, Cstring, Ptr{Ptr{jlcache_verdict}}), s, package, out)
 
-jlcache_env_status(s, out) =
-    ccall((:jlcache_env_status, libjlcache), jlcache_status,
+jlcache_session_status(s, out) =
+    ccall((:jlcache_session_status, libjlcache), jlcache_status,
           (Ptr{jlcache_session}, Ptr{Ptr{jlcache_verdict_list}}), s, out)
 
 jlcache_verdict_touch(v) =
@@ -284,8 +297,8 @@ jlcache_verdict_touch(v) =
 jlcache_verdict_free(v) =
     ccall((:jlcache_verdict_free, libjlcache), Cvoid, (Ptr{jlcache_verdict},), v)
 
-jlcache_verdict_get_kind(v) =
-    ccall((:jlcache_verdict_get_kind, libjlcache), jlcache_verdict_kind, (Ptr{jlcache_verdict},), v)
+jlcache_verdict_kind(v) =
+    ccall((:jlcache_verdict_kind, libjlcache), jlcache_verdict_kind_t, (Ptr{jlcache_verdict},), v)
 
 jlcache_verdict_package(v) =
     ccall((:jlcache_verdict_package, libjlcache), Cstring, (Ptr{jlcache_verdict},), v)
@@ -299,8 +312,8 @@ jlcache_verdict_cache(v) =
 jlcache_verdict_reason_count(v) =
     ccall((:jlcache_verdict_reason_count, libjlcache), Csize_t, (Ptr{jlcache_verdict},), v)
 
-jlcache_verdict_reason(v, i, out) =
-    ccall((:jlcache_verdict_reason, libjlcache), jlcache_status,
+jlcache_verdict_reason_at(v, i, out) =
+    ccall((:jlcache_verdict_reason_at, libjlcache), jlcache_status,
           (Ptr{jlcache_verdict}, Csize_t, Ptr{jlcache_reason}), v, i, out)
 
 jlcache_verdict_to_json(v, out_json) =
@@ -310,8 +323,8 @@ jlcache_verdict_to_json(v, out_json) =
 jlcache_verdict_list_count(l) =
     ccall((:jlcache_verdict_list_count, libjlcache), Csize_t, (Ptr{jlcache_verdict_list},), l)
 
-jlcache_verdict_list_get(l, i) =
-    ccall((:jlcache_verdict_list_get, libjlcache), Ptr{jlcache_verdict},
+jlcache_verdict_list_at(l, i) =
+    ccall((:jlcache_verdict_list_at, libjlcache), Ptr{jlcache_verdict},
           (Ptr{jlcache_verdict_list}, Csize_t), l, i)
 
 jlcache_verdict_list_free(l) =
@@ -326,8 +339,10 @@ const JLCACHE_PRECOMPILE_UNKNOWN = Int32(2)
 const JLCACHE_PRECOMPILE_FAILED = Int32(3)
 const JLCACHE_PRECOMPILE_TIMEOUT = Int32(4)
 
+const JLCACHE_PRECOMPILE_OPTIONS_VERSION = UInt32(1)
+
 struct jlcache_precompile_options
-    struct_size::UInt32
+    version::UInt32
     timeout_seconds::Cdouble
     wait_for_other_runner::Int32
     jobs::Int32
@@ -336,10 +351,14 @@ struct jlcache_precompile_options
     progress_user_data::Ptr{Cvoid}
 end
 
+jlcache_precompile_options_init(options, version) =
+    ccall((:jlcache_precompile_options_init, libjlcache), jlcache_status,
+          (Ptr{jlcache_precompile_options}, UInt32), options, version)
+
 mutable struct jlcache_precompile_report end
 
-jlcache_precompile_if_stale(s, names, n, options, out) =
-    ccall((:jlcache_precompile_if_stale, libjlcache), jlcache_status,
+jlcache_session_precompile(s, names, n, options, out) =
+    ccall((:jlcache_session_precompile, libjlcache), jlcache_status,
           (Ptr{jlcache_session}, Ptr{Cstring}, Csize_t, Ptr{jlcache_precompile_options},
            Ptr{Ptr{jlcache_precompile_report}}),
           s, names, n, options, out)
@@ -352,12 +371,12 @@ jlcache_precompile_report_count(r) =
     ccall((:jlcache_precompile_report_count, libjlcache), Csize_t,
           (Ptr{jlcache_precompile_report},), r)
 
-jlcache_precompile_report_result(r, i) =
-    ccall((:jlcache_precompile_report_result, libjlcache), jlcache_precompile_result,
+jlcache_precompile_report_result_at(r, i) =
+    ccall((:jlcache_precompile_report_result_at, libjlcache), jlcache_precompile_result,
           (Ptr{jlcache_precompile_report}, Csize_t), r, i)
 
-jlcache_precompile_report_verdict(r, i) =
-    ccall((:jlcache_precompile_report_verdict, libjlcache), Ptr{jlcache_verdict},
+jlcache_precompile_report_verdict_at(r, i) =
+    ccall((:jlcache_precompile_report_verdict_at, libjlcache), Ptr{jlcache_verdict},
           (Ptr{jlcache_precompile_report}, Csize_t), r, i)
 
 jlcache_precompile_report_launched(r) =

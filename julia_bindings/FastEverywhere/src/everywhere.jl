@@ -256,7 +256,7 @@ end
 # the newest world (the second sees what the first loaded).
 function _facts_request(need_process::Bool)
     fe = Base.PkgId(@__MODULE__)
-    probe = need_process ? Expr(:tuple, PROCESS_PROBE, ENVIRONMENT_PROBE) : ENVIRONMENT_PROBE
+    probe = need_process ? Expr(:tuple, _process_probe_request(), ENVIRONMENT_PROBE) : ENVIRONMENT_PROBE
     loaded = Expr(:call, GlobalRef(Base, :root_module_exists), fe)
     load = quote
         try

@@ -16,20 +16,28 @@ end
 const LIBRARY_LOCK = ReentrantLock()
 const LIBRARY_STATE = Ref{Union{Nothing,LibraryState}}(nothing)
 
-function _find_library()::LibraryState
+# (handle, path, "") for a loadable libjlcache of this package's ABI, else
+# (nothing, "", why not). Touches no state: also used while precompiling.
+function _open_library()
     requested = get(ENV, "JLCACHE_LIB", "")
     source = isempty(requested) ? "libjlcache (system library search path)" : "JLCACHE_LIB=$(requested)"
     candidate = isempty(requested) ? "libjlcache" : requested
     handle = Libdl.dlopen(candidate, Libdl.RTLD_LAZY | Libdl.RTLD_LOCAL; throw_error=false)
-    handle === nothing && return LibraryState("", "cannot load $(source)")
+    handle === nothing && return (nothing, "", "cannot load $(source)")
     path = Libdl.dlpath(handle)
     abi_fn = Libdl.dlsym(handle, :jlcache_abi_version; throw_error=false)
-    abi_fn === nothing && return LibraryState("", "$(path) has no jlcache_abi_version: not libjlcache")
+    abi_fn === nothing && return (nothing, "", "$(path) has no jlcache_abi_version: not libjlcache")
     abi = ccall(abi_fn, Int32, ())
     if abi != LibJlcache.JLCACHE_ABI_VERSION
-        return LibraryState("", "$(path) has ABI version $(abi); this FastEverywhere needs " *
-                                "$(LibJlcache.JLCACHE_ABI_VERSION)")
+        return (nothing, "", "$(path) has ABI version $(abi); this FastEverywhere needs " *
+                             "$(LibJlcache.JLCACHE_ABI_VERSION)")
     end
+    return (handle, path, "")
+end
+
+function _find_library()::LibraryState
+    handle, path, problem = _open_library()
+    handle === nothing && return LibraryState("", problem)
     LibJlcache.set_library_path!(path)
     return LibraryState(path, "")
 end

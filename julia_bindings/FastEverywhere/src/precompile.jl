@@ -77,7 +77,7 @@ end
 function _precompile(session::Session, names::Vector{String}; timeout::Real=0, jobs::Integer=0,
                      wait_for_other_runner::Bool=true)
     options = Ref(LibJlcache.jlcache_precompile_options(
-        UInt32(sizeof(LibJlcache.jlcache_precompile_options)), Cdouble(timeout),
+        LibJlcache.JLCACHE_PRECOMPILE_OPTIONS_VERSION, Cdouble(timeout),
         Int32(wait_for_other_runner), Int32(jobs), Cdouble(0), C_NULL, C_NULL))
     out = Ref{Ptr{LibJlcache.jlcache_precompile_report}}(C_NULL)
     cnames = [Base.cconvert(Cstring, n) for n in names]
@@ -89,19 +89,19 @@ function _precompile(session::Session, names::Vector{String}; timeout::Real=0, j
                 options_ptr = Base.unsafe_convert(Ptr{LibJlcache.jlcache_precompile_options}, options)
                 out_ptr = Base.unsafe_convert(Ptr{Ptr{LibJlcache.jlcache_precompile_report}}, out)
                 n = Csize_t(length(ptrs))
-                _gc_safe(() -> LibJlcache.jlcache_precompile_if_stale(sp, names_ptr, n, options_ptr, out_ptr))
+                _gc_safe(() -> LibJlcache.jlcache_session_precompile(sp, names_ptr, n, options_ptr, out_ptr))
             end
         end
-        _check(rc, :jlcache_precompile_if_stale)
+        _check(rc, :jlcache_session_precompile)
     end
     report = out[]
     try
         n = Int(LibJlcache.jlcache_precompile_report_count(report))
         entries = PrecompileEntry[]
         for i in 0:n-1
-            result = get(PRECOMPILE_RESULTS, LibJlcache.jlcache_precompile_report_result(report, Csize_t(i)),
+            result = get(PRECOMPILE_RESULTS, LibJlcache.jlcache_precompile_report_result_at(report, Csize_t(i)),
                          :unknown)
-            vptr = LibJlcache.jlcache_precompile_report_verdict(report, Csize_t(i))
+            vptr = LibJlcache.jlcache_precompile_report_verdict_at(report, Csize_t(i))
             verdict = vptr == C_NULL ? Verdict("", nothing, :unknown, nothing, Reason[]) : _read_verdict(vptr)
             push!(entries, PrecompileEntry(verdict.package, result, verdict))
         end

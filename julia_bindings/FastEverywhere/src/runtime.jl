@@ -1,63 +1,147 @@
 # The runtime profile jlcache needs, read from a live Julia process.
 #
-# The probes are expressions, not functions: `@everywhere` asks workers that
-# may not have FastEverywhere loaded, so the same code is evaluated there with
-# `Core.eval(Main, probe)` (the remotecall_eval path) and compiled here into
-# `_probe_process()` / `_probe_environment()`. They use only Base.
+# The fixed facts of a process (version, binary, sysimage modules, cache
+# flags, CPU target, ...) are collected by libjlcache's own probe script
+# (lib/env/probe_script.jl, handed out by `jlcache_probe_script()`): one
+# script for the library's `jlcache probe` and for this package, so the two
+# cannot drift apart. The script is fetched while this package precompiles
+# (the library is then an include_dependency, so a changed library
+# recompiles this package) and compiled into `_probe_process()`; at run time
+# the loaded library's script is compared with it, and a different one is
+# evaluated instead. Where the library is not found while precompiling, the
+# script is fetched and evaluated on first use.
 #
-# Facts and where they come from (verified against base/ and src/ at Julia
-# 1.10.4 48d4fd48 and 1.11.7 4d2dcd0d, see docs/julia-internals.md):
-#   julia_version   jl_ver_string(): JULIA_VERSION_STRING, what write_header
-#                   stores (VERSION may carry a build number on dev builds)
-#   git_branch/commit  Base.GIT_VERSION_INFO.branch/.commit (jl_git_branch/_commit)
-#   os, arch        Sys.KERNEL ("Linux", "Darwin", "NT"), Sys.ARCH: JL_BUILD_UNAME/_ARCH
-#   julia_bin, image_file  Base.JLOptions() fields (C strings)
-#   cpu_target      ENV["JULIA_CPU_TARGET"] if set, else JLOptions().cpu_target,
-#                   exactly as compilecache_path hashes it
-#   stdlib_dir, build_stdlib_dir, bindir  Sys.STDLIB, Sys.BUILD_STDLIB_PATH, Sys.BINDIR
-#   pkgimages       JLOptions().use_pkgimages: 0 no, 1 yes, 2 existing (1.11+)
-#   cache_flags     ccall(:jl_cache_flags, UInt8, ())
-#   sysimage modules  Base._sysimage_modules (filled from loaded_modules in
-#                   Base.__init__), each with Base.module_build_id split in halves
+# The probes are expressions: `@everywhere` asks workers that may not have
+# FastEverywhere loaded, so the same code is evaluated there with
+# `Core.eval(Main, probe)` (the remotecall_eval path). They use only Base.
+# Facts and where they come from: see lib/env/probe_script.jl and
+# docs/runtime-profile.md (verified against Julia's base/ and src/, see
+# docs/julia-internals.md). The process's identity (hostname, pid) is added
+# here: it is not a fact of the runtime.
 
-# Facts fixed for the life of a process: asked once per worker.
-const PROCESS_PROBE = quote
-    let opts = Base.JLOptions(),
-        cpu_env = Base.get(Base.ENV, "JULIA_CPU_TARGET", nothing),
-        sysimage_ids = Base.isdefined(Base, :_sysimage_modules) ? Base.copy(Base._sysimage_modules) :
-                       Base.collect(Base.keys(Base.loaded_modules)),
+# The script's text output ("JLCACHE <key> <hex or number>..." lines) as the
+# NamedTuple RuntimeInfo takes. Only Base, fully qualified: it is evaluated
+# in a worker's Main.
+const _DECODE_PROBE_OUTPUT = quote
+    function (text::Base.String)
+        fields = Base.Dict{Base.String,Base.String}()
         modules = Base.Tuple{Base.String,Base.String,Base.UInt64,Base.UInt64}[]
-        for m in (Core, Base, Main)
-            id = Base.PkgId(m)
-            id in sysimage_ids || Base.pushfirst!(sysimage_ids, id)
+        unhex(h) = Base.String(Base.hex2bytes(h))
+        for line in Base.eachsplit(text, '\n')
+            Base.startswith(line, "JLCACHE ") || continue
+            f = Base.split(line, ' ')
+            Base.length(f) >= 2 || continue
+            if f[2] == "sysimage" && Base.length(f) >= 5
+                id = Base.parse(Base.UInt128, f[5])
+                Base.push!(modules, (unhex(f[3]), f[4] == "-" ? "" : Base.String(f[4]),
+                                     Base.UInt64(id >> 64), Base.UInt64(id & 0xffffffffffffffff)))
+            else
+                fields[Base.String(f[2])] = Base.length(f) >= 3 ? Base.String(f[3]) : ""
+            end
         end
-        for id in sysimage_ids
-            m = Base.get(Base.loaded_modules, id, nothing)
-            m === nothing && continue
-            build_id = Base.module_build_id(m)
-            Base.push!(modules, (id.name, id.uuid === nothing ? "" : Base.string(id.uuid),
-                                 Base.UInt64(build_id >> 64), Base.UInt64(build_id & 0xffffffffffffffff)))
-        end
+        Base.haskey(fields, "done") || Base.error("FastEverywhere: incomplete output of jlcache's probe script")
+        str(k) = unhex(Base.get(fields, k, ""))
         (hostname = Base.gethostname(),
-         pid = Base.getpid(),
-         julia_version = Base.unsafe_string(ccall(:jl_ver_string, Cstring, ())),
-         git_branch = Base.GIT_VERSION_INFO.branch,
-         git_commit = Base.GIT_VERSION_INFO.commit,
-         os = Base.string(Base.Sys.KERNEL),
-         arch = Base.string(Base.Sys.ARCH),
-         pointer_size = Base.Sys.WORD_SIZE ÷ 8,
-         julia_bin = opts.julia_bin == C_NULL ? "" : Base.unsafe_string(opts.julia_bin),
-         image_file = opts.image_file == C_NULL ? "" : Base.unsafe_string(opts.image_file),
-         cpu_target = cpu_env !== nothing ? Base.String(cpu_env) :
-                      opts.cpu_target == C_NULL ? "" : Base.unsafe_string(opts.cpu_target),
-         stdlib_dir = Base.Sys.STDLIB,
-         build_stdlib_dir = Base.Sys.BUILD_STDLIB_PATH,
-         bindir = Base.Sys.BINDIR,
-         use_pkgimages = Base.Int(opts.use_pkgimages),
-         cache_flags = ccall(:jl_cache_flags, UInt8, ()),
+         pid = Base.Int(Base.getpid()),
+         julia_version = str("version"),
+         git_branch = str("git_branch"),
+         git_commit = str("git_commit"),
+         os = str("os"),
+         arch = str("arch"),
+         pointer_size = Base.parse(Base.Int, fields["pointer_size"]),
+         julia_bin = str("julia_bin"),
+         image_file = str("image_file"),
+         cpu_target = str("cpu_target"),
+         stdlib_dir = str("stdlib_dir"),
+         build_stdlib_dir = str("build_stdlib_dir"),
+         bindir = str("bindir"),
+         use_pkgimages = Base.parse(Base.Int, fields["pkgimages"]),
+         cache_flags = Base.parse(Base.UInt8, fields["cache_flags"]),
          sysimage_modules = modules)
     end
 end
+
+# The expression that runs the probe script (the parsed text of
+# jlcache_probe_script(), an anonymous function f(io, scan_depots)) for this
+# process's facts only, and decodes what it printed. `inline`: the script's
+# function is spliced in (compiled with the method that holds it); otherwise
+# it is evaluated in a fresh module (whose names are Base's whatever the
+# caller's Main holds) and called in the newest world.
+function _process_probe(script, inline::Bool)
+    call = inline ? Expr(:call, script, :buf, false) :
+           :(Base.invokelatest(Core.eval(Base.Module(:JlcacheProbe), $(QuoteNode(script))), buf, false))
+    return quote
+        let buf = Base.IOBuffer()
+            $call
+            ($_DECODE_PROBE_OUTPUT)(Base.String(Base.take!(buf)))
+        end
+    end
+end
+
+_parse_probe_script(text::String) = Meta.parse(text)
+
+# The script of the library found while precompiling, or nothing.
+function _probe_script_at_build()
+    ccall(:jl_generating_output, Cint, ()) == 1 || return nothing
+    handle, path, _ = _open_library()
+    handle === nothing && return nothing
+    fn = Libdl.dlsym(handle, :jlcache_probe_script; throw_error=false)
+    fn === nothing && return nothing
+    include_dependency(path)
+    return unsafe_string(ccall(fn, Cstring, ()))
+end
+
+const PROBE_SCRIPT_AT_BUILD = _probe_script_at_build()
+const PROBE_EXPR_AT_BUILD = PROBE_SCRIPT_AT_BUILD === nothing ? nothing :
+                            _parse_probe_script(PROBE_SCRIPT_AT_BUILD)
+
+if PROBE_EXPR_AT_BUILD === nothing
+    _probe_process_built() = error("FastEverywhere: no probe script was found while precompiling")
+else
+    @eval _probe_process_built() = $(_process_probe(PROBE_EXPR_AT_BUILD, true))
+end
+
+# What the script prints, decoded (the type the precompile statements name).
+const ProcessFacts = @NamedTuple{hostname::String, pid::Int, julia_version::String, git_branch::String,
+                                 git_commit::String, os::String, arch::String, pointer_size::Int,
+                                 julia_bin::String, image_file::String, cpu_target::String,
+                                 stdlib_dir::String, build_stdlib_dir::String, bindir::String,
+                                 use_pkgimages::Int, cache_flags::UInt8,
+                                 sysimage_modules::Vector{Tuple{String,String,UInt64,UInt64}}}
+
+# The loaded library's probe script (once per process; __init__ resets it).
+# While this package precompiles, the one fetched then, without asking the
+# library (the workload must not depend on it).
+const PROBE_SCRIPT = Ref{Union{Nothing,String}}(nothing)
+function _probe_script()::String
+    script = PROBE_SCRIPT[]
+    script === nothing || return script
+    if ccall(:jl_generating_output, Cint, ()) == 1 && PROBE_SCRIPT_AT_BUILD !== nothing
+        return PROBE_SCRIPT_AT_BUILD
+    elseif library_available()
+        script = unsafe_string(LibJlcache.jlcache_probe_script())
+    elseif PROBE_SCRIPT_AT_BUILD !== nothing
+        script = PROBE_SCRIPT_AT_BUILD   # the library is gone: the one it had
+    else
+        _require_library()   # throws LibraryUnavailable
+    end
+    return PROBE_SCRIPT[] = script
+end
+
+_probe_expr(script::String) =
+    script == PROBE_SCRIPT_AT_BUILD ? PROBE_EXPR_AT_BUILD : _parse_probe_script(script)
+
+# Facts fixed for the life of a process: asked once per worker.
+function _probe_process()::ProcessFacts
+    script = _probe_script()
+    script == PROBE_SCRIPT_AT_BUILD && return _probe_process_built()
+    # A library other than the one this package was precompiled with: its
+    # script, evaluated in a module of its own.
+    return Core.eval(Base.Module(:JlcacheProbe), _process_probe(_parse_probe_script(script), true))
+end
+
+# What a worker evaluates for its fixed facts (see _facts_request).
+_process_probe_request() = _process_probe(_probe_expr(_probe_script()), false)
 
 # Facts a process may change (Pkg.activate, pushfirst!(DEPOT_PATH, ...)):
 # asked on every `@everywhere`. No loop and no ccall, so the interpreter runs
@@ -68,7 +152,6 @@ const ENVIRONMENT_PROBE = quote
      active_project = Base.something(Base.active_project(), ""))
 end
 
-@eval _probe_process() = $PROCESS_PROBE
 @eval _probe_environment() = $ENVIRONMENT_PROBE
 
 """

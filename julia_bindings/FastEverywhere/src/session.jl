@@ -89,8 +89,8 @@ function _with_session(f, s::Session)
 end
 
 # Calls f() with this thread in a GC-safe state, for the jlcache calls that
-# may run our callbacks on jlcache's threads (isstale, env_status,
-# precompile_if_stale). f must only make the ccall: every argument already
+# may run our callbacks on jlcache's threads (jlcache_session_isstale, jlcache_session_status,
+# jlcache_session_precompile). f must only make the ccall: every argument already
 # converted and rooted by the caller, nothing allocated. Same technique as
 # CUDA.jl's gcsafe_ccall; jl_gc_safe_enter/leave are exported by libjulia
 # (src/jlapi.c at 1.10.4 and 1.11.7).

@@ -40,7 +40,7 @@ const VERDICT_KINDS = Dict(LibJlcache.JLCACHE_FRESH => :fresh, LibJlcache.JLCACH
 
 # Reads a verdict without taking ownership of it.
 function _read_verdict(v::Ptr{LibJlcache.jlcache_verdict})
-    kind = get(VERDICT_KINDS, LibJlcache.jlcache_verdict_get_kind(v), :unknown)
+    kind = get(VERDICT_KINDS, LibJlcache.jlcache_verdict_kind(v), :unknown)
     package = something(_maybe_string(LibJlcache.jlcache_verdict_package(v)), "")
     uuid_text = _maybe_string(LibJlcache.jlcache_verdict_uuid(v))
     uuid = uuid_text === nothing ? nothing : Base.UUID(uuid_text)
@@ -49,7 +49,7 @@ function _read_verdict(v::Ptr{LibJlcache.jlcache_verdict})
     reasons = Reason[]
     out = Ref{LibJlcache.jlcache_reason}()
     for i in 0:Int(n)-1
-        _check(LibJlcache.jlcache_verdict_reason(v, Csize_t(i), out), :jlcache_verdict_reason)
+        _check(LibJlcache.jlcache_verdict_reason_at(v, Csize_t(i), out), :jlcache_verdict_reason_at)
         r = out[]
         push!(reasons, Reason(something(_maybe_string(r.code), ""), something(_maybe_string(r.detail), ""),
                               _maybe_string(r.cache), _maybe_string(r.dependency)))
@@ -107,9 +107,9 @@ function isstale(pkg; runtime::RuntimeInfo=_here())
         rc = GC.@preserve name out begin
             cname = Base.unsafe_convert(Cstring, Base.cconvert(Cstring, name))
             outp = Base.unsafe_convert(Ptr{Ptr{LibJlcache.jlcache_verdict}}, out)
-            _gc_safe(() -> LibJlcache.jlcache_isstale(sp, cname, outp))
+            _gc_safe(() -> LibJlcache.jlcache_session_isstale(sp, cname, outp))
         end
-        _check(rc, :jlcache_isstale)
+        _check(rc, :jlcache_session_isstale)
     end
     v = out[]
     try
@@ -166,16 +166,16 @@ function status(; runtime::RuntimeInfo=_here())
     _with_session(_session_for(runtime)) do sp
         rc = GC.@preserve out begin
             outp = Base.unsafe_convert(Ptr{Ptr{LibJlcache.jlcache_verdict_list}}, out)
-            _gc_safe(() -> LibJlcache.jlcache_env_status(sp, outp))
+            _gc_safe(() -> LibJlcache.jlcache_session_status(sp, outp))
         end
-        _check(rc, :jlcache_env_status)
+        _check(rc, :jlcache_session_status)
     end
     list = out[]
     try
         n = Int(LibJlcache.jlcache_verdict_list_count(list))
         verdicts = Verdict[]
         for i in 0:n-1
-            v = LibJlcache.jlcache_verdict_list_get(list, Csize_t(i))
+            v = LibJlcache.jlcache_verdict_list_at(list, Csize_t(i))
             v == C_NULL || push!(verdicts, _read_verdict(v))
         end
         return EnvironmentStatus(verdicts)

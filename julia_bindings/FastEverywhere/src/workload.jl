@@ -41,20 +41,24 @@ function _precompile_workload()
     last_timings()
 
     # Runtimes: this process, and a pid nobody has (the question fails).
-    runtimes = _runtimes([me, _NO_SUCH_PID])
-    here = _here()
-    here == runtimes[me] && hash(here) isa UInt
-    # A worker's answers: FastEverywhere's (a String), or the probes'.
-    r = RuntimeInfo(_decode_facts(_worker_facts(true))...)
-    r == here   # (the tests check that it round-trips; precompiling must not fail on it)
-    RuntimeInfo(_probe_process(), _decode_facts(_worker_facts(false))[2])
-    RuntimeInfo(_probe_process(), _probe_environment())
-    sessions = Dict{RuntimeInfo,Int}(r => 1)
-    get(sessions, here, 0)
-    groups = _groups([me, _NO_SUCH_PID], runtimes)
-    foreach(_describe, groups)
-    _prepare_groups(groups, String[])
-    _clone_callback_exact(r, here) && _preferences_callback_exact(r, here)
+    # They need the library's probe script (lib/env/probe_script.jl), fetched
+    # while precompiling when the library is found (runtime.jl).
+    if PROBE_SCRIPT_AT_BUILD !== nothing
+        runtimes = _runtimes([me, _NO_SUCH_PID])
+        here = _here()
+        here == runtimes[me] && hash(here) isa UInt
+        # A worker's answers: FastEverywhere's (a String), or the probes'.
+        r = RuntimeInfo(_decode_facts(_worker_facts(true))...)
+        r == here   # (the tests check that it round-trips; precompiling must not fail on it)
+        RuntimeInfo(_probe_process(), _decode_facts(_worker_facts(false))[2])
+        RuntimeInfo(_probe_process(), _probe_environment())
+        sessions = Dict{RuntimeInfo,Int}(r => 1)
+        get(sessions, here, 0)
+        groups = _groups([me, _NO_SUCH_PID], runtimes)
+        foreach(_describe, groups)
+        _prepare_groups(groups, String[])
+        _clone_callback_exact(r, here) && _preferences_callback_exact(r, here)
+    end
 
     # A worker's load requests, failing to be sent (no such pid).
     pkgids = Base.PkgId[Base.PkgId(Libdl)]
@@ -70,7 +74,7 @@ function _precompile_statements()
     # reached through it.
     Serializer = Distributed.ClusterSerializer{Distributed.Sockets.TCPSocket}
     Socket = Distributed.Sockets.TCPSocket
-    all_facts = typeof((_probe_process(), _probe_environment()))
+    all_facts = Tuple{ProcessFacts,typeof(_probe_environment())}
     env_facts = typeof(_probe_environment())
     # Callers' spellings of `procs`.
     for P in (Vector{Int}, Int, UnitRange{Int})

@@ -275,6 +275,36 @@ const RESULTS = try
         @test FE._decode_facts(FE._worker_facts(false)) == (nothing, env)
     end
 
+    @testset "one probe script: the library's" begin
+        script = unsafe_string(FE.LibJlcache.jlcache_probe_script())
+        @test FE._probe_script() == script
+        repo_script = joinpath(@__DIR__, "..", "..", "..", "lib", "env", "probe_script.jl")
+        isfile(repo_script) && @test read(repo_script, String) == script
+        # Precompiled with this library: its script is compiled in.
+        @test FE.PROBE_SCRIPT_AT_BUILD == script
+        here = FE._probe_process()
+        @test FE._probe_process_built() == here
+        # Evaluated as a worker without FastEverywhere would.
+        @test Core.eval(Main, FE._process_probe_request()) == here
+        # What the script prints is what the library reads.
+        f = Core.eval(Module(), Meta.parse(script))
+        buf = IOBuffer()
+        Base.invokelatest(f, buf, false)
+        text = String(take!(buf))
+        out = Ref{Ptr{FE.LibJlcache.jlcache_runtime}}(C_NULL)
+        @test FE.LibJlcache.jlcache_runtime_from_probe_output(text, sizeof(text), out) == FE.LibJlcache.JLCACHE_OK
+        rt = out[]
+        @test rt != C_NULL
+        @test FE.LibJlcache.jlcache_runtime_add_string(rt, "depot_path", DEPOT_PATH[1]) == FE.LibJlcache.JLCACHE_OK
+        @test FE.LibJlcache.jlcache_runtime_validate(rt) == FE.LibJlcache.JLCACHE_OK
+        FE.LibJlcache.jlcache_runtime_free(rt)
+        # cpu_target as compilecache_path hashes it (the two copies once differed here).
+        cpu = get(ENV, "JULIA_CPU_TARGET", nothing)
+        opt = Base.JLOptions().cpu_target
+        @test here.cpu_target == (cpu !== nothing ? cpu :
+                                  (opt == C_NULL || isempty(unsafe_string(opt))) ? "native" : unsafe_string(opt))
+    end
+
     check_agreement("nothing compiled yet"; expect_fresh=String[])
 
     @testset "import extraction" begin
