@@ -21,7 +21,8 @@
 #               of compiles of P is counted per run and must be 1
 #   fe_exename  fe with workers started through a wrapper script as
 #               `exename` (as a cluster launcher would), N=1 only
-# Prints a table of medians (ms) and writes every sample to OUT.tsv.
+# Prints a table of medians (ms) and writes every sample to OUT.tsv as it is taken
+# (benchmarks/plot_everywhere.py tables and plots any such file, even a partial one).
 # Needs the julia running it (its binary is used for every child) and
 # BUILD_DIR/libjlcache.so.
 using Printf, Statistics
@@ -217,7 +218,12 @@ end
 println("julia $(VERSION), $(Sys.CPU_THREADS) CPU threads, runs=$RUNS, workers=$NS, work dir $WORK")
 run(pipeline(cmd("using FastEverywhere, Heavy, ChainTop, ChainWeak"); stdout=devnull, stderr=devnull))
 samples = Dict{Tuple{String,String,Int,String},Vector{Float64}}()
-record!(key, v) = push!(get!(samples, key, Float64[]), v)
+# Each sample goes to OUT.tsv as it is taken, so a run cut short still leaves its data.
+isempty(OUT) || write(OUT, "pkg\tcase\tn\tkey\tvalue_ms\n")
+function record!(key, v)
+    push!(get!(samples, key, Float64[]), v)
+    isempty(OUT) || open(io -> println(io, join(key, '\t'), '\t', v), OUT, "a")
+end
 cases(n) = n == 1 ? ["single", "floor", "dist", "fe", "fe_exename", "dist_stale", "fe_stale"] :
                     ["single", "floor", "dist", "fe", "dist_stale", "fe_stale"]
 for run_i in 1:RUNS, pkg in ("Heavy", "Chain"), n in NS, case in cases(n)
@@ -228,6 +234,7 @@ for run_i in 1:RUNS, pkg in ("Heavy", "Chain"), n in NS, case in cases(n)
     end
     @printf("run %d %-5s n=%d %-10s T=%8.1f ms%s\n", run_i, pkg, n, case, r["T"],
             haskey(r, "COMPILES") ? "  compiles=$(Int(r["COMPILES"]))" : "")
+    flush(stdout)
 end
 
 med(key) = haskey(samples, key) ? median(samples[key]) : NaN
@@ -250,12 +257,4 @@ for pkg in ("Heavy", "Chain")
         isempty(c) || println("$pkg $case n=$n compiles per run: ", Int.(c))
     end
 end
-if !isempty(OUT)
-    open(OUT, "w") do io
-        println(io, "pkg\tcase\tn\tkey\tvalue_ms")
-        for ((pkg, case, n, k), vs) in sort!(collect(samples); by=first), v in vs
-            println(io, "$pkg\t$case\t$n\t$k\t$v")
-        end
-    end
-    println("samples: $OUT")
-end
+isempty(OUT) || println("samples: $OUT")
