@@ -60,7 +60,7 @@ absl::StatusOr<CacheCandidates> Environment::FindCacheCandidates(EnvQuery& q, co
       c.pkgimage = false;
       continue;
     }
-    auto h = options_.header_reader(q.files(), c.path);
+    auto h = options_.header_reader(q, c.path);
     if (h.ok()) {
       c.pkgimage = PreludeMatches(**h, runtime_) && (*h)->flags.use_pkgimages();
     } else if (KindOf(h.status()) == ErrorKind::kUnsupported) {

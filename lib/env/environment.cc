@@ -38,10 +38,10 @@ EnvVars ProcessEnvVars() {
 }
 
 CacheHeaderReader DefaultCacheHeaderReader() {
-  return [](const FileAccess& files,
+  return [](EnvQuery& q,
             const std::string& path) -> absl::StatusOr<std::shared_ptr<const CacheHeader>> {
     // Candidate order and extension UUIDs need only the header.
-    JLC_ASSIGN_OR_RETURN(CacheHeader h, ReadCacheHeaderOnly(files, path));
+    JLC_ASSIGN_OR_RETURN(CacheHeader h, ReadCacheHeaderOnly(q.files(), path));
     return std::make_shared<const CacheHeader>(std::move(h));
   };
 }
@@ -457,7 +457,7 @@ std::optional<Uuid> Environment::ExtensionUuid(EnvQuery& q, const PkgId& parent,
       if (!names.ok()) continue;
       for (const auto& n : *names) {
         if (n.size() < 3 || n.compare(n.size() - 3, 3, ".ji") != 0) continue;
-        auto read = impl_->reader(q.files(), JoinPath(dir, n));
+        auto read = impl_->reader(q, JoinPath(dir, n));
         if (!read.ok() || (*read)->modules.empty()) continue;
         const CacheHeader* h = read->get();
         const WorklistModule& w = h->modules.front();

@@ -68,9 +68,10 @@ EnvVars ProcessEnvVars();
 // Reads a cache header (the format room's reader). Used to order candidates
 // (1.11+: pkgimage first) and to learn extension UUIDs. Shared and immutable,
 // so a caller that already parsed the file (the staleness engine's memo) can
-// hand out its copy without another read.
+// hand out its copy without another read. It reads through the query (its
+// journal, and its stat snapshot: the file is stat'ed once per query).
 using CacheHeaderReader = std::function<absl::StatusOr<std::shared_ptr<const CacheHeader>>(
-    const FileAccess& files, const std::string& path)>;
+    EnvQuery& q, const std::string& path)>;
 // The library's reader (lib/format), reading the file each time.
 CacheHeaderReader DefaultCacheHeaderReader();
 

@@ -108,10 +108,10 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& pro
   // Headers the environment reads (candidate order, extension UUIDs) come
   // from the engine's memo, so each file is parsed once per session.
   Session* self = s.get();
-  eo.header_reader = [self](const FileAccess& files, const std::string& path)
+  eo.header_reader = [self](EnvQuery& q, const std::string& path)
       -> absl::StatusOr<std::shared_ptr<const CacheHeader>> {
-    if (self->engine_) return self->engine_->CachedHeader(files, path);
-    return DefaultCacheHeaderReader()(files, path);
+    if (self->engine_) return self->engine_->CachedHeader(q, path);
+    return DefaultCacheHeaderReader()(q, path);
   };
   JLC_ASSIGN_OR_RETURN(s->env_, Environment::Create(profile, std::move(eo)));
   s->engine_env_ = std::make_unique<EngineEnv>(s->env_.get());

@@ -205,8 +205,8 @@ StalenessEngine::ParsedCache StalenessEngine::ReadCache(
 }
 
 absl::StatusOr<std::shared_ptr<const CacheHeader>> StalenessEngine::CachedHeader(
-    const FileAccess& files, const std::string& path) {
-  ParsedCache pc = ReadCache(files, path, files.StatIfExists(path));
+    EnvQuery& q, const std::string& path) {
+  ParsedCache pc = ReadCache(q.files(), path, q.Stat(path));
   if (!pc.header) return Error(ErrorKind::kCorruptCache, pc.error);
   return pc.header;
 }

@@ -55,9 +55,9 @@ class StalenessEngine {
   // listed): stale with no cache file at all, otherwise unknown (deciding
   // needs Julia's uuid5).
   Verdict CheckExtensionWithoutUuid(Query& q, const PkgId& ext);
-  // The parsed header of a cache file, memoized by path and stat; read
-  // through `files` (a query's).
-  absl::StatusOr<std::shared_ptr<const CacheHeader>> CachedHeader(const FileAccess& files,
+  // The parsed header of a cache file, memoized by path and stat; stat'ed
+  // and read through the query (its snapshot and journal).
+  absl::StatusOr<std::shared_ptr<const CacheHeader>> CachedHeader(EnvQuery& q,
                                                                   const std::string& path);
   // Forgets parsed headers.
   void ClearMemo();

@@ -531,14 +531,20 @@ TEST(ScenarioA, MtimeTolerances) {
   }
 }
 
-TEST(ScenarioB, ExtensionUuidComesFromItsCacheHeader) {
-  Scenario s(HeaderLayout::kB);
+// Par with the extension ParTrigExt (triggered by Trig): both packages
+// compiled, the extension not.
+void AddParWithUncompiledExtension(Scenario& s) {
   s.AddPackage("Trig");
   s.AddPackage("Par");
   s.AddExtension("Par", "ParTrigExt", "Trig");
   s.WriteEnvironment();
   s.Compile("Trig");
   s.Compile("Par");
+}
+
+TEST(ScenarioB, ExtensionUuidComesFromItsCacheHeader) {
+  Scenario s(HeaderLayout::kB);
+  AddParWithUncompiledExtension(s);
   auto session = s.OpenSession();
   auto before = session->IsStale("ParTrigExt");
   ASSERT_TRUE(before.ok()) << before.status();
@@ -555,12 +561,7 @@ TEST(ScenarioB, ExtensionUuidComesFromItsCacheHeader) {
 // header is unknown (never fresh); a directory we cannot list is unknown too.
 TEST(ScenarioB, ExtensionWithoutAKnownUuid) {
   Scenario s(HeaderLayout::kB);
-  s.AddPackage("Trig");
-  s.AddPackage("Par");
-  s.AddExtension("Par", "ParTrigExt", "Trig");
-  s.WriteEnvironment();
-  s.Compile("Trig");
-  s.Compile("Par");
+  AddParWithUncompiledExtension(s);
   auto none = s.OpenSession()->IsStale("ParTrigExt");
   ASSERT_TRUE(none.ok()) << none.status();
   EXPECT_EQ(none->kind, VerdictKind::kStale) << Describe(*none);
