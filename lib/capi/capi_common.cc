@@ -54,6 +54,13 @@ jlcache_status InvalidArgument(std::string_view message) {
   return JLCACHE_E_INVALID_ARGUMENT;
 }
 
+jlcache_status CheckOptionsVersion(uint32_t version, uint32_t known, std::string_view function,
+                                   std::string_view known_name, std::string_view init) {
+  if (version == known) return JLCACHE_OK;
+  return InvalidArgument(Cat(function, ": options.version is ", version, "; this library knows ",
+                             known_name, " ", known, " (fill the options with ", init, ")"));
+}
+
 char* CopyToC(std::string_view s) {
   char* p = static_cast<char*>(std::malloc(s.size() + 1));
   if (!p) throw std::bad_alloc();

@@ -24,6 +24,24 @@ jlcache_status InvalidArgument(std::string_view message);
 // A malloc'd copy, freed by jlcache_string_free.
 char* CopyToC(std::string_view s);
 
+// Option structs follow libgit2: `<name>_init` fills the defaults of a
+// version this library knows, and every call taking the struct checks its
+// version first. `known_name` is the header's constant, for the message.
+template <typename Options>
+jlcache_status InitOptions(Options* options, uint32_t version, uint32_t known,
+                           std::string_view function, std::string_view known_name) {
+  if (!options) return InvalidArgument(Cat(function, ": NULL argument"));
+  if (version != known)
+    return InvalidArgument(Cat(function, ": unknown version ", version, "; this library knows ",
+                               known_name, " ", known));
+  *options = Options{};
+  options->version = version;
+  return JLCACHE_OK;
+}
+// JLCACHE_OK when `version` is `known`; otherwise the error, naming `init`.
+jlcache_status CheckOptionsVersion(uint32_t version, uint32_t known, std::string_view function,
+                                   std::string_view known_name, std::string_view init);
+
 // Runs body() (returning jlcache_status); any exception becomes an error.
 template <typename F>
 jlcache_status Guard(F&& body) noexcept {

@@ -58,15 +58,9 @@ extern "C" {
 
 JLCACHE_API jlcache_status jlcache_precompile_options_init(jlcache_precompile_options* options,
                                                            uint32_t version) {
-  return Guard([&]() -> jlcache_status {
-    if (!options) return InvalidArgument("jlcache_precompile_options_init: NULL argument");
-    if (version != JLCACHE_PRECOMPILE_OPTIONS_VERSION)
-      return InvalidArgument(Cat("jlcache_precompile_options_init: unknown version ", version,
-                                 "; this library knows JLCACHE_PRECOMPILE_OPTIONS_VERSION ",
-                                 JLCACHE_PRECOMPILE_OPTIONS_VERSION));
-    *options = jlcache_precompile_options{};
-    options->version = version;
-    return JLCACHE_OK;
+  return Guard([&] {
+    return InitOptions(options, version, JLCACHE_PRECOMPILE_OPTIONS_VERSION,
+                       "jlcache_precompile_options_init", "JLCACHE_PRECOMPILE_OPTIONS_VERSION");
   });
 }
 
@@ -92,11 +86,11 @@ JLCACHE_API jlcache_status jlcache_session_precompile(jlcache_session* s,
     }
     PrecompileOptions po;
     if (options) {
-      if (options->version != JLCACHE_PRECOMPILE_OPTIONS_VERSION)
-        return InvalidArgument(Cat("jlcache_session_precompile: options.version is ", options->version,
-                                   "; this library knows JLCACHE_PRECOMPILE_OPTIONS_VERSION ",
-                                   JLCACHE_PRECOMPILE_OPTIONS_VERSION,
-                                   " (fill the options with jlcache_precompile_options_init)"));
+      if (jlcache_status s = CheckOptionsVersion(
+              options->version, JLCACHE_PRECOMPILE_OPTIONS_VERSION, "jlcache_session_precompile",
+              "JLCACHE_PRECOMPILE_OPTIONS_VERSION", "jlcache_precompile_options_init");
+          s != JLCACHE_OK)
+        return s;
       if (!std::isfinite(options->timeout_seconds) || options->timeout_seconds < 0)
         return InvalidArgument("jlcache_session_precompile: timeout_seconds must be >= 0");
       if (!std::isfinite(options->lock_stale_age) || options->lock_stale_age < 0)

@@ -44,15 +44,9 @@ extern "C" {
 
 JLCACHE_API jlcache_status jlcache_session_options_init(jlcache_session_options* options,
                                                         uint32_t version) {
-  return Guard([&]() -> jlcache_status {
-    if (!options) return InvalidArgument("jlcache_session_options_init: NULL argument");
-    if (version != JLCACHE_SESSION_OPTIONS_VERSION)
-      return InvalidArgument(Cat("jlcache_session_options_init: unknown version ", version,
-                                 "; this library knows JLCACHE_SESSION_OPTIONS_VERSION ",
-                                 JLCACHE_SESSION_OPTIONS_VERSION));
-    *options = jlcache_session_options{};
-    options->version = version;
-    return JLCACHE_OK;
+  return Guard([&] {
+    return InitOptions(options, version, JLCACHE_SESSION_OPTIONS_VERSION,
+                       "jlcache_session_options_init", "JLCACHE_SESSION_OPTIONS_VERSION");
   });
 }
 
@@ -64,11 +58,11 @@ JLCACHE_API jlcache_status jlcache_session_open(const jlcache_runtime* rt,
     *out = nullptr;
     SessionOptions so;
     if (options) {
-      if (options->version != JLCACHE_SESSION_OPTIONS_VERSION)
-        return InvalidArgument(Cat("jlcache_session_open: options.version is ", options->version,
-                                   "; this library knows JLCACHE_SESSION_OPTIONS_VERSION ",
-                                   JLCACHE_SESSION_OPTIONS_VERSION,
-                                   " (fill the options with jlcache_session_options_init)"));
+      if (jlcache_status s = CheckOptionsVersion(
+              options->version, JLCACHE_SESSION_OPTIONS_VERSION, "jlcache_session_open",
+              "JLCACHE_SESSION_OPTIONS_VERSION", "jlcache_session_options_init");
+          s != JLCACHE_OK)
+        return s;
       if (options->project) so.project = options->project;
       if (options->io_threads < 0 || options->io_threads > 256)
         return InvalidArgument("jlcache_session_open: io_threads must be within 0..256");
