@@ -29,16 +29,19 @@
 #      flags); each group's first process describes its runtime; each group's
 #      packages are made fresh by precompile_if_stale once, groups in parallel;
 #   c. load requests go to every worker of a fresh group as one
-#      remotecall(Core.eval, pid, Main, expr) each (Core.eval of calls to
-#      Base.require: nothing new to compile on the worker), sent by the
-#      caller itself, one after the other, THEN the caller starts its own
-#      load. remotecall returns once Distributed has flushed the message
-#      (send_msg_ ends with flush(io), which waits for libuv's write
-#      callback): the request is in the kernel before the caller's load,
-#      which does not yield, begins. (An earlier version waited for each
-#      worker to acknowledge through a RemoteChannel: a round trip, and on
-#      first use ~1 s of compiling Distributed's RemoteChannel code on both
-#      sides.) The caller then waits for each Future;
+#      remotecall_fetch(Core.eval, pid, Main, expr) each, in its own task
+#      (Core.eval of calls to Base.require: nothing new to compile on the
+#      worker, and the message path the runtime question already compiled),
+#      THEN, after one yield, the caller starts its own load. Each task runs
+#      until it waits for its answer, that is after send_msg_ has written the
+#      request (as Distributed's remotecall_eval yields once before it runs
+#      the expression itself): the request is in the kernel before the
+#      caller's load, which does not yield, begins. (Earlier versions sent
+#      with remotecall and fetched the Future, ~100-200 ms more compiling on
+#      first use, and before that waited for each worker to acknowledge
+#      through a RemoteChannel: a round trip, and ~1 s of compiling
+#      Distributed's RemoteChannel code on both sides.) The caller then
+#      waits for each task;
 #   d. the caller's own load runs with Distributed._require_callback removed
 #      from Base.package_callbacks (see `_without_require_callback`);
 #   e. workers of groups that stayed stale or unknown (or any group when
@@ -154,24 +157,28 @@ end
 # Base.identify_package_env is what `require` itself calls, so it is usually
 # compiled already (identify_package is not: ~20 ms); older Base lacks it.
 function _if_loaded_request(names::Vector{Symbol}, fullex::Expr)
+    # Symbols, Strings, Exprs and one QuoteNode only: see _facts_question.
     check = true
     for n in reverse(names)
         name = String(n)
-        one = Expr(:if, Expr(:call, GlobalRef(Core, :isdefined), Base, QuoteNode(:identify_package_env)),
+        one = Expr(:if, Expr(:call, _dotted(:Core, :isdefined), :Base, Expr(:quote, :identify_package_env)),
                    _loaded_check(:identify_package_env, name, true), _loaded_check(:identify_package, name, false))
         check = check === true ? one : Expr(:&&, one, check)
     end
-    run = Expr(:block, Expr(:call, GlobalRef(Core, :eval), :Main, QuoteNode(fullex)), "1")
+    run = Expr(:block, Expr(:call, _dotted(:Core, :eval), :Main, QuoteNode(fullex)), "1")
     return Expr(:toplevel, Expr(:if, check, run, "0"))
 end
+
+# `M.f` as the parser writes it, without a GlobalRef (see _facts_question).
+_dotted(m::Symbol, f::Symbol) = Expr(:., m, Expr(:quote, f))
 
 # `let v = Base.lookup(Main, name); v !== nothing && Base.root_module_exists(id) end`,
 # where id is v, or v[1] when the lookup also returns the environment.
 function _loaded_check(lookup::Symbol, name::String, with_env::Bool)
     v = gensym(:found)
     id = with_env ? Expr(:ref, v, 1) : v
-    return Expr(:let, Expr(:(=), v, Expr(:call, GlobalRef(Base, lookup), :Main, name)),
-                Expr(:&&, Expr(:call, :!==, v, nothing), Expr(:call, GlobalRef(Base, :root_module_exists), id)))
+    return Expr(:let, Expr(:(=), v, Expr(:call, _dotted(:Base, lookup), :Main, name)),
+                Expr(:&&, Expr(:call, :!==, v, :nothing), Expr(:call, _dotted(:Base, :root_module_exists), id)))
 end
 
 # A worker's answer to _if_loaded_request: the String, or its exception.
@@ -245,42 +252,55 @@ function _spawn(f, args...)
     return schedule(t)
 end
 
-# The expression a worker evaluates to describe itself: `need_process` adds
-# the fixed facts to the environment. FastEverywhere's compiled
-# `_worker_facts` answers where FastEverywhere is loaded (after `@everywhere
-# using FastEverywhere`, or when Distributed's callback sent it there), and is
-# loaded first where its cache is fresh for that worker (Base.isprecompiled:
-# loading never compiles it there). Elsewhere the probes are evaluated as they
-# are, which compiles them on the worker. The statements of the outer
-# `toplevel` have no loop and no ccall, so the worker interprets them, each in
-# the newest world (the second sees what the first loaded).
-function _facts_request(need_process::Bool)
-    fe = Base.PkgId(@__MODULE__)
-    probe = need_process ? Expr(:tuple, _process_probe_request(), ENVIRONMENT_PROBE) : ENVIRONMENT_PROBE
-    loaded = Expr(:call, GlobalRef(Base, :root_module_exists), fe)
-    load = quote
-        try
-            $loaded || !$(GlobalRef(Base, :isprecompiled))($fe) || $(GlobalRef(Base, :require))($fe)
-        catch
-        end
-        nothing
-    end
-    # (A worker's FastEverywhere may be an older one, without _worker_facts.)
-    usable = Expr(:&&, loaded, Expr(:call, GlobalRef(Core, :isdefined),
-                                    Expr(:call, GlobalRef(Base, :root_module), fe), QuoteNode(:_worker_facts)))
+# The questions a worker evaluates to describe itself; `need_process` adds
+# the fixed facts to the environment. Two of them, because on first use the
+# shape of a request costs compile time: Distributed compiles its serializer
+# on this process, and its deserializer on the worker, for every type a
+# request holds (GlobalRef, Bool, Char, UInt64 cost ~150-200 ms there;
+# measured on 1.11.7).
+#
+# _facts_question: Symbols, Strings, Ints and Exprs only, which the first
+# remote call of a session compiles anyway. Where FastEverywhere is loaded on
+# the worker, or can be loaded without compiling (Base.isprecompiled there),
+# its compiled `_worker_facts_for` answers; elsewhere the answer is "".
+# The statements of the outer `toplevel` have no loop and no ccall, so the
+# worker interprets them, each in the newest world (the second sees what the
+# first loaded).
+function _facts_question(need_process::Bool)
+    base(f) = _dotted(:Base, f)
+    uuid = string(Base.PkgId(@__MODULE__).uuid)
+    # (Built where used: a name bound in the worker's Main would stay there.)
+    fe() = Expr(:call, base(:PkgId), Expr(:call, base(:UUID), uuid), "FastEverywhere")
+    load = Expr(:try,
+                Expr(:||, Expr(:call, base(:root_module_exists), fe()),
+                     Expr(:||, Expr(:call, base(:!), Expr(:call, base(:isprecompiled), fe())),
+                          Expr(:call, base(:require), fe()))),
+                false, Expr(:block, 0))
+    name = Expr(:quote, :_worker_facts_for)
+    usable = Expr(:&&, Expr(:call, base(:root_module_exists), fe()),
+                  Expr(:call, _dotted(:Core, :isdefined), Expr(:call, base(:root_module), fe()), name))
     answer = Expr(:if, usable,
-                  Expr(:call, Expr(:call, GlobalRef(Core, :getglobal),
-                                   Expr(:call, GlobalRef(Base, :root_module), fe), QuoteNode(:_worker_facts)),
-                       need_process),
-                  Expr(:call, GlobalRef(Core, :eval), :Main, QuoteNode(probe)))
+                  Expr(:call, base(:invokelatest),
+                       Expr(:call, _dotted(:Core, :getglobal), Expr(:call, base(:root_module), fe()), name),
+                       Int(need_process)),
+                  "")
     return Expr(:toplevel, load, answer)
 end
 
-# Runs on a worker that has FastEverywhere loaded (see _facts_request). The
+# _facts_request: the probes themselves, evaluated on the worker as they are
+# (which compiles them there), for a worker without FastEverywhere.
+function _facts_request(need_process::Bool)
+    probe = need_process ? Expr(:tuple, _process_probe_request(), ENVIRONMENT_PROBE) : ENVIRONMENT_PROBE
+    return Expr(:toplevel, Expr(:call, GlobalRef(Core, :eval), :Main, QuoteNode(probe)))
+end
+
+# Runs on a worker that has FastEverywhere loaded (see _facts_question). The
 # answer is one String: the probes' NamedTuples would cost, on first use, a
 # compilation of Distributed's serializer for their types on the worker and
 # of the deserializer here (~0.9-2.5 s measured on 1.11.7); a String's is
-# shared with every other call.
+# shared with every other call. (An Int argument: a Bool in the request would
+# cost its own serializer.)
+_worker_facts_for(need_process::Int) = _worker_facts(need_process != 0)
 _worker_facts(need_process::Bool) =
     _encode_facts(need_process ? _probe_process() : nothing, _probe_environment())
 
@@ -341,7 +361,10 @@ function _ask_runtime(p::Int)
     try
         facts = get(WORKER_FACTS, p, nothing)
         need = facts === nothing
-        reply = Distributed.remotecall_fetch(Core.eval, p, Main, _facts_request(need))
+        reply = Distributed.remotecall_fetch(Core.eval, p, Main, _facts_question(need))
+        if reply == ""                 # no FastEverywhere there: ask the probes
+            reply = Distributed.remotecall_fetch(Core.eval, p, Main, _facts_request(need))
+        end
         if reply isa String            # FastEverywhere's _worker_facts
             process, env = _decode_facts(reply)
             need && (facts = process)
@@ -521,43 +544,47 @@ end
 # `using` will (Base.require(Main, name)); other workers load the caller's
 # PkgIds, as Distributed's callback does.
 function _load_request(target::Bool, names::Vector{Symbol}, pkgids::Vector{Base.PkgId})
+    # Symbols, Strings and Exprs only: see _facts_question.
+    base(f) = _dotted(:Base, f)
     statements = Any[]
     if target
         for name in names
-            push!(statements, Expr(:call, GlobalRef(Base, :require), :Main, QuoteNode(name)))
+            push!(statements, Expr(:call, base(:require), :Main, Expr(:quote, name)))
         end
     else
         for id in pkgids
-            push!(statements, Expr(:call, GlobalRef(Base, :require), id))
+            pkgid = id.uuid === nothing ? Expr(:call, base(:PkgId), id.name) :
+                    Expr(:call, base(:PkgId), Expr(:call, base(:UUID), string(id.uuid)), id.name)
+            push!(statements, Expr(:call, base(:require), pkgid))
         end
     end
-    push!(statements, nothing)
+    push!(statements, "")
     return Expr(:toplevel, statements...)
 end
 
 _pid_exception(pid::Int, err, bt) =
     err isa Distributed.RemoteException ? err : Distributed.RemoteException(pid, CapturedException(err, bt))
 
-# Sends a load request; returns once it is written (see c. above): the
-# Future of the call, or the exception that prevented sending it.
-function _send_load(pid::Int, request::Expr)
+# Sends a load request: a task that asks the worker with remotecall_fetch
+# (the message path the runtime question compiled on both sides; a Future's
+# fetch compiles more, ~100-200 ms on first use) and ends with nothing or
+# the worker's exception. The caller yields once after starting them, as
+# Distributed's remotecall_eval does before it runs the expression itself:
+# each task then runs until it waits, that is after send_msg_ has written
+# its request (see c. above).
+_send_load(pid::Int, request::Expr) = _async(_load_there, pid, request)
+
+function _load_there(pid::Int, request::Expr)
     try
-        return Distributed.remotecall(Core.eval, pid, Main, request)
+        Distributed.remotecall_fetch(Core.eval, pid, Main, request)
+        return nothing
     catch err
         return _pid_exception(pid, err, catch_backtrace())
     end
 end
 
 # Waits for a sent load: nothing, or the worker's exception.
-function _finish_load(pid::Int, sent)
-    sent isa Distributed.Future || return sent
-    try
-        fetch(sent)   # throws the RemoteException of a failed load
-        return nothing
-    catch err
-        return _pid_exception(pid, err, catch_backtrace())
-    end
-end
+_finish_load(pid::Int, sent::Task) = fetch(sent)
 
 function _load_here(mod::Module, importex)
     try
@@ -565,6 +592,52 @@ function _load_here(mod::Module, importex)
         return nothing
     catch err
         return _pid_exception(Distributed.myid(), err, catch_backtrace())
+    end
+end
+
+# Step 3 after the concurrent loads: Distributed.remotecall_eval(Main, procs,
+# fullex), with each worker asked through remotecall_fetch (the message path
+# the loads already compiled) instead of remotecall_wait, whose path costs
+# ~450 ms of compiling on first use where nothing warmed it (measured on
+# 1.11.7: FastEverywhere loaded before addprocs). The worker answers "" (the
+# expression's value stays there, as with remotecall_wait). Otherwise as
+# Distributed (JuliaLang/Distributed.jl src/macros.jl, remotecall_eval): one
+# pid gets the fetched value; for several, the workers' calls go out first,
+# this process runs the expression last and throws its own error at once,
+# and the workers' errors are thrown as one CompositeException of
+# RemoteExceptions, in the order of `procs`.
+_eval_everywhere(pid::Int, fullex::Expr) = Distributed.remotecall_eval(Main, pid, fullex)
+function _eval_everywhere(procs, fullex::Expr)
+    me = Distributed.myid()
+    request = Expr(:toplevel, fullex, "")
+    runs_here = 0
+    asked = Task[]
+    for p in procs
+        if p == me
+            runs_here += 1
+        else
+            push!(asked, _async(_eval_there, p, request))
+        end
+    end
+    yield()   # let the requests go out before this process runs the expression
+    for _ in 1:runs_here
+        Core.eval(Main, fullex)
+    end
+    errors = Any[]
+    for t in asked
+        err = fetch(t)
+        err === nothing || push!(errors, err)
+    end
+    isempty(errors) || throw(CompositeException(errors))
+    return nothing
+end
+
+function _eval_there(pid::Int, request::Expr)
+    try
+        Distributed.remotecall_fetch(Core.eval, pid, Main, request)
+        return nothing
+    catch err
+        return err
     end
 end
 
@@ -628,11 +701,12 @@ function _concurrent_order(mod::Module, procs, importex, fullex, names::Vector{S
     slow_workers = Int[p for p in loaders if p != me && !(p in fast)]
     errors = Dict{Int,Any}()
 
-    # Deliver (written when _send_load returns), then load here.
+    # Deliver (written once each task waits: one yield), then load here.
     sent = Dict{Int,Any}()
     for p in fast_workers
         sent[p] = _send_load(p, _load_request(is_target(p), names, newly_loaded))
     end
+    yield()
     _mark!(t0, :sent)
     here = _async(_load_here, mod, importex)
     err = fetch(here)
@@ -657,7 +731,7 @@ function _concurrent_order(mod::Module, procs, importex, fullex, names::Vector{S
     end
     _mark!(t0, :loaded)
     isempty(errors) || throw(CompositeException(Any[errors[p] for p in sort!(collect(keys(errors)))]))
-    value = Distributed.remotecall_eval(Main, procs, fullex)
+    value = _eval_everywhere(procs, fullex)
     _mark!(t0, :done)
     return value
 end

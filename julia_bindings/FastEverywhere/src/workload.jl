@@ -38,6 +38,7 @@ function _precompile_workload()
         _run_where_loaded(@__MODULE__, [me], importex, fullex, [:Libdl])
     end
     _ask_if_loaded(_NO_SUCH_PID, _if_loaded_request([:Libdl], fullex))
+    fetch(_async(_eval_there, _NO_SUCH_PID, fullex))
     last_timings()
 
     # Runtimes: this process, and a pid nobody has (the question fails).
@@ -48,9 +49,10 @@ function _precompile_workload()
         here = _here()
         here == runtimes[me] && hash(here) isa UInt
         # A worker's answers: FastEverywhere's (a String), or the probes'.
-        r = RuntimeInfo(_decode_facts(_worker_facts(true))...)
+        r = RuntimeInfo(_decode_facts(_worker_facts_for(1))...)
         r == here   # (the tests check that it round-trips; precompiling must not fail on it)
-        RuntimeInfo(_probe_process(), _decode_facts(_worker_facts(false))[2])
+        RuntimeInfo(_probe_process(), _decode_facts(_worker_facts_for(0))[2])
+        _facts_question(true); _facts_request(true)
         RuntimeInfo(_probe_process(), _probe_environment())
         sessions = Dict{RuntimeInfo,Int}(r => 1)
         get(sessions, here, 0)
@@ -84,6 +86,7 @@ function _precompile_statements()
         precompile(_distributed_order, (Module, P, Expr, Expr))
         precompile(_run_where_loaded, (Module, P, Expr, Expr, Vector{Symbol}))
         precompile(Distributed.remotecall_eval, (Module, P, Expr))
+        precompile(_eval_everywhere, (P, Expr))
     end
     # The library (a workload would need it, and would write to the depot).
     precompile(last_timings, ())
@@ -112,12 +115,15 @@ function _precompile_statements()
         precompile(Distributed.deliver_result, (Socket, Symbol, Distributed.RRID, T))
     end
     precompile(_worker_facts, (Bool,))
-    # A sent load, and its Future.
+    precompile(_worker_facts_for, (Int,))
+    precompile(_facts_question, (Bool,))
+    precompile(_facts_request, (Bool,))
+    # A sent load, and its task.
     precompile(_send_load, (Int, Expr))
-    precompile(_finish_load, (Int, Distributed.Future))
-    precompile(_finish_load, (Int, Distributed.RemoteException))
-    precompile(Distributed.remotecall, (typeof(Core.eval), Int, Module, Expr))
-    precompile(fetch, (Distributed.Future,))
+    precompile(_load_there, (Int, Expr))
+    precompile(_finish_load, (Int, Task))
+    precompile(_eval_there, (Int, Expr))
+    precompile(Distributed.remotecall_fetch, (typeof(Core.eval), Int, Module, Expr))
     return nothing
 end
 
