@@ -115,6 +115,15 @@ function _precompile_statements()
         precompile(Distributed.deliver_result, (Socket, Symbol, Distributed.RRID, T))
     end
     precompile(_worker_facts, (Bool,))
+    # A worker's side of the message path, where FastEverywhere is loaded
+    # there. Only these two stick in this image (on 1.11.7): handle_msg,
+    # deliver_result and task_local_storage exist in Distributed's and Base's
+    # images without native code, and a package image does not save native
+    # code for another image's code instances (they still compile at first
+    # use; see benchmarks/RESULTS.md section 11).
+    precompile(Distributed.CallMsg{:call_fetch},
+               (Function, Tuple{Module,Expr}, Base.Pairs{Symbol,Union{},Tuple{},NamedTuple{(),Tuple{}}}))
+    precompile(Distributed.del_clients, (Vector{Any},))
     precompile(_worker_facts_for, (Int,))
     precompile(_facts_question, (Bool,))
     precompile(_facts_request, (Bool,))
