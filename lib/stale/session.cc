@@ -124,7 +124,7 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& pro
   }
   // A memo that cannot be read is only a slower start, never a wrong verdict.
   if (s->memo_path_) {
-    (void)s->memo_.Load(*s->memo_path_);
+    s->memo_.LoadOnFirstUse(*s->memo_path_);  // a remembered answer needs no content hash
     s->status_memo_path_ = JoinPath(DirName(*s->memo_path_), "status-v1.bin");
     (void)s->status_memo_.Load(*s->status_memo_path_);
   }
