@@ -36,6 +36,11 @@ struct FileSignature {
 
 class FileJournal {
  public:
+  // expected_paths: room reserved up front (a whole-environment status
+  // records thousands; growing rehashes every path several times).
+  explicit FileJournal(size_t expected_paths = 0) {
+    for (Shard& s : shards_) s.seen.reserve(expected_paths / kShards);
+  }
   // A second, different observation of one path (it changed during the
   // query) taints the journal.
   void Record(std::string_view path, const FileSignature& signature);
@@ -52,6 +57,7 @@ class FileJournal {
   // so a second observation of it is still compared with the first.
   static constexpr size_t kShards = 16;
   struct Shard {
+    Shard() = default;
     absl::Mutex mu;
     absl::flat_hash_map<std::string, FileSignature> seen ABSL_GUARDED_BY(mu);
   };
