@@ -58,13 +58,17 @@ std::string FileJournal::taint_reason() const {
 }
 
 std::vector<std::pair<std::string, FileSignature>> FileJournal::Entries() const {
+  // Sorted as pointers, then copied once in order (sorting the pairs
+  // themselves moves each path and signature many times).
+  for (Shard& s : shards_) s.mu.Lock();
+  std::vector<const std::pair<const std::string, FileSignature>*> sorted;
+  for (const Shard& s : shards_)
+    for (const auto& e : s.seen) sorted.push_back(&e);
+  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
   std::vector<std::pair<std::string, FileSignature>> out;
-  for (Shard& s : shards_) {
-    absl::MutexLock lock(&s.mu);
-    out.insert(out.end(), s.seen.begin(), s.seen.end());
-  }
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  out.reserve(sorted.size());
+  for (const auto* e : sorted) out.emplace_back(e->first, e->second);
+  for (Shard& s : shards_) s.mu.Unlock();
   return out;
 }
 
