@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/hash/hash.h"
+
 namespace jlcache {
 FileSignature FileSignature::Of(const FileInfo& f) {
   FileSignature s;
@@ -25,33 +27,48 @@ std::optional<FileSignature> FileSignature::Now(const std::string& path) {
   return Of(**st);
 }
 
+FileJournal::Shard& FileJournal::ShardOf(std::string_view path) {
+  return shards_[absl::Hash<std::string_view>{}(path) % kShards];
+}
+
 void FileJournal::Record(std::string_view path, const FileSignature& signature) {
-  absl::MutexLock lock(&mu_);
-  auto [it, inserted] = seen_.try_emplace(std::string(path), signature);
-  if (!inserted && !(it->second == signature) && taint_.empty())
-    taint_ = std::string(path) + " changed while it was being read";
+  bool changed = false;
+  {
+    Shard& s = ShardOf(path);
+    absl::MutexLock lock(&s.mu);
+    auto [it, inserted] = s.seen.try_emplace(std::string(path), signature);
+    changed = !inserted && !(it->second == signature);
+  }
+  if (changed) Taint(std::string(path) + " changed while it was being read");
 }
 
 void FileJournal::Taint(std::string_view why) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&taint_mu_);
   if (taint_.empty()) taint_ = std::string(why);
 }
 
 bool FileJournal::tainted() const {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&taint_mu_);
   return !taint_.empty();
 }
 
 std::string FileJournal::taint_reason() const {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&taint_mu_);
   return taint_;
 }
 
 std::vector<std::pair<std::string, FileSignature>> FileJournal::Entries() const {
-  absl::MutexLock lock(&mu_);
-  std::vector<std::pair<std::string, FileSignature>> out(seen_.begin(), seen_.end());
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  // Sorted as pointers, then copied once in order (sorting the pairs
+  // themselves moves each path and signature many times).
+  for (Shard& s : shards_) s.mu.Lock();
+  std::vector<const std::pair<const std::string, FileSignature>*> sorted;
+  for (const Shard& s : shards_)
+    for (const auto& e : s.seen) sorted.push_back(&e);
+  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  std::vector<std::pair<std::string, FileSignature>> out;
+  out.reserve(sorted.size());
+  for (const auto* e : sorted) out.emplace_back(e->first, e->second);
+  for (Shard& s : shards_) s.mu.Unlock();
   return out;
 }
 

@@ -36,6 +36,11 @@ struct FileSignature {
 
 class FileJournal {
  public:
+  // expected_paths: room reserved up front (a whole-environment status
+  // records thousands; growing rehashes every path several times).
+  explicit FileJournal(size_t expected_paths = 0) {
+    for (Shard& s : shards_) s.seen.reserve(expected_paths / kShards);
+  }
   // A second, different observation of one path (it changed during the
   // query) taints the journal.
   void Record(std::string_view path, const FileSignature& signature);
@@ -47,9 +52,20 @@ class FileJournal {
   std::vector<std::pair<std::string, FileSignature>> Entries() const;
 
  private:
-  mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, FileSignature> seen_ ABSL_GUARDED_BY(mu_);
-  std::string taint_ ABSL_GUARDED_BY(mu_);
+  // The engine's I/O threads record at once; one lock would serialize them
+  // (a re-check records ~9,000 paths). A path always falls in the same shard,
+  // so a second observation of it is still compared with the first.
+  static constexpr size_t kShards = 16;
+  struct Shard {
+    Shard() = default;
+    absl::Mutex mu;
+    absl::flat_hash_map<std::string, FileSignature> seen ABSL_GUARDED_BY(mu);
+  };
+  Shard& ShardOf(std::string_view path);
+
+  mutable Shard shards_[kShards];
+  mutable absl::Mutex taint_mu_;
+  std::string taint_ ABSL_GUARDED_BY(taint_mu_);
 };
 
 }  // namespace jlcache

@@ -20,6 +20,13 @@ namespace jlcache {
 template <typename K, typename V>
 class MemoTable {
  public:
+  // Room for about n keys, so a large query does not rehash as it grows.
+  void Reserve(size_t n) {
+    for (Shard& s : shards_) {
+      absl::MutexLock lock(&s.mu);
+      s.map.reserve(n / kShards + 1);
+    }
+  }
   template <typename Key, typename F>
   V Get(const Key& key, F&& compute) {
     Shard& s = shards_[absl::Hash<Key>{}(key) % kShards];

@@ -39,7 +39,10 @@ struct RememberedLookup {
 class EnvQuery {
  public:
   // files: how this query reads (FileAccess() records nothing).
-  explicit EnvQuery(FileAccess files) : files_(files) {}
+  // expected_paths: room reserved for the stats (see Query).
+  explicit EnvQuery(FileAccess files, size_t expected_paths = 0) : files_(files) {
+    if (expected_paths) stats_.Reserve(expected_paths);
+  }
   EnvQuery(const EnvQuery&) = delete;
   EnvQuery& operator=(const EnvQuery&) = delete;
 

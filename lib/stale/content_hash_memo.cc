@@ -38,8 +38,22 @@ bool ContentHashMemo::Trusted(const Entry& e) {
   return e.hashed_at_ns - newest > kRacyWindowNs;
 }
 
+void ContentHashMemo::LoadOnFirstUse(std::string path) {
+  absl::MutexLock lock(&mu_);
+  pending_load_ = std::move(path);
+}
+
+void ContentHashMemo::EnsureLoaded() const {
+  if (!pending_load_) return;
+  std::string path = *std::move(pending_load_);
+  pending_load_.reset();
+  // Merging what was saved is the only change loading makes; the lock is held.
+  (void)const_cast<ContentHashMemo*>(this)->LoadLocked(path);
+}
+
 std::optional<uint32_t> ContentHashMemo::Lookup(const FileInfo& info) const {
   absl::MutexLock lock(&mu_);
+  EnsureLoaded();
   auto it = entries_.find(Key{info.dev, info.ino});
   if (it == entries_.end()) return std::nullopt;
   const Entry& e = it->second;
@@ -51,6 +65,7 @@ std::optional<uint32_t> ContentHashMemo::Lookup(const FileInfo& info) const {
 
 void ContentHashMemo::Insert(const FileInfo& info, uint32_t crc, int64_t hashed_at_ns) {
   absl::MutexLock lock(&mu_);
+  EnsureLoaded();
   entries_[Key{info.dev, info.ino}] =
       Entry{info.size, Ns(info.mtime_sec, info.mtime_nsec), Ns(info.ctime_sec, info.ctime_nsec),
             hashed_at_ns, crc};
@@ -59,12 +74,14 @@ void ContentHashMemo::Insert(const FileInfo& info, uint32_t crc, int64_t hashed_
 
 void ContentHashMemo::Clear() {
   absl::MutexLock lock(&mu_);
+  pending_load_.reset();  // what it holds is forgotten unread
   entries_.clear();
   dirty_ = true;  // the file on disk still holds them
 }
 
 size_t ContentHashMemo::size() const {
   absl::MutexLock lock(&mu_);
+  EnsureLoaded();
   return entries_.size();
 }
 
@@ -74,6 +91,12 @@ bool ContentHashMemo::dirty() const {
 }
 
 absl::Status ContentHashMemo::Load(const std::string& path) {
+  absl::MutexLock lock(&mu_);
+  EnsureLoaded();  // an earlier LoadOnFirstUse first, so a later Load wins no differently
+  return LoadLocked(path);
+}
+
+absl::Status ContentHashMemo::LoadLocked(const std::string& path) {
   auto bytes = ReadFile(path, uint64_t{256} << 20);  // outside any query: loading the memo file; its keys are journaled stats
   if (!bytes.ok()) {
     if (KindOf(bytes.status()) == ErrorKind::kNotFound) return absl::OkStatus();
@@ -82,9 +105,9 @@ absl::Status ContentHashMemo::Load(const std::string& path) {
   const std::string& b = *bytes;
   if (b.size() < sizeof kMagic || std::memcmp(b.data(), kMagic, sizeof kMagic) != 0)
     return absl::OkStatus();  // not ours, or torn: ignore it whole
-  absl::MutexLock lock(&mu_);
   const auto* p = reinterpret_cast<const unsigned char*>(b.data()) + sizeof kMagic;
   size_t n = (b.size() - sizeof kMagic) / kRecord;
+  entries_.reserve(entries_.size() + n);
   for (size_t i = 0; i < n; ++i, p += kRecord) {
     if (XXH64(p, kPayload, 0) != Get64(p + kPayload)) continue;  // corrupt record
     Key k{Get64(p), Get64(p + 8)};
@@ -102,6 +125,7 @@ absl::Status ContentHashMemo::Save(const std::string& path) const {
   std::string out(kMagic, sizeof kMagic);
   {
     absl::MutexLock lock(&mu_);
+    EnsureLoaded();  // Save writes the whole memo: what was on disk, too
     out.reserve(sizeof kMagic + entries_.size() * kRecord);
     unsigned char rec[kRecord];
     for (const auto& [k, e] : entries_) {

@@ -31,6 +31,10 @@ class ContentHashMemo {
 
   // Merges valid records from a file; a missing file is not an error.
   absl::Status Load(const std::string& path);
+  // Load(path) on first use (Lookup, Insert, size, Save), not now: a status
+  // answered from a remembered answer never needs a content hash. An
+  // unreadable file is then only a slower start, as for Load.
+  void LoadOnFirstUse(std::string path);
   // Writes every trusted entry atomically. Creates the parent directory.
   absl::Status Save(const std::string& path) const;
   bool dirty() const;
@@ -50,10 +54,14 @@ class ContentHashMemo {
     uint32_t crc;
   };
   static bool Trusted(const Entry& e);
+  absl::Status LoadLocked(const std::string& path) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void EnsureLoaded() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<Key, Entry> entries_ ABSL_GUARDED_BY(mu_);
   bool dirty_ ABSL_GUARDED_BY(mu_) = false;
+  // Set by LoadOnFirstUse until the file is read (mutable: a const Lookup loads).
+  mutable std::optional<std::string> pending_load_ ABSL_GUARDED_BY(mu_);
 };
 
 int64_t NowRealtimeNs();

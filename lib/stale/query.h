@@ -43,11 +43,12 @@ using CandidateList = std::shared_ptr<const std::vector<std::string>>;
 class Query {
  public:
   // journaled: keep a FileJournal of everything read (for a status answer
-  // that may be remembered); otherwise nothing is recorded.
-  explicit Query(bool journaled = false)
-      : journal_(journaled ? std::make_unique<FileJournal>() : nullptr),
+  // that may be remembered); otherwise nothing is recorded. expected_paths:
+  // about how many paths it will stat, to size its tables (0: grow as needed).
+  explicit Query(bool journaled = false, size_t expected_paths = 0)
+      : journal_(journaled ? std::make_unique<FileJournal>(expected_paths) : nullptr),
         files_(journal_.get()),
-        env_(files_) {}
+        env_(files_, expected_paths) {}
   Query(const Query&) = delete;
   Query& operator=(const Query&) = delete;
 

@@ -124,7 +124,7 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& pro
   }
   // A memo that cannot be read is only a slower start, never a wrong verdict.
   if (s->memo_path_) {
-    (void)s->memo_.Load(*s->memo_path_);
+    s->memo_.LoadOnFirstUse(*s->memo_path_);  // a remembered answer needs no content hash
     s->status_memo_path_ = JoinPath(DirName(*s->memo_path_), "status-v1.bin");
     (void)s->status_memo_.Load(*s->status_memo_path_);
   }
@@ -386,8 +386,11 @@ absl::StatusOr<std::vector<Verdict>> Session::Status(const std::vector<std::stri
       return *std::move(remembered);
     }
   }
-  // Journaled only when the answer could be remembered.
-  Query q(/*journaled=*/key.has_value());
+  // Journaled only when the answer could be remembered. A whole-environment
+  // status stats thousands of paths (8,600 for 400 packages): its tables are
+  // sized for that up front instead of rehashing as they grow.
+  const size_t expected_paths = packages.empty() ? 8192 : 64 * packages.size();
+  Query q(/*journaled=*/key.has_value(), expected_paths);
   const int64_t started = NowRealtimeNs();
   absl::StatusOr<std::vector<Verdict>> out = CheckStatus(q, packages);
   if (key && out.ok()) (void)status_memo_.Insert(*key, q, started, *out);

@@ -44,6 +44,13 @@ class In {
   explicit In(std::string_view b) : b_(b) {}
   bool ok() const { return ok_; }
   bool done() const { return pos_ == b_.size(); }
+  size_t pos() const { return pos_; }
+  void Seek(size_t pos) { pos_ = pos <= b_.size() ? pos : b_.size(); }
+  // The bytes read since `from`.
+  std::string_view Since(size_t from) const { return b_.substr(from, pos_ - from); }
+  // Str() then yields "" without copying (still bounds-checked): for walking
+  // an entry to check it without materialising its strings.
+  void SkipStrings(bool skip) { skip_ = skip; }
   uint64_t Raw(size_t n) {
     uint64_t v = 0;
     if (!ok_ || b_.size() - pos_ < n) {
@@ -58,15 +65,19 @@ class In {
   uint32_t U32() { return static_cast<uint32_t>(Raw(4)); }
   uint64_t U64() { return Raw(8); }
   int64_t I64() { return static_cast<int64_t>(Raw(8)); }
-  std::string Str() {
+  std::string_view View() {
     uint32_t n = U32();
     if (!ok_ || b_.size() - pos_ < n) {
       ok_ = false;
       return {};
     }
-    std::string v(b_.substr(pos_, n));
+    std::string_view v = b_.substr(pos_, n);
     pos_ += n;
     return v;
+  }
+  std::string Str() {
+    std::string_view v = View();
+    return skip_ ? std::string() : std::string(v);
   }
   std::optional<std::string> OptStr() {
     if (!U8()) return std::nullopt;
@@ -84,6 +95,7 @@ class In {
   std::string_view b_;
   size_t pos_ = 0;
   bool ok_ = true;
+  bool skip_ = false;
 };
 
 void PutSignature(Out& o, const FileSignature& s) {
@@ -98,6 +110,14 @@ void PutSignature(Out& o, const FileSignature& s) {
   o.I64(s.ctime_nsec);
 }
 constexpr size_t kSignatureBytes = 1 + 3 * 8 + 4 + 4 * 8;
+
+// A present file changed so close to the query's start that a same-tick
+// write would leave its stat unchanged.
+bool Racy(int64_t started_ns, const FileSignature& sig) {
+  if (!sig.present) return false;
+  int64_t newest = std::max(Ns(sig.mtime_sec, sig.mtime_nsec), Ns(sig.ctime_sec, sig.ctime_nsec));
+  return started_ns - newest <= StatusMemo::kRacyWindowNs;
+}
 
 FileSignature GetSignature(In& in) {
   FileSignature s;
@@ -181,24 +201,69 @@ std::optional<std::vector<Verdict>> StatusMemo::Lookup(uint64_t key, IoPool& poo
     if (it == entries_.end()) return std::nullopt;
     entry = it->second;
   }
-  const auto& files = entry->files;
   // Every path stat'ed again, in blocks on the pool; the first change stops it.
   constexpr size_t kBlock = 64;
+  const bool loaded = !entry->raw.empty();
+  size_t files = entry->files.size();
+  std::vector<size_t> block_at;  // loaded: where each block's first path is in raw
+  size_t verdicts_at = 0;
+  if (loaded) {
+    In in(entry->raw);  // checked when loaded
+    (void)in.I64();
+    files = in.Count(4 + kSignatureBytes);
+    block_at.reserve(files / kBlock + 1);
+    for (size_t i = 0; i < files && in.ok(); ++i) {
+      if (i % kBlock == 0) block_at.push_back(in.pos());
+      (void)in.View();
+      (void)GetSignature(in);
+    }
+    if (!in.ok()) return std::nullopt;
+    verdicts_at = in.pos();
+  }
   std::atomic<bool> changed{false};
-  pool.ParallelFor((files.size() + kBlock - 1) / kBlock, [&](size_t b) {
-    for (size_t i = b * kBlock; i < std::min(files.size(), (b + 1) * kBlock); ++i) {
+  pool.ParallelFor((files + kBlock - 1) / kBlock, [&](size_t b) {
+    In in(entry->raw);
+    if (loaded) in.Seek(block_at[b]);
+    std::string path;  // a loaded path, NUL-terminated for stat
+    for (size_t i = b * kBlock; i < std::min(files, (b + 1) * kBlock); ++i) {
       if (changed.load(std::memory_order_relaxed)) return;
-      std::optional<FileSignature> now = FileSignature::Now(files[i].first);
-      if (!now || !(*now == files[i].second)) changed = true;
+      const std::string* p = &path;
+      FileSignature was;
+      if (loaded) {
+        path.assign(in.View());
+        was = GetSignature(in);
+      } else {
+        p = &entry->files[i].first;
+        was = entry->files[i].second;
+      }
+      std::optional<FileSignature> now = FileSignature::Now(*p);
+      if (!now || !(*now == was)) changed = true;
     }
   });
   if (!changed) {
+    std::vector<Verdict> verdicts;
+    CloneAnswers clone_answers;
+    if (loaded) {
+      In in(entry->raw);
+      in.Seek(verdicts_at);
+      const uint32_t n = in.Count(4 + 1 + 4 + 1 + 1 + 4);
+      verdicts.reserve(n);
+      for (uint32_t i = 0; i < n && in.ok(); ++i) verdicts.push_back(GetVerdict(in));
+      const uint32_t blobs = in.Count(4 + 1);
+      for (uint32_t i = 0; i < blobs && in.ok(); ++i) {
+        std::string blob = in.Str();
+        const bool accepted = in.U8() != 0;
+        clone_answers.emplace_back(std::move(blob), accepted);
+      }
+      if (!in.ok()) return std::nullopt;
+    }
     // Files unchanged: the entry stays for a caller whose Julia answers as
     // this one did (a process without the callback simply misses).
-    for (const auto& [blob, accepted] : entry->clone_answers) {
+    for (const auto& [blob, accepted] : loaded ? clone_answers : entry->clone_answers) {
       std::optional<bool> now = ask_clone_targets ? ask_clone_targets(blob) : std::nullopt;
       if (!now || *now != accepted) return std::nullopt;
     }
+    if (loaded) return verdicts;
     return entry->verdicts;
   }
   absl::MutexLock lock(&mu_);
@@ -215,11 +280,8 @@ bool StatusMemo::Trusted(const Entry& e) {
   if (e.files.empty()) return false;  // an answer must rest on something
   for (const auto& v : e.verdicts)
     if (v.kind != VerdictKind::kFresh) return false;
-  for (const auto& [path, sig] : e.files) {
-    if (!sig.present) continue;
-    int64_t newest = std::max(Ns(sig.mtime_sec, sig.mtime_nsec), Ns(sig.ctime_sec, sig.ctime_nsec));
-    if (e.started_ns - newest <= kRacyWindowNs) return false;
-  }
+  for (const auto& [path, sig] : e.files)
+    if (Racy(e.started_ns, sig)) return false;
   return true;
 }
 
@@ -279,6 +341,10 @@ absl::Status StatusMemo::Save(const std::string& path) const {
     for (const auto& [key, entry] : entries_) {
       const Entry& e = *entry;
       o.U64(key);
+      if (!e.raw.empty()) {
+        o.bytes().append(e.raw);  // loaded and never decoded: as it was read
+        continue;
+      }
       o.I64(e.started_ns);
       o.U32(static_cast<uint32_t>(e.files.size()));
       for (const auto& [p, s] : e.files) {
@@ -302,45 +368,55 @@ absl::Status StatusMemo::Save(const std::string& path) const {
 }
 
 absl::Status StatusMemo::Load(const std::string& path) {
-  auto bytes = ReadFile(path, uint64_t{256} << 20);  // outside any query: loading the memo file itself
+  // Not zero-filled first; the loaded entries point into it.
+  auto bytes = FileAccess().ReadBytes(path, uint64_t{256} << 20);  // outside any query: loading the memo file itself
   if (!bytes.ok()) {
     if (KindOf(bytes.status()) == ErrorKind::kNotFound) return absl::OkStatus();
     return bytes.status();
   }
-  std::string_view b = *bytes;
+  auto buffer = std::make_shared<const FileBytes>(*std::move(bytes));
+  std::string_view b = buffer->view();
   if (b.size() < sizeof kMagic + 8 || std::memcmp(b.data(), kMagic, sizeof kMagic) != 0)
     return absl::OkStatus();  // not ours
   uint64_t sum;
   std::memcpy(&sum, b.data() + b.size() - 8, 8);
   b.remove_suffix(8);
   if (XXH64(b.data(), b.size(), 0) != sum) return absl::OkStatus();  // torn or damaged
+  // Each entry is walked once to check it (bounds, counts, that every verdict
+  // is fresh, Trusted's rules) and kept as its bytes; only the entry a status
+  // asks for is decoded (Lookup).
   In in(b.substr(sizeof kMagic));
-  absl::flat_hash_map<uint64_t, Entry> loaded;
+  absl::flat_hash_map<uint64_t, std::pair<Entry, bool>> loaded;  // entry, trusted
   const uint32_t n = in.Count(8 + 8 + 4 + 4);
   for (uint32_t k = 0; k < n && in.ok(); ++k) {
     const uint64_t key = in.U64();
+    const size_t begin = in.pos();
     Entry e;
     e.started_ns = in.I64();
     const uint32_t files = in.Count(4 + kSignatureBytes);
+    bool trusted = files > 0;  // an answer must rest on something
     for (uint32_t i = 0; i < files && in.ok(); ++i) {
-      std::string p = in.Str();
-      e.files.emplace_back(std::move(p), GetSignature(in));
+      (void)in.View();
+      if (Racy(e.started_ns, GetSignature(in))) trusted = false;
     }
+    in.SkipStrings(true);
     const uint32_t verdicts = in.Count(4 + 1 + 4 + 1 + 1 + 4);
-    for (uint32_t i = 0; i < verdicts && in.ok(); ++i) e.verdicts.push_back(GetVerdict(in));
+    for (uint32_t i = 0; i < verdicts && in.ok(); ++i) (void)GetVerdict(in);  // fails unless fresh
+    in.SkipStrings(false);
     const uint32_t blobs = in.Count(4 + 1);
     if (blobs > kMaxCloneAnswers) in.Fail();
     for (uint32_t i = 0; i < blobs && in.ok(); ++i) {
-      std::string blob = in.Str();
-      const bool accepted = in.U8() != 0;
-      e.clone_answers.emplace_back(std::move(blob), accepted);
+      (void)in.View();
+      (void)in.U8();
     }
-    if (in.ok()) loaded.insert_or_assign(key, std::move(e));
+    e.raw = in.Since(begin);
+    e.buffer = buffer;
+    if (in.ok()) loaded.insert_or_assign(key, std::make_pair(std::move(e), trusted));
   }
   if (!in.ok() || !in.done()) return absl::OkStatus();  // checksummed yet malformed: ignore it whole
   absl::MutexLock lock(&mu_);
   for (auto& [key, e] : loaded)
-    if (!entries_.contains(key) && Trusted(e)) Keep(key, std::move(e));
+    if (!entries_.contains(key) && e.second) Keep(key, std::move(e.first));
   return absl::OkStatus();
 }
 

@@ -18,12 +18,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "core/file_io.h"
 #include "core/file_journal.h"
 #include "stale/query.h"
 #include "stale/io_pool.h"
@@ -63,11 +65,17 @@ class StatusMemo {
   bool dirty() const;
 
  private:
+  // An answer computed in this process (decoded), or one loaded from the
+  // file: then only its serialized bytes (everything after its key), checked
+  // when loaded, and decoded only when its own key is asked. A status asks for
+  // one answer; the others are written back as they were read.
   struct Entry {
     int64_t started_ns = 0;
     std::vector<std::pair<std::string, FileSignature>> files;
     std::vector<Verdict> verdicts;
     CloneAnswers clone_answers;
+    std::shared_ptr<const FileBytes> buffer;  // loaded: owns `raw`
+    std::string_view raw;                     // loaded: empty otherwise
   };
   // The rules an answer must meet to be kept, whether computed or loaded.
   static bool Trusted(const Entry& e);
