@@ -29,19 +29,17 @@
 #      flags); each group's first process describes its runtime; each group's
 #      packages are made fresh by precompile_if_stale once, groups in parallel;
 #   c. load requests go to every worker of a fresh group as one
-#      remotecall_fetch(Core.eval, pid, Main, expr) each, in its own task
-#      (Core.eval of calls to Base.require: nothing new to compile on the
-#      worker, and the message path the runtime question already compiled),
-#      THEN, after one yield, the caller starts its own load. Each task runs
-#      until it waits for its answer, that is after send_msg_ has written the
-#      request (as Distributed's remotecall_eval yields once before it runs
-#      the expression itself): the request is in the kernel before the
-#      caller's load, which does not yield, begins. (Earlier versions sent
-#      with remotecall and fetched the Future, ~100-200 ms more compiling on
-#      first use, and before that waited for each worker to acknowledge
-#      through a RemoteChannel: a round trip, and ~1 s of compiling
-#      Distributed's RemoteChannel code on both sides.) The caller then
-#      waits for each task;
+#      remotecall(Core.eval, pid, Main, expr) each (Core.eval of calls to
+#      Base.require: nothing new to compile on the worker), sent by the
+#      caller itself, one after the other, THEN the caller starts its own
+#      load. remotecall returns once Distributed has flushed the message
+#      (send_msg_ ends with flush(io), which waits for libuv's write
+#      callback): the request is in the kernel before the caller's load,
+#      which does not yield, begins. (An earlier version waited for each
+#      worker to acknowledge through a RemoteChannel: a round trip, and on
+#      first use ~1 s of compiling Distributed's RemoteChannel code on both
+#      sides; another sent from tasks with remotecall_fetch, see _send_load.)
+#      The caller then waits for each Future;
 #   d. the caller's own load runs with Distributed._require_callback removed
 #      from Base.package_callbacks (see `_without_require_callback`);
 #   e. workers of groups that stayed stale or unknown (or any group when
@@ -565,26 +563,33 @@ end
 _pid_exception(pid::Int, err, bt) =
     err isa Distributed.RemoteException ? err : Distributed.RemoteException(pid, CapturedException(err, bt))
 
-# Sends a load request: a task that asks the worker with remotecall_fetch
-# (the message path the runtime question compiled on both sides; a Future's
-# fetch compiles more, ~100-200 ms on first use) and ends with nothing or
-# the worker's exception. The caller yields once after starting them, as
-# Distributed's remotecall_eval does before it runs the expression itself:
-# each task then runs until it waits, that is after send_msg_ has written
-# its request (see c. above).
-_send_load(pid::Int, request::Expr) = _async(_load_there, pid, request)
-
-function _load_there(pid::Int, request::Expr)
+# Sends a load request; returns once it is written (see c. above): the
+# Future of the call, or the exception that prevented sending it.
+# (remotecall_fetch in a task, as the runtime question and the final step
+# use, would save compiling the Future's fetch path on first use, but a task
+# gives no such guarantee: if another task holds the worker's stream while
+# its write completes, e.g. Distributed's GC-message task, the request waits
+# on the lock, the caller starts its load, which does not yield, and the
+# worker only gets the request after it: the loads run one after the other.
+# Seen in 2 of 5 benchmark runs.)
+function _send_load(pid::Int, request::Expr)
     try
-        Distributed.remotecall_fetch(Core.eval, pid, Main, request)
-        return nothing
+        return Distributed.remotecall(Core.eval, pid, Main, request)
     catch err
         return _pid_exception(pid, err, catch_backtrace())
     end
 end
 
 # Waits for a sent load: nothing, or the worker's exception.
-_finish_load(pid::Int, sent::Task) = fetch(sent)
+function _finish_load(pid::Int, sent)
+    sent isa Distributed.Future || return sent
+    try
+        fetch(sent)   # throws the RemoteException of a failed load
+        return nothing
+    catch err
+        return _pid_exception(pid, err, catch_backtrace())
+    end
+end
 
 function _load_here(mod::Module, importex)
     try
@@ -701,12 +706,11 @@ function _concurrent_order(mod::Module, procs, importex, fullex, names::Vector{S
     slow_workers = Int[p for p in loaders if p != me && !(p in fast)]
     errors = Dict{Int,Any}()
 
-    # Deliver (written once each task waits: one yield), then load here.
+    # Deliver (written when _send_load returns), then load here.
     sent = Dict{Int,Any}()
     for p in fast_workers
         sent[p] = _send_load(p, _load_request(is_target(p), names, newly_loaded))
     end
-    yield()
     _mark!(t0, :sent)
     here = _async(_load_here, mod, importex)
     err = fetch(here)

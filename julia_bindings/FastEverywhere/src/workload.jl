@@ -127,10 +127,12 @@ function _precompile_statements()
     precompile(_worker_facts_for, (Int,))
     precompile(_facts_question, (Bool,))
     precompile(_facts_request, (Bool,))
-    # A sent load, and its task.
+    # A sent load, and its Future.
     precompile(_send_load, (Int, Expr))
-    precompile(_load_there, (Int, Expr))
-    precompile(_finish_load, (Int, Task))
+    precompile(_finish_load, (Int, Distributed.Future))
+    precompile(_finish_load, (Int, Distributed.RemoteException))
+    precompile(Distributed.remotecall, (typeof(Core.eval), Int, Module, Expr))
+    precompile(fetch, (Distributed.Future,))
     precompile(_eval_there, (Int, Expr))
     precompile(Distributed.remotecall_fetch, (typeof(Core.eval), Int, Module, Expr))
     return nothing
