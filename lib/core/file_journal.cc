@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/hash/hash.h"
+#include "core/shard_index.h"
 
 namespace jlcache {
 FileSignature FileSignature::Of(const FileInfo& f) {
@@ -28,7 +29,7 @@ std::optional<FileSignature> FileSignature::Now(const std::string& path) {
 }
 
 FileJournal::Shard& FileJournal::ShardOf(std::string_view path) {
-  return shards_[absl::Hash<std::string_view>{}(path) % kShards];
+  return shards_[ShardIndex<kShards>(absl::Hash<std::string_view>{}(path))];
 }
 
 void FileJournal::Record(std::string_view path, const FileSignature& signature) {
