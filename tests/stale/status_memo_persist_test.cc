@@ -30,6 +30,7 @@ using test_support::TempDir;
 using test_support::WriteFileOrDie;
 
 constexpr int64_t kLater = 3'000'000'000;  // a query that starts 3 s after the files were written
+constexpr size_t kBlock = 64;              // Lookup's block of paths (status_memo.cc)
 
 Verdict Fresh(const std::string& name, const std::string& cache) {
   Verdict v;
@@ -47,6 +48,137 @@ std::string Json(const std::vector<Verdict>& vs) {
   std::string out;
   for (const auto& v : vs) out += VerdictJson(v) + "\n";
   return out;
+}
+
+std::string Name(int i) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "f%03d.jl", i);
+  return buf;
+}
+
+// An answer read from 140 files and one missing path, so its journal spans
+// three blocks of 64 (the missing path sorts last, in the third).
+struct ManyFiles {
+  static constexpr int kFiles = 140;
+  TempDir dir;
+  FileJournal journal;
+  std::vector<Verdict> verdicts;
+  std::string missing;
+  int64_t started = 0;
+  ManyFiles() {
+    for (int i = 0; i < kFiles; ++i) WriteFileOrDie(dir.Join(Name(i)), "file " + std::to_string(i));
+    missing = dir.Join("zz_missing.jl");
+    const FileAccess files(&journal);
+    for (int i = 0; i < kFiles; ++i) EXPECT_TRUE(files.Read(dir.Join(Name(i))).ok());
+    EXPECT_FALSE(files.PathExists(missing));
+    verdicts = {Fresh("A", dir.Join(Name(0))), Fresh("B", dir.Join(Name(kFiles - 1)))};
+    started = NowRealtimeNs() + kLater;
+  }
+  // Where path falls in the journal's sorted entries.
+  size_t IndexOf(const std::string& path) const {
+    auto entries = journal.Entries();
+    auto it = std::find_if(entries.begin(), entries.end(), [&](const auto& e) { return e.first == path; });
+    EXPECT_NE(it, entries.end()) << path;
+    return static_cast<size_t>(it - entries.begin());
+  }
+};
+
+TEST(StatusMemoLoadTest, ALoadedAnswerIsCheckedInEveryBlockOfPaths) {
+  auto check = [](const char* what, auto&& change, auto&& changed_path) {
+    SCOPED_TRACE(what);
+    ManyFiles w;
+    ASSERT_EQ(w.journal.Entries().size(), static_cast<size_t>(ManyFiles::kFiles + 1));
+    ASSERT_GE(w.IndexOf(changed_path(w)), 2 * kBlock);  // beyond the first two blocks
+    StatusMemo memo;
+    ASSERT_TRUE(memo.Insert(7, w.journal, w.started, w.verdicts));
+    const std::string path = w.dir.Join("memo/status.bin");
+    ASSERT_TRUE(memo.Save(path).ok());
+    IoPool pool(2);
+    {
+      // Unchanged: a fresh process answers with the same verdicts.
+      StatusMemo loaded;
+      ASSERT_TRUE(loaded.Load(path).ok());
+      ASSERT_EQ(loaded.size(), 1u);
+      auto hit = loaded.Lookup(7, pool, nullptr);
+      ASSERT_TRUE(hit.has_value());
+      EXPECT_EQ(Json(*hit), Json(w.verdicts));
+    }
+    // Let the clock tick past the files' mtimes, so a same-size rewrite is
+    // seen by its timestamp as it would be in real use.
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    change(w);
+    StatusMemo loaded;
+    ASSERT_TRUE(loaded.Load(path).ok());
+    ASSERT_EQ(loaded.size(), 1u);
+    EXPECT_FALSE(loaded.Lookup(7, pool, nullptr).has_value());
+    EXPECT_EQ(loaded.size(), 0u);  // a stale entry is dropped
+    // The in-process answer sees it too.
+    EXPECT_FALSE(memo.Lookup(7, pool, nullptr).has_value());
+  };
+  auto at = [](int i) { return [i](ManyFiles& w) { return w.dir.Join(Name(i)); }; };
+  check("same-size rewrite in block 2", [](ManyFiles& w) { WriteFileOrDie(w.dir.Join(Name(135)), "file 999"); },
+        at(135));
+  check("removed in block 2", [](ManyFiles& w) { std::filesystem::remove(w.dir.Join(Name(131))); }, at(131));
+  check("timestamp only, in block 2",
+        [](ManyFiles& w) { test_support::SetMtimeOrDie(w.dir.Join(Name(139)), 1'600'000'000, 0); }, at(139));
+  check("a missing path appeared, last block", [](ManyFiles& w) { WriteFileOrDie(w.missing, ""); },
+        [](ManyFiles& w) { return w.missing; });
+}
+
+TEST(StatusMemoLoadTest, SavingALoadedAnswerUnreadKeepsItWhole) {
+  ManyFiles w;
+  StatusMemo memo;
+  ASSERT_TRUE(memo.Insert(7, w.journal, w.started, w.verdicts));
+  const std::string first = w.dir.Join("memo/first.bin"), second = w.dir.Join("memo/second.bin");
+  ASSERT_TRUE(memo.Save(first).ok());
+  // Loaded and saved again without a lookup: written back as it was read.
+  StatusMemo middle;
+  ASSERT_TRUE(middle.Load(first).ok());
+  ASSERT_TRUE(middle.Save(second).ok());
+  EXPECT_EQ(ReadFileOrDie(second), ReadFileOrDie(first));
+  StatusMemo last;
+  ASSERT_TRUE(last.Load(second).ok());
+  IoPool pool(2);
+  auto hit = last.Lookup(7, pool, nullptr);
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(Json(*hit), Json(w.verdicts));
+}
+
+TEST(StatusMemoLoadTest, OneSaveMixesComputedAndLoadedAnswers) {
+  ManyFiles w;
+  IoPool pool(2);
+  const std::string path = w.dir.Join("memo/status.bin");
+  {
+    StatusMemo memo;
+    ASSERT_TRUE(memo.Insert(7, w.journal, w.started, w.verdicts));
+    ASSERT_TRUE(memo.Save(path).ok());
+  }
+  // A second process: loads answer 7 (undecoded) and computes answer 9.
+  TempDir other;
+  WriteFileOrDie(other.Join("c.jl"), "c");
+  FileJournal journal;
+  ASSERT_TRUE(FileAccess(&journal).Read(other.Join("c.jl")).ok());
+  const std::vector<Verdict> nine = {Fresh("C", other.Join("c.jl"))};
+  StatusMemo mixed;
+  ASSERT_TRUE(mixed.Load(path).ok());
+  ASSERT_TRUE(mixed.Insert(9, journal, NowRealtimeNs() + kLater, nine, {{"blob", true}}));
+  ASSERT_TRUE(mixed.dirty());
+  ASSERT_TRUE(mixed.Save(path).ok());
+
+  StatusMemo loaded;
+  ASSERT_TRUE(loaded.Load(path).ok());
+  EXPECT_EQ(loaded.size(), 2u);
+  auto seven = loaded.Lookup(7, pool, nullptr);
+  ASSERT_TRUE(seven.has_value());
+  EXPECT_EQ(Json(*seven), Json(w.verdicts));
+  auto yes = [](const std::string& b) { return std::optional<bool>(b == "blob"); };
+  auto got_nine = loaded.Lookup(9, pool, yes);
+  ASSERT_TRUE(got_nine.has_value());
+  EXPECT_EQ(Json(*got_nine), Json(nine));
+  // Each still rests on its own files.
+  WriteFileOrDie(other.Join("c.jl"), "changed");
+  EXPECT_FALSE(loaded.Lookup(9, pool, yes).has_value());
+  EXPECT_TRUE(loaded.Lookup(7, pool, nullptr).has_value());
 }
 
 // Crafted files: each holds a good answer (key 1) beside the one under test
