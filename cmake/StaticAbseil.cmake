@@ -11,14 +11,21 @@
 #
 # Sets <out-var> to the static clones of the given targets (each an IMPORTED
 # STATIC library whose link interface names the clones of its own abseil
-# dependencies), or to an empty list when some archive is missing: the caller
-# then keeps the shared libraries.
+# dependencies), or to an empty list when some archive is missing, a named
+# dependency is not a target, or one sits inside a generator expression: the
+# caller then keeps the shared libraries.
 
 function(_jlcache_static_abseil_clone target out ok)
   string(REPLACE "absl::" "jlcache_static_absl_" clone "${target}")
   if(TARGET ${clone})
     set(${out} ${clone} PARENT_SCOPE)
     set(${ok} TRUE PARENT_SCOPE)
+    return()
+  endif()
+  if(NOT TARGET ${target})
+    # Named by a dependency but not defined (an older or partial abseil):
+    # nothing to clone, so the caller keeps the shared libraries.
+    set(${ok} FALSE PARENT_SCOPE)
     return()
   endif()
   get_target_property(type ${target} TYPE)
@@ -52,8 +59,14 @@ function(_jlcache_static_abseil_clone target out ok)
           return()
         endif()
         list(APPEND deps ${dep_clone})
+      elseif(dep MATCHES "absl::")
+        # An abseil target inside a generator expression ($<...:absl::x>):
+        # kept as is it would link the shared library beside the clones (two
+        # copies of abseil's globals). Not cloned: fall back to shared.
+        set(${ok} FALSE PARENT_SCOPE)
+        return()
       else()
-        list(APPEND deps "${dep}")  # Threads, -lrt, a Darwin-only generator expression
+        list(APPEND deps "${dep}")  # Threads, -lrt, Debian's empty Darwin-only generator expression
       endif()
     endforeach()
   endif()
@@ -77,7 +90,7 @@ function(jlcache_static_abseil out_var)
   foreach(target IN LISTS ARGN)
     _jlcache_static_abseil_clone(${target} clone ok)
     if(NOT ok)
-      message(STATUS "jlcache: no static archive behind ${target}; the CLI links abseil shared")
+      message(STATUS "jlcache: no usable static archive behind ${target}; the CLI links abseil shared")
       set(${out_var} "" PARENT_SCOPE)
       return()
     endif()

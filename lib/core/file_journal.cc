@@ -1,8 +1,11 @@
 #include "core/file_journal.h"
 
 #include <algorithm>
+#include <array>
+#include <optional>
 
 #include "absl/hash/hash.h"
+#include "core/shard_index.h"
 
 namespace jlcache {
 FileSignature FileSignature::Of(const FileInfo& f) {
@@ -28,7 +31,7 @@ std::optional<FileSignature> FileSignature::Now(const std::string& path) {
 }
 
 FileJournal::Shard& FileJournal::ShardOf(std::string_view path) {
-  return shards_[absl::Hash<std::string_view>{}(path) % kShards];
+  return shards_[ShardIndex<kShards>(absl::Hash<std::string_view>{}(path))];
 }
 
 void FileJournal::Record(std::string_view path, const FileSignature& signature) {
@@ -58,9 +61,12 @@ std::string FileJournal::taint_reason() const {
 }
 
 std::vector<std::pair<std::string, FileSignature>> FileJournal::Entries() const {
+  // Every shard held at once, for one consistent view. Scoped locks, so an
+  // exception below (bad_alloc while copying) cannot leave a shard locked.
+  std::array<std::optional<absl::MutexLock>, kShards> locks;
+  for (size_t i = 0; i < kShards; ++i) locks[i].emplace(&shards_[i].mu);
   // Sorted as pointers, then copied once in order (sorting the pairs
   // themselves moves each path and signature many times).
-  for (Shard& s : shards_) s.mu.Lock();
   std::vector<const std::pair<const std::string, FileSignature>*> sorted;
   for (const Shard& s : shards_)
     for (const auto& e : s.seen) sorted.push_back(&e);
@@ -68,7 +74,6 @@ std::vector<std::pair<std::string, FileSignature>> FileJournal::Entries() const 
   std::vector<std::pair<std::string, FileSignature>> out;
   out.reserve(sorted.size());
   for (const auto* e : sorted) out.emplace_back(e->first, e->second);
-  for (Shard& s : shards_) s.mu.Unlock();
   return out;
 }
 

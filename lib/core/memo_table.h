@@ -14,6 +14,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
 #include "absl/synchronization/mutex.h"
+#include "core/shard_index.h"
 
 namespace jlcache {
 
@@ -29,7 +30,7 @@ class MemoTable {
   }
   template <typename Key, typename F>
   V Get(const Key& key, F&& compute) {
-    Shard& s = shards_[absl::Hash<Key>{}(key) % kShards];
+    Shard& s = shards_[ShardIndex<kShards>(absl::Hash<Key>{}(key))];
     {
       absl::MutexLock lock(&s.mu);
       auto it = s.map.find(key);

@@ -97,7 +97,13 @@ absl::Status ContentHashMemo::Load(const std::string& path) {
 }
 
 absl::Status ContentHashMemo::LoadLocked(const std::string& path) {
-  auto bytes = ReadFile(path, uint64_t{256} << 20);  // outside any query: loading the memo file; its keys are journaled stats
+  // Not journaled, though since LoadOnFirstUse this may run inside a query
+  // (on an I/O pool worker, at the query's first content-hash lookup). No
+  // verdict depends on these bytes: an entry answers only a file whose stat
+  // (dev, inode, size, mtime, ctime) matches its key, and that stat is taken
+  // through the query's journal. A changed or missing memo file can only
+  // cost a re-read of the source, never change a verdict.
+  auto bytes = ReadFile(path, uint64_t{256} << 20);  // outside any query: no verdict rests on it; entries are keyed by journaled stats
   if (!bytes.ok()) {
     if (KindOf(bytes.status()) == ErrorKind::kNotFound) return absl::OkStatus();
     return bytes.status();

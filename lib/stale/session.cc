@@ -388,8 +388,12 @@ absl::StatusOr<std::vector<Verdict>> Session::Status(const std::vector<std::stri
   }
   // Journaled only when the answer could be remembered. A whole-environment
   // status stats thousands of paths (8,600 for 400 packages): its tables are
-  // sized for that up front instead of rehashing as they grow.
-  const size_t expected_paths = packages.empty() ? 8192 : 64 * packages.size();
+  // sized for that up front instead of rehashing as they grow. Bounded: a
+  // caller naming thousands of packages (or one name many times) must not
+  // make every query reserve tables far larger than any environment needs.
+  constexpr size_t kMaxExpectedPaths = 16384;
+  const size_t expected_paths =
+      packages.empty() ? 8192 : std::min(kMaxExpectedPaths, 64 * packages.size());
   Query q(/*journaled=*/key.has_value(), expected_paths);
   const int64_t started = NowRealtimeNs();
   absl::StatusOr<std::vector<Verdict>> out = CheckStatus(q, packages);

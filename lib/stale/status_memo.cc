@@ -14,7 +14,6 @@ namespace {
 
 constexpr char kMagic[8] = {'J', 'L', 'C', 'S', 'T', 'A', 'T', '2'};
 constexpr int kMaxReasonDepth = 16;
-constexpr uint32_t kMaxCloneAnswers = 4096;  // distinct CPU-target blobs; real ones have a handful
 
 int64_t Ns(int64_t sec, int64_t nsec) { return sec * 1'000'000'000 + nsec; }
 
@@ -119,6 +118,36 @@ bool Racy(int64_t started_ns, const FileSignature& sig) {
   return started_ns - newest <= StatusMemo::kRacyWindowNs;
 }
 
+// The rules an answer must meet to be kept, fed its parts as they are read:
+// the one check behind both a computed answer (StatusMemo::Trusted, on
+// Insert) and a saved one (Load, which walks its bytes without decoding
+// them). A rule added here applies to both.
+class TrustCheck {
+ public:
+  explicit TrustCheck(int64_t started_ns) : started_ns_(started_ns) {}
+  void File(const FileSignature& sig) {
+    ++files_;
+    if (Racy(started_ns_, sig)) ok_ = false;
+  }
+  void Kind(VerdictKind kind) {
+    if (kind != VerdictKind::kFresh) ok_ = false;  // only answers fresh throughout
+  }
+  // Last: the answer has been fed whole.
+  void CloneAnswers(size_t n) {
+    if (n > StatusMemo::kMaxCloneAnswers) ok_ = false;
+    complete_ = true;
+  }
+  bool trusted() const {
+    return ok_ && complete_ && files_ > 0;  // an answer must rest on something
+  }
+
+ private:
+  int64_t started_ns_;
+  size_t files_ = 0;
+  bool ok_ = true;
+  bool complete_ = false;
+};
+
 FileSignature GetSignature(In& in) {
   FileSignature s;
   s.present = in.U8() != 0;
@@ -180,9 +209,10 @@ Verdict GetVerdict(In& in) {
     u.lo = in.U64();
     v.package.uuid = u;
   }
-  // Only fresh answers are ever kept.
-  if (in.U32() != static_cast<uint32_t>(VerdictKind::kFresh)) in.Fail();
-  v.kind = VerdictKind::kFresh;
+  // Any kind is read; TrustCheck keeps only fresh ones.
+  const uint32_t kind = in.U32();
+  if (kind > static_cast<uint32_t>(VerdictKind::kUnknown)) in.Fail();
+  v.kind = in.ok() ? static_cast<VerdictKind>(kind) : VerdictKind::kUnknown;
   v.cache = in.OptStr();
   v.note = in.OptStr();
   uint32_t n = in.Count(4 + 4 + 1 + 1 + 1 + 4);
@@ -277,12 +307,11 @@ std::optional<std::vector<Verdict>> StatusMemo::Lookup(uint64_t key, IoPool& poo
 }
 
 bool StatusMemo::Trusted(const Entry& e) {
-  if (e.files.empty()) return false;  // an answer must rest on something
-  for (const auto& v : e.verdicts)
-    if (v.kind != VerdictKind::kFresh) return false;
-  for (const auto& [path, sig] : e.files)
-    if (Racy(e.started_ns, sig)) return false;
-  return true;
+  TrustCheck check(e.started_ns);
+  for (const auto& [path, sig] : e.files) check.File(sig);
+  for (const auto& v : e.verdicts) check.Kind(v.kind);
+  check.CloneAnswers(e.clone_answers.size());
+  return check.trusted();
 }
 
 void StatusMemo::Keep(uint64_t key, Entry e) {
@@ -382,9 +411,10 @@ absl::Status StatusMemo::Load(const std::string& path) {
   std::memcpy(&sum, b.data() + b.size() - 8, 8);
   b.remove_suffix(8);
   if (XXH64(b.data(), b.size(), 0) != sum) return absl::OkStatus();  // torn or damaged
-  // Each entry is walked once to check it (bounds, counts, that every verdict
-  // is fresh, Trusted's rules) and kept as its bytes; only the entry a status
-  // asks for is decoded (Lookup).
+  // Each entry is walked once to check it (bounds and counts, then the same
+  // TrustCheck a computed answer passes) and kept as its bytes; only the entry
+  // a status asks for is decoded (Lookup). An untrusted entry is dropped
+  // alone; a malformed one drops the whole file.
   In in(b.substr(sizeof kMagic));
   absl::flat_hash_map<uint64_t, std::pair<Entry, bool>> loaded;  // entry, trusted
   const uint32_t n = in.Count(8 + 8 + 4 + 4);
@@ -393,25 +423,25 @@ absl::Status StatusMemo::Load(const std::string& path) {
     const size_t begin = in.pos();
     Entry e;
     e.started_ns = in.I64();
+    TrustCheck check(e.started_ns);
     const uint32_t files = in.Count(4 + kSignatureBytes);
-    bool trusted = files > 0;  // an answer must rest on something
     for (uint32_t i = 0; i < files && in.ok(); ++i) {
       (void)in.View();
-      if (Racy(e.started_ns, GetSignature(in))) trusted = false;
+      check.File(GetSignature(in));
     }
     in.SkipStrings(true);
     const uint32_t verdicts = in.Count(4 + 1 + 4 + 1 + 1 + 4);
-    for (uint32_t i = 0; i < verdicts && in.ok(); ++i) (void)GetVerdict(in);  // fails unless fresh
+    for (uint32_t i = 0; i < verdicts && in.ok(); ++i) check.Kind(GetVerdict(in).kind);
     in.SkipStrings(false);
     const uint32_t blobs = in.Count(4 + 1);
-    if (blobs > kMaxCloneAnswers) in.Fail();
     for (uint32_t i = 0; i < blobs && in.ok(); ++i) {
       (void)in.View();
       (void)in.U8();
     }
+    check.CloneAnswers(blobs);
     e.raw = in.Since(begin);
     e.buffer = buffer;
-    if (in.ok()) loaded.insert_or_assign(key, std::make_pair(std::move(e), trusted));
+    if (in.ok()) loaded.insert_or_assign(key, std::make_pair(std::move(e), check.trusted()));
   }
   if (!in.ok() || !in.done()) return absl::OkStatus();  // checksummed yet malformed: ignore it whole
   absl::MutexLock lock(&mu_);

@@ -37,6 +37,9 @@ class StatusMemo {
  public:
   static constexpr int64_t kRacyWindowNs = 2'000'000'000;
   static constexpr size_t kMaxAnswers = 8;
+  // Clone-target answers one answer may rely on (each is asked again on
+  // reuse): distinct CPU-target blobs; real answers have a handful.
+  static constexpr size_t kMaxCloneAnswers = 4096;
 
   // Julia's answer on a clone-target blob (the bindings' callback), asked
   // again before an answer that relied on it is reused.
@@ -77,7 +80,8 @@ class StatusMemo {
     std::shared_ptr<const FileBytes> buffer;  // loaded: owns `raw`
     std::string_view raw;                     // loaded: empty otherwise
   };
-  // The rules an answer must meet to be kept, whether computed or loaded.
+  // The rules an answer must meet to be kept (TrustCheck in the .cc, which
+  // Load applies to a saved answer as it walks its bytes).
   static bool Trusted(const Entry& e);
   void Keep(uint64_t key, Entry e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
