@@ -33,15 +33,7 @@ constexpr int64_t kLater = 3'000'000'000;  // a query that starts 3 s after the 
 constexpr size_t kBlock = 64;              // Lookup's block of paths (status_memo.cc)
 
 Verdict Fresh(const std::string& name, const std::string& cache) {
-  Verdict v;
-  v.package = PkgId{Uuid{1, 2}, name};
-  v.kind = VerdictKind::kFresh;
-  v.cache = cache;
-  StalenessReason rejected{ReasonCode::kDepStale, "an older candidate", std::string("/x.ji"),
-                           std::string("Dep [uuid]"), {}, false};
-  rejected.because.push_back({ReasonCode::kFileChanged, "f changed", std::nullopt, std::nullopt, {}, false});
-  v.reasons.push_back(rejected);
-  return v;
+  return test_support::SampleFreshVerdict(name, cache);
 }
 
 std::string Json(const std::vector<Verdict>& vs) {

@@ -20,6 +20,7 @@
 #include "stale/session.h"
 #include "stale/verdict_json.h"
 #include "support/scenario.h"
+#include "support/status_memo_writer.h"
 #include "support/temp_dir.h"
 
 namespace jlcache {
@@ -32,15 +33,7 @@ using test_support::WriteFileOrDie;
 constexpr int64_t kLater = 3'000'000'000;  // a query that starts 3 s after the files were written
 
 Verdict Fresh(const std::string& name, const std::string& cache) {
-  Verdict v;
-  v.package = PkgId{Uuid{1, 2}, name};
-  v.kind = VerdictKind::kFresh;
-  v.cache = cache;
-  StalenessReason rejected{ReasonCode::kDepStale, "an older candidate", std::string("/x.ji"),
-                           std::string("Dep [uuid]"), {}, false};
-  rejected.because.push_back({ReasonCode::kFileChanged, "f changed", std::nullopt, std::nullopt, {}, false});
-  v.reasons.push_back(rejected);
-  return v;
+  return test_support::SampleFreshVerdict(name, cache);
 }
 
 // A journal of what reading the files and listing the directory saw.

@@ -85,4 +85,16 @@ std::string WithStatusMemoChecksum(std::string body) {
   return body;
 }
 
+Verdict SampleFreshVerdict(const std::string& name, const std::string& cache) {
+  Verdict v;
+  v.package = PkgId{Uuid{1, 2}, name};
+  v.kind = VerdictKind::kFresh;
+  v.cache = cache;
+  StalenessReason rejected{ReasonCode::kDepStale, "an older candidate", std::string("/x.ji"),
+                           std::string("Dep [uuid]"), {}, false};
+  rejected.because.push_back({ReasonCode::kFileChanged, "f changed", std::nullopt, std::nullopt, {}, false});
+  v.reasons.push_back(rejected);
+  return v;
+}
+
 }  // namespace jlcache::test_support

@@ -32,4 +32,8 @@ inline std::string StatusMemoFile(const std::vector<StatusMemoFileEntry>& entrie
   return WithStatusMemoChecksum(StatusMemoBody(entries));
 }
 
+// A fresh verdict for `name` whose reasons nest (a rejected candidate and
+// why), so an answer's round trip covers every field.
+Verdict SampleFreshVerdict(const std::string& name, const std::string& cache);
+
 }  // namespace jlcache::test_support
