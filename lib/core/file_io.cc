@@ -46,6 +46,14 @@ FileInfo FromStat(const struct stat& st) {
   return fi;
 }
 
+// path as a C string for a system call, without allocating: a view that
+// may not be NUL-terminated is copied into a buffer kept per thread.
+const char* CString(std::string_view path) {
+  thread_local std::string buffer;
+  buffer.assign(path);
+  return buffer.c_str();
+}
+
 class Fd {
  public:
   explicit Fd(int fd) : fd_(fd) {}
@@ -62,7 +70,7 @@ class Fd {
 
 // Tells the reading query's file journal (if any) what a stat of path
 // found: st, or the errno of a failure.
-void Journal(FileJournal* j, const std::string& path, const struct stat* st, int err) {
+void Journal(FileJournal* j, std::string_view path, const struct stat* st, int err) {
   if (!j) return;
   if (st) {
     j->Record(path, FileSignature::Of(FromStat(*st)));
@@ -141,11 +149,11 @@ bool SameIdentity(const FileInfo& a, const FileInfo& b) {
          a.ctime_nsec == b.ctime_nsec;
 }
 
-absl::StatusOr<FileInfo> FileAccess::Stat(const std::string& path) const {
+absl::StatusOr<FileInfo> FileAccess::Stat(std::string_view path) const {
   FileJournal* j = journal_;
   OnIoOperation();
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
+  if (::stat(CString(path), &st) != 0) {
     const int err = errno;
     Journal(j, path, nullptr, err);
     return ErrnoError(err, "cannot stat", path);
@@ -154,11 +162,11 @@ absl::StatusOr<FileInfo> FileAccess::Stat(const std::string& path) const {
   return FromStat(st);
 }
 
-absl::StatusOr<std::optional<FileInfo>> FileAccess::StatIfExists(const std::string& path) const {
+absl::StatusOr<std::optional<FileInfo>> FileAccess::StatIfExists(std::string_view path) const {
   FileJournal* j = journal_;
   OnIoOperation();
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
+  if (::stat(CString(path), &st) != 0) {
     const int err = errno;
     Journal(j, path, nullptr, err);
     if (err == ENOENT || err == ENOTDIR) return std::optional<FileInfo>();

@@ -67,9 +67,9 @@ class FileAccess {
   FileJournal* journal() const { return journal_; }
 
   // stat(2), following symlinks. NotFound for ENOENT/ENOTDIR.
-  absl::StatusOr<FileInfo> Stat(const std::string& path) const;
+  absl::StatusOr<FileInfo> Stat(std::string_view path) const;
   // Like Stat but returns nullopt instead of NotFound.
-  absl::StatusOr<std::optional<FileInfo>> StatIfExists(const std::string& path) const;
+  absl::StatusOr<std::optional<FileInfo>> StatIfExists(std::string_view path) const;
   bool PathExists(const std::string& path) const;  // Julia's ispath
   // access(R_OK). Permissions cannot be journaled: a journal that sees this is tainted.
   bool IsReadable(const std::string& path) const;

@@ -22,9 +22,9 @@ FileSignature FileSignature::Of(const FileInfo& f) {
   return s;
 }
 
-std::optional<FileSignature> FileSignature::Now(const std::string& path) {
+std::optional<FileSignature> FileSignature::Now(std::string_view path) {
   // Through file_io, so the stat is counted (and delayed, in latency builds).
-  auto st = StatIfExists(path);  // outside any query: replaying a finished journal
+  auto st = FileAccess().StatIfExists(path);  // outside any query: replaying a finished journal
   if (!st.ok()) return std::nullopt;
   if (!st->has_value()) return FileSignature{};
   return Of(**st);
@@ -39,8 +39,10 @@ void FileJournal::Record(std::string_view path, const FileSignature& signature) 
   {
     Shard& s = ShardOf(path);
     absl::MutexLock lock(&s.mu);
-    auto [it, inserted] = s.seen.try_emplace(std::string(path), signature);
-    changed = !inserted && !(it->second == signature);
+    if (auto it = s.seen.find(path); it != s.seen.end())
+      changed = !(it->second == signature);
+    else
+      s.seen.try_emplace(s.paths.Copy(path), signature);
   }
   if (changed) Taint(std::string(path) + " changed while it was being read");
 }
@@ -60,20 +62,24 @@ std::string FileJournal::taint_reason() const {
   return taint_;
 }
 
-std::vector<std::pair<std::string, FileSignature>> FileJournal::Entries() const {
+std::vector<std::pair<std::string_view, FileSignature>> FileJournal::SortedViews() const {
   // Every shard held at once, for one consistent view. Scoped locks, so an
-  // exception below (bad_alloc while copying) cannot leave a shard locked.
+  // exception below (bad_alloc) cannot leave a shard locked.
   std::array<std::optional<absl::MutexLock>, kShards> locks;
   for (size_t i = 0; i < kShards; ++i) locks[i].emplace(&shards_[i].mu);
-  // Sorted as pointers, then copied once in order (sorting the pairs
-  // themselves moves each path and signature many times).
-  std::vector<const std::pair<const std::string, FileSignature>*> sorted;
+  std::vector<std::pair<std::string_view, FileSignature>> out;
+  size_t n = 0;
+  for (const Shard& s : shards_) n += s.seen.size();
+  out.reserve(n);
   for (const Shard& s : shards_)
-    for (const auto& e : s.seen) sorted.push_back(&e);
-  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+    for (const auto& e : s.seen) out.emplace_back(e.first, e.second);
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
+std::vector<std::pair<std::string, FileSignature>> FileJournal::Entries() const {
   std::vector<std::pair<std::string, FileSignature>> out;
-  out.reserve(sorted.size());
-  for (const auto* e : sorted) out.emplace_back(e->first, e->second);
+  for (const auto& [path, sig] : SortedViews()) out.emplace_back(path, sig);
   return out;
 }
 

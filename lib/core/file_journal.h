@@ -19,6 +19,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "core/file_io.h"
+#include "core/string_arena.h"
 
 namespace jlcache {
 
@@ -30,7 +31,7 @@ struct FileSignature {
 
   static FileSignature Of(const FileInfo& info);
   // stat(2) of path now; nullopt when that fails other than by absence.
-  static std::optional<FileSignature> Now(const std::string& path);
+  static std::optional<FileSignature> Now(std::string_view path);
   friend bool operator==(const FileSignature&, const FileSignature&) = default;
 };
 
@@ -50,6 +51,8 @@ class FileJournal {
   std::string taint_reason() const;
   // Every path once, sorted.
   std::vector<std::pair<std::string, FileSignature>> Entries() const;
+  // The same without copying the paths: views valid while the journal lives.
+  std::vector<std::pair<std::string_view, FileSignature>> SortedViews() const;
 
  private:
   // The engine's I/O threads record at once; one lock would serialize them
@@ -59,7 +62,8 @@ class FileJournal {
   struct Shard {
     Shard() = default;
     absl::Mutex mu;
-    absl::flat_hash_map<std::string, FileSignature> seen ABSL_GUARDED_BY(mu);
+    StringArena paths ABSL_GUARDED_BY(mu);  // owns the keys of `seen`
+    absl::flat_hash_map<std::string_view, FileSignature> seen ABSL_GUARDED_BY(mu);
   };
   Shard& ShardOf(std::string_view path);
 

@@ -6,15 +6,22 @@
 // outside the lock, so two threads may compute the same key at once ; the
 // first stored answer wins (if the file changed between the two, the
 // query's journal sees two identities and is not remembered).
+//
+// MemoTable<std::string_view, V> keeps its own copy of each key in an arena
+// (core/string_arena.h): a lookup by a temporary view allocates nothing, and
+// a new key costs a copy into a block instead of an allocation of its own.
 #pragma once
 
 #include <optional>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
 #include "absl/synchronization/mutex.h"
 #include "core/shard_index.h"
+#include "core/string_arena.h"
 
 namespace jlcache {
 
@@ -38,15 +45,24 @@ class MemoTable {
     }
     V value = std::forward<F>(compute)();
     absl::MutexLock lock(&s.mu);
-    return s.map.try_emplace(K(key), std::move(value)).first->second;
+    if constexpr (kInterned) {
+      auto it = s.map.find(key);
+      if (it != s.map.end()) return it->second;
+      return s.map.try_emplace(s.keys.Copy(key), std::move(value)).first->second;
+    } else {
+      return s.map.try_emplace(K(key), std::move(value)).first->second;
+    }
   }
 
  private:
   // The I/O pool's threads ask at once; one lock would serialize them.
   static constexpr size_t kShards = 16;
+  static constexpr bool kInterned = std::is_same_v<K, std::string_view>;
+  struct NoArena {};
   struct Shard {
     absl::Mutex mu;
     absl::flat_hash_map<K, V> map ABSL_GUARDED_BY(mu);
+    [[no_unique_address]] std::conditional_t<kInterned, StringArena, NoArena> keys ABSL_GUARDED_BY(mu);
   };
   Shard shards_[kShards];
 };

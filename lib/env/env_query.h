@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -49,7 +50,7 @@ class EnvQuery {
   const FileAccess& files() const { return files_; }
 
   // stat(2) of path, once per query.
-  absl::StatusOr<std::optional<FileInfo>> Stat(const std::string& path) {
+  absl::StatusOr<std::optional<FileInfo>> Stat(std::string_view path) {
     return stats_.Get(path, [&] { return files_.StatIfExists(path); });
   }
   // The parsed file (through the session's stat-keyed TomlCache), once per query.
@@ -69,7 +70,7 @@ class EnvQuery {
 
  private:
   FileAccess files_;
-  MemoTable<std::string, absl::StatusOr<std::optional<FileInfo>>> stats_;
+  MemoTable<std::string_view, absl::StatusOr<std::optional<FileInfo>>> stats_;
   MemoTable<std::string, absl::StatusOr<std::shared_ptr<const ParsedToml>>> tomls_;
 };
 

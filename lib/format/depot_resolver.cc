@@ -12,13 +12,17 @@ constexpr std::string_view kDepotTag = "@depot";
 constexpr std::string_view kDepotPrefix = "@depot/";
 
 
-// Julia's resolve_depot: the depot, or nullopt for "no depot found". Callers
-// check relocatability first.
-std::optional<std::string> ResolveOne(const std::string& path, const std::vector<std::string>& depots,
-                                      const PathExistsFn& exists) {
-  for (const std::string& depot : depots)
-    if (exists(RestoreDepotPath(path, depot))) return depot;
-  return std::nullopt;
+// Julia's resolve_depot: the depot (an element of depots), or nullptr for
+// "no depot found"; *restored then holds the path under that depot. Callers
+// check relocatability first. One scratch string for every depot tried.
+const std::string* ResolveOne(const std::string& path, const std::vector<std::string>& depots,
+                              const PathExistsFn& exists, std::string* restored) {
+  for (const std::string& depot : depots) {
+    restored->assign(depot);
+    restored->append(path, kDepotTag.size());
+    if (exists(*restored)) return &depot;
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -45,14 +49,15 @@ DepotResolution ResolveDepots(const CacheHeader& h, const std::vector<std::strin
   // include()d files: the paths of the source-text section (a set in Julia;
   // the outcome does not depend on the order).
   absl::flat_hash_set<std::string> seen;
+  std::string scratch;
   for (const std::string& src : h.srctext_files) {
     if (!seen.insert(src).second) continue;
     if (!src.starts_with(kDepotPrefix)) continue;  // not relocatable
-    std::optional<std::string> depot = ResolveOne(src, depots, exists);
+    const std::string* depot = ResolveOne(src, depots, exists, &scratch);
     if (!depot) {
       out.any_srcfile_unresolved = true;
     } else if (!out.srcfiles_depot) {
-      out.srcfiles_depot = depot;
+      out.srcfiles_depot = *depot;
     } else if (*depot != *out.srcfiles_depot) {
       out.srcfiles_multiple_depots = true;
     }
@@ -64,8 +69,7 @@ DepotResolution ResolveDepots(const CacheHeader& h, const std::vector<std::strin
       if (!out.srcfiles_multiple_depots && out.srcfiles_depot)
         out.paths[i] = RestoreDepotPath(inc.path, *out.srcfiles_depot);
     } else if (inc.path.starts_with(kDepotPrefix)) {
-      if (std::optional<std::string> depot = ResolveOne(inc.path, depots, exists))
-        out.paths[i] = RestoreDepotPath(inc.path, *depot);
+      if (ResolveOne(inc.path, depots, exists, &scratch)) out.paths[i] = scratch;
     }
   }
   out.resolved.reserve(h.includes.size());
@@ -79,16 +83,17 @@ std::optional<std::vector<std::string>> ResolveDepotsUniform(const CacheHeader& 
                                                              const PathExistsFn& exists) {
   std::vector<std::string> paths;
   paths.reserve(h.includes.size());
-  std::optional<std::string> common;
+  const std::string* common = nullptr;
+  std::string scratch;
   for (const IncludeEntry& inc : h.includes) {
     if (!inc.path.starts_with(kDepotPrefix)) {
       paths.push_back(inc.path);
       continue;
     }
-    std::optional<std::string> depot = ResolveOne(inc.path, depots, exists);
+    const std::string* depot = ResolveOne(inc.path, depots, exists, &scratch);
     if (!depot || (common && *depot != *common)) return std::nullopt;
     common = depot;
-    paths.push_back(RestoreDepotPath(inc.path, *depot));
+    paths.push_back(scratch);
   }
   return paths;
 }

@@ -120,7 +120,7 @@ const SysimageModule* StalenessEngine::FindSysimageModule(const PkgId& id) const
   return nullptr;
 }
 
-absl::StatusOr<std::optional<FileInfo>> StalenessEngine::Stat(Query& q, const std::string& path) {
+absl::StatusOr<std::optional<FileInfo>> StalenessEngine::Stat(Query& q, std::string_view path) {
   return q.env().Stat(path);
 }
 
@@ -134,7 +134,7 @@ bool StalenessEngine::DepotPathExists(Query& q, const std::string& path) {
     for (int level = 0; level < 3 && cut != std::string::npos; ++level)
       cut = path.find('/', cut + 1);
     if (cut == std::string::npos) break;
-    auto dir = Stat(q, path.substr(0, cut));
+    auto dir = Stat(q, std::string_view(path).substr(0, cut));
     if (dir.ok() && !dir->has_value()) return false;  // ENOENT/ENOTDIR: nothing below exists
     break;
   }

@@ -82,7 +82,7 @@ class StalenessEngine {
   CandidateResult ComputeCandidate(Query& q, const PkgId& expected, const std::string& source,
                                    const std::string& cachefile);
   // stat(2) in the query: one snapshot per path.
-  absl::StatusOr<std::optional<FileInfo>> Stat(Query& q, const std::string& path);
+  absl::StatusOr<std::optional<FileInfo>> Stat(Query& q, std::string_view path);
   bool IsFileNow(Query& q, const std::string& path);
   bool SameFile(Query& q, const std::string& a, const std::string& b);  // Julia's samefile
   // Julia's ispath, with one shortcut: a path below a missing directory of a

@@ -233,68 +233,48 @@ std::optional<std::vector<Verdict>> StatusMemo::Lookup(uint64_t key, IoPool& poo
   }
   // Every path stat'ed again, in blocks on the pool; the first change stops it.
   constexpr size_t kBlock = 64;
-  const bool loaded = !entry->raw.empty();
-  size_t files = entry->files.size();
-  std::vector<size_t> block_at;  // loaded: where each block's first path is in raw
-  size_t verdicts_at = 0;
-  if (loaded) {
-    In in(entry->raw);  // checked when loaded
-    (void)in.I64();
-    files = in.Count(4 + kSignatureBytes);
-    block_at.reserve(files / kBlock + 1);
-    for (size_t i = 0; i < files && in.ok(); ++i) {
-      if (i % kBlock == 0) block_at.push_back(in.pos());
-      (void)in.View();
-      (void)GetSignature(in);
-    }
-    if (!in.ok()) return std::nullopt;
-    verdicts_at = in.pos();
+  std::vector<size_t> block_at;  // where each block's first path is in raw
+  In walk(entry->raw);           // checked when kept
+  (void)walk.I64();
+  const size_t files = walk.Count(4 + kSignatureBytes);
+  block_at.reserve(files / kBlock + 1);
+  for (size_t i = 0; i < files && walk.ok(); ++i) {
+    if (i % kBlock == 0) block_at.push_back(walk.pos());
+    (void)walk.View();
+    (void)GetSignature(walk);
   }
+  if (!walk.ok()) return std::nullopt;
+  const size_t verdicts_at = walk.pos();
   std::atomic<bool> changed{false};
   pool.ParallelFor((files + kBlock - 1) / kBlock, [&](size_t b) {
     In in(entry->raw);
-    if (loaded) in.Seek(block_at[b]);
-    std::string path;  // a loaded path, NUL-terminated for stat
+    in.Seek(block_at[b]);
     for (size_t i = b * kBlock; i < std::min(files, (b + 1) * kBlock); ++i) {
       if (changed.load(std::memory_order_relaxed)) return;
-      const std::string* p = &path;
-      FileSignature was;
-      if (loaded) {
-        path.assign(in.View());
-        was = GetSignature(in);
-      } else {
-        p = &entry->files[i].first;
-        was = entry->files[i].second;
-      }
-      std::optional<FileSignature> now = FileSignature::Now(*p);
+      const std::string_view path = in.View();
+      const FileSignature was = GetSignature(in);
+      std::optional<FileSignature> now = FileSignature::Now(path);
       if (!now || !(*now == was)) changed = true;
     }
   });
   if (!changed) {
+    In in(entry->raw);
+    in.Seek(verdicts_at);
+    const uint32_t n = in.Count(4 + 1 + 4 + 1 + 1 + 4);
     std::vector<Verdict> verdicts;
-    CloneAnswers clone_answers;
-    if (loaded) {
-      In in(entry->raw);
-      in.Seek(verdicts_at);
-      const uint32_t n = in.Count(4 + 1 + 4 + 1 + 1 + 4);
-      verdicts.reserve(n);
-      for (uint32_t i = 0; i < n && in.ok(); ++i) verdicts.push_back(GetVerdict(in));
-      const uint32_t blobs = in.Count(4 + 1);
-      for (uint32_t i = 0; i < blobs && in.ok(); ++i) {
-        std::string blob = in.Str();
-        const bool accepted = in.U8() != 0;
-        clone_answers.emplace_back(std::move(blob), accepted);
-      }
-      if (!in.ok()) return std::nullopt;
-    }
+    verdicts.reserve(n);
+    for (uint32_t i = 0; i < n && in.ok(); ++i) verdicts.push_back(GetVerdict(in));
     // Files unchanged: the entry stays for a caller whose Julia answers as
     // this one did (a process without the callback simply misses).
-    for (const auto& [blob, accepted] : loaded ? clone_answers : entry->clone_answers) {
+    const uint32_t blobs = in.Count(4 + 1);
+    for (uint32_t i = 0; i < blobs && in.ok(); ++i) {
+      const std::string blob = in.Str();
+      const bool accepted = in.U8() != 0;
       std::optional<bool> now = ask_clone_targets ? ask_clone_targets(blob) : std::nullopt;
       if (!now || *now != accepted) return std::nullopt;
     }
-    if (loaded) return verdicts;
-    return entry->verdicts;
+    if (!in.ok()) return std::nullopt;
+    return verdicts;
   }
   absl::MutexLock lock(&mu_);
   // Only the entry that was checked: another thread may have replaced it.
@@ -304,14 +284,6 @@ std::optional<std::vector<Verdict>> StatusMemo::Lookup(uint64_t key, IoPool& poo
     dirty_ = true;
   }
   return std::nullopt;
-}
-
-bool StatusMemo::Trusted(const Entry& e) {
-  TrustCheck check(e.started_ns);
-  for (const auto& [path, sig] : e.files) check.File(sig);
-  for (const auto& v : e.verdicts) check.Kind(v.kind);
-  check.CloneAnswers(e.clone_answers.size());
-  return check.trusted();
 }
 
 void StatusMemo::Keep(uint64_t key, Entry e) {
@@ -327,12 +299,38 @@ void StatusMemo::Keep(uint64_t key, Entry e) {
 bool StatusMemo::Insert(uint64_t key, const FileJournal& journal, int64_t started_ns,
                         const std::vector<Verdict>& verdicts, CloneAnswers clone_answers) {
   if (journal.tainted()) return false;
+  // Encoded now, in the form Save writes and Lookup reads, and checked by the
+  // same TrustCheck as a loaded answer.
+  TrustCheck check(started_ns);
+  auto bytes = std::make_shared<Out>();
+  Out& o = *bytes;
+  o.I64(started_ns);
+  const auto files = journal.SortedViews();
+  size_t path_bytes = 0;
+  for (const auto& [p, sig] : files) path_bytes += p.size();
+  o.bytes().reserve(64 + files.size() * (4 + kSignatureBytes) + path_bytes + verdicts.size() * 128);
+  o.U32(static_cast<uint32_t>(files.size()));
+  for (const auto& [p, sig] : files) {
+    o.Str(p);
+    PutSignature(o, sig);
+    check.File(sig);
+  }
+  o.U32(static_cast<uint32_t>(verdicts.size()));
+  for (const auto& v : verdicts) {
+    PutVerdict(o, v);
+    check.Kind(v.kind);
+  }
+  o.U32(static_cast<uint32_t>(clone_answers.size()));
+  for (const auto& [blob, accepted] : clone_answers) {
+    o.Str(blob);
+    o.U8(accepted);
+  }
+  check.CloneAnswers(clone_answers.size());
+  if (!check.trusted()) return false;
   Entry e;
   e.started_ns = started_ns;
-  e.files = journal.Entries();
-  e.verdicts = verdicts;
-  e.clone_answers = std::move(clone_answers);
-  if (!Trusted(e)) return false;
+  e.raw = o.bytes();
+  e.owner = std::move(bytes);
   absl::MutexLock lock(&mu_);
   Keep(key, std::move(e));
   dirty_ = true;
@@ -363,30 +361,16 @@ bool StatusMemo::dirty() const {
 
 absl::Status StatusMemo::Save(const std::string& path) const {
   Out o;
-  o.bytes().append(kMagic, sizeof kMagic);
   {
     absl::MutexLock lock(&mu_);
+    size_t total = sizeof kMagic + 4 + 8;
+    for (const auto& [key, entry] : entries_) total += 8 + entry->raw.size();
+    o.bytes().reserve(total);
+    o.bytes().append(kMagic, sizeof kMagic);
     o.U32(static_cast<uint32_t>(entries_.size()));
     for (const auto& [key, entry] : entries_) {
-      const Entry& e = *entry;
       o.U64(key);
-      if (!e.raw.empty()) {
-        o.bytes().append(e.raw);  // loaded and never decoded: as it was read
-        continue;
-      }
-      o.I64(e.started_ns);
-      o.U32(static_cast<uint32_t>(e.files.size()));
-      for (const auto& [p, s] : e.files) {
-        o.Str(p);
-        PutSignature(o, s);
-      }
-      o.U32(static_cast<uint32_t>(e.verdicts.size()));
-      for (const auto& v : e.verdicts) PutVerdict(o, v);
-      o.U32(static_cast<uint32_t>(e.clone_answers.size()));
-      for (const auto& [blob, accepted] : e.clone_answers) {
-        o.Str(blob);
-        o.U8(accepted);
-      }
+      o.bytes().append(entry->raw);
     }
   }
   std::string& b = o.bytes();
@@ -440,7 +424,7 @@ absl::Status StatusMemo::Load(const std::string& path) {
     }
     check.CloneAnswers(blobs);
     e.raw = in.Since(begin);
-    e.buffer = buffer;
+    e.owner = buffer;
     if (in.ok()) loaded.insert_or_assign(key, std::make_pair(std::move(e), check.trusted()));
   }
   if (!in.ok() || !in.done()) return absl::OkStatus();  // checksummed yet malformed: ignore it whole

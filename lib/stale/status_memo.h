@@ -68,21 +68,15 @@ class StatusMemo {
   bool dirty() const;
 
  private:
-  // An answer computed in this process (decoded), or one loaded from the
-  // file: then only its serialized bytes (everything after its key), checked
-  // when loaded, and decoded only when its own key is asked. A status asks for
-  // one answer; the others are written back as they were read.
+  // An answer kept as its serialized bytes (everything after its key):
+  // encoded once when computed (Insert) or checked when loaded (Load), and
+  // decoded only when its own key is asked. A status asks for one answer; the
+  // others are written back as they are.
   struct Entry {
     int64_t started_ns = 0;
-    std::vector<std::pair<std::string, FileSignature>> files;
-    std::vector<Verdict> verdicts;
-    CloneAnswers clone_answers;
-    std::shared_ptr<const FileBytes> buffer;  // loaded: owns `raw`
-    std::string_view raw;                     // loaded: empty otherwise
+    std::shared_ptr<const void> owner;  // keeps `raw` alive
+    std::string_view raw;
   };
-  // The rules an answer must meet to be kept (TrustCheck in the .cc, which
-  // Load applies to a saved answer as it walks its bytes).
-  static bool Trusted(const Entry& e);
   void Keep(uint64_t key, Entry e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
