@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(build-essential cmake pkg-config clang libclang-rt-dev
-      libtomlplusplus-dev libxxhash-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
+      libtomlplusplus-dev libxxhash-dev libabsl-dev libjemalloc-dev libgtest-dev libgmock-dev libbenchmark-dev
       python3 util-linux)
 missing=()
 for p in "${PKGS[@]}"; do
