@@ -287,8 +287,13 @@ namespace {
 absl::StatusOr<std::vector<std::string>> ReadDirectory(FileJournal* j, const std::string& path,
                                                        bool* missing) {
   OnIoOperation();
-  DIR* d = ::opendir(path.c_str());
-  if (!d) {
+  // open + getdents64 into a buffer on the stack: opendir would allocate a
+  // 32 KiB buffer per directory, and a status lists two per package.
+  int fd;
+  do {
+    fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
     const int err = errno;
     Journal(j, path, nullptr, err);
     if (missing && (err == ENOENT || err == ENOTDIR)) {
@@ -297,27 +302,34 @@ absl::StatusOr<std::vector<std::string>> ReadDirectory(FileJournal* j, const std
     }
     return ErrnoError(err, "cannot list", path);
   }
+  Fd dir(fd);
   if (j) {
     // A directory's mtime and ctime change whenever an entry comes or goes.
     struct stat st;
-    if (::fstat(dirfd(d), &st) == 0) {
+    if (::fstat(fd, &st) == 0) {
       Journal(j, path, &st, 0);
     } else {
       Journal(j, path, nullptr, EIO);
     }
   }
   std::vector<std::string> names;
-  errno = 0;
-  while (struct dirent* e = ::readdir(d)) {
-    std::string_view n = e->d_name;
-    if (n == "." || n == "..") continue;
-    names.emplace_back(n);
-  }
-  int err = errno;
-  ::closedir(d);
-  if (err) {
-    if (j) j->Taint(Cat("cannot list ", path));
-    return ErrnoError(err, "cannot list", path);
+  alignas(struct dirent64) char buffer[16 * 1024];
+  for (;;) {
+    const ssize_t n = ::getdents64(fd, buffer, sizeof buffer);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      if (j) j->Taint(Cat("cannot list ", path));
+      return ErrnoError(err, "cannot list", path);
+    }
+    for (ssize_t at = 0; at < n;) {
+      const auto* e = reinterpret_cast<const struct dirent64*>(buffer + at);
+      at += e->d_reclen;
+      std::string_view name = e->d_name;
+      if (name == "." || name == "..") continue;
+      names.emplace_back(name);
+    }
   }
   return names;
 }
@@ -338,6 +350,11 @@ absl::StatusOr<std::optional<std::vector<std::string>>> FileAccess::ListDirIfExi
 
 absl::Status WriteFileAtomically(const std::string& path, std::string_view contents,
                                  Durability durability) {
+  return WriteFileAtomically(path, absl::MakeConstSpan(&contents, 1), durability);
+}
+
+absl::Status WriteFileAtomically(const std::string& path, absl::Span<const std::string_view> pieces,
+                                 Durability durability) {
   const std::string dir = DirName(path);
   if (!dir.empty() && ::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
     return ErrnoError(errno, "cannot create", dir);
@@ -346,17 +363,19 @@ absl::Status WriteFileAtomically(const std::string& path, std::string_view conte
   int fd = ::mkstemp(tmp.data());
   if (fd < 0) return ErrnoError(errno, "cannot create a file in", dir);
   ::fchmod(fd, 0644);
-  size_t done = 0;
-  while (done < contents.size()) {
-    ssize_t w = ::write(fd, contents.data() + done, contents.size() - done);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return ErrnoError(err, "cannot write", tmp);
+  for (std::string_view piece : pieces) {
+    size_t done = 0;
+    while (done < piece.size()) {
+      ssize_t w = ::write(fd, piece.data() + done, piece.size() - done);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        int err = errno;
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        return ErrnoError(err, "cannot write", tmp);
+      }
+      done += static_cast<size_t>(w);
     }
-    done += static_cast<size_t>(w);
   }
   if (durability == Durability::kDurable) ::fsync(fd);
   if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {

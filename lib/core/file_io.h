@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 
 namespace jlcache {
 
@@ -140,6 +141,10 @@ inline absl::StatusOr<std::string> RealPath(const std::string& path) {
 // reader ignores it and recomputes. That saves a disk flush per write.
 enum class Durability { kDurable, kCache };
 absl::Status WriteFileAtomically(const std::string& path, std::string_view contents,
+                                 Durability durability = Durability::kDurable);
+// The same, with the contents given as pieces written one after another
+// (a large file need not be copied into one buffer first).
+absl::Status WriteFileAtomically(const std::string& path, absl::Span<const std::string_view> pieces,
                                  Durability durability = Durability::kDurable);
 
 // Path helpers (POSIX separators).

@@ -360,24 +360,35 @@ bool StatusMemo::dirty() const {
 }
 
 absl::Status StatusMemo::Save(const std::string& path) const {
-  Out o;
+  // Written as pieces: each answer's bytes as they are kept (about 1 MB for
+  // 400 packages), not copied into one buffer first. The entries are held
+  // by shared_ptr, so they outlive the lock.
+  std::vector<std::shared_ptr<const Entry>> kept;
+  std::vector<uint64_t> keys;
   {
     absl::MutexLock lock(&mu_);
-    size_t total = sizeof kMagic + 4 + 8;
-    for (const auto& [key, entry] : entries_) total += 8 + entry->raw.size();
-    o.bytes().reserve(total);
-    o.bytes().append(kMagic, sizeof kMagic);
-    o.U32(static_cast<uint32_t>(entries_.size()));
     for (const auto& [key, entry] : entries_) {
-      o.U64(key);
-      o.bytes().append(entry->raw);
+      keys.push_back(key);
+      kept.push_back(entry);
     }
   }
-  std::string& b = o.bytes();
-  const uint64_t sum = XXH64(b.data(), b.size(), 0);
-  b.append(reinterpret_cast<const char*>(&sum), 8);
+  Out head;
+  head.bytes().append(kMagic, sizeof kMagic);
+  head.U32(static_cast<uint32_t>(kept.size()));
+  std::vector<std::string_view> pieces = {head.bytes()};
+  for (size_t i = 0; i < kept.size(); ++i) {
+    pieces.emplace_back(reinterpret_cast<const char*>(&keys[i]), 8);
+    pieces.push_back(kept[i]->raw);
+  }
+  XXH64_state_t* state = XXH64_createState();
+  if (!state) return Error(ErrorKind::kIo, "cannot allocate a hash state");
+  XXH64_reset(state, 0);
+  for (std::string_view p : pieces) XXH64_update(state, p.data(), p.size());
+  const uint64_t sum = XXH64_digest(state);
+  XXH64_freeState(state);
+  pieces.emplace_back(reinterpret_cast<const char*>(&sum), 8);
   // A cache: no fsync. A file torn by a crash fails its checksum and is ignored.
-  return WriteFileAtomically(path, b, Durability::kCache);
+  return WriteFileAtomically(path, pieces, Durability::kCache);
 }
 
 absl::Status StatusMemo::Load(const std::string& path) {

@@ -8,5 +8,5 @@
 // 2 MiB. A system with THP disabled ignores it. MALLOC_CONF still overrides.
 extern "C" {
 extern const char* malloc_conf;
-const char* malloc_conf = "thp:always";
+const char* malloc_conf = "thp:always,narenas:1";
 }
