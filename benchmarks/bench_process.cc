@@ -3,7 +3,7 @@
 //
 //   bench_process [--packages N] [--layout 1.10|1.11] [--runs K] [--cli PATH]
 //                 [--world DIR]   (an existing gen_env output instead of a new one)
-//                 [--baseline] [--floor PATH] [--floor-threads T]
+//                 [--baseline] [--floor PATH] [--floor-threads T] [--keep]
 //
 // Rows: the CLI's start-up alone (`jlcache --version`), status with the
 // persisted memos (warm: the remembered answer and the content-hash memo),
@@ -22,6 +22,8 @@
 // (io_floor.cc's cold work). It prints each row's ratio to its floor
 // (median / median, and the median of the per-iteration ratios) and CPU
 // times (user + system, from wait4). Needs a generated world (no --world).
+// --keep leaves the generated world and the floors' operation lists in
+// place (for profiling one row by hand) and prints where.
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/resource.h>
@@ -183,13 +185,13 @@ void Print(const Row& r) {
 
 int main(int argc, char** argv) {
   int packages = 400, runs = 20, floor_threads = 4;
-  bool baseline = false;
+  bool baseline = false, keep = false;
   std::string cli = JLCACHE_CLI_PATH, world_dir, floor_bin = JLCACHE_FLOOR_PATH;
   auto layout = jlcache::bench::WorldLayout::kJulia111;
   for (int i = 1; i < argc; i += 2) {
     std::string_view a = argv[i];
-    if (a == "--baseline") {
-      baseline = true;
+    if (a == "--baseline" || a == "--keep") {
+      (a == "--keep" ? keep : baseline) = true;
       --i;
       continue;
     }
@@ -330,7 +332,9 @@ int main(int argc, char** argv) {
     PrintRatio(recheck, fread_row, 2.0);
     PrintRatio(cold, fcold_row, 1.5);
   }
-  if (!tmp.empty()) {
+  if (keep && !tmp.empty()) {
+    std::printf("\nkept: %s (the world and the floors' operation lists)\n", tmp.c_str());
+  } else if (!tmp.empty()) {
     (void)jlcache::bench::RemoveWorld(tmp);
   }
   return (warm.bad_exit || recheck.bad_exit || cold.bad_exit || fast.bad_exit ||

@@ -124,7 +124,7 @@ absl::StatusOr<std::optional<FileInfo>> StalenessEngine::Stat(Query& q, std::str
   return q.env().Stat(path);
 }
 
-bool StalenessEngine::DepotPathExists(Query& q, const std::string& path) {
+bool StalenessEngine::DepotPathExists(Query& q, const std::string& path, PackageDirs* dirs) {
   // <depot>/packages/<Name>/<slug>/...: ask for the package directory first.
   for (const std::string& depot : env_->Depots()) {
     if (path.size() <= depot.size() + 1 || path.compare(0, depot.size(), depot) != 0 ||
@@ -134,8 +134,15 @@ bool StalenessEngine::DepotPathExists(Query& q, const std::string& path) {
     for (int level = 0; level < 3 && cut != std::string::npos; ++level)
       cut = path.find('/', cut + 1);
     if (cut == std::string::npos) break;
-    auto dir = Stat(q, std::string_view(path).substr(0, cut));
-    if (dir.ok() && !dir->has_value()) return false;  // ENOENT/ENOTDIR: nothing below exists
+    const std::string_view dir = std::string_view(path).substr(0, cut);
+    auto known = std::find_if(dirs->seen.begin(), dirs->seen.end(),
+                              [&](const auto& d) { return d.first == dir; });
+    if (known == dirs->seen.end()) {
+      auto st = Stat(q, dir);
+      // ENOENT/ENOTDIR: nothing below exists. An error: ask for the path itself.
+      known = dirs->seen.emplace(dirs->seen.end(), std::string(dir), !(st.ok() && !st->has_value()));
+    }
+    if (!known->second) return false;
     break;
   }
   auto st = Stat(q, path);
@@ -144,7 +151,8 @@ bool StalenessEngine::DepotPathExists(Query& q, const std::string& path) {
 
 absl::StatusOr<std::vector<std::string>> StalenessEngine::ResolvedIncludePaths(
     Query& q, const CacheHeader& h, const std::string& cachefile) {
-  const auto exists = [this, &q](const std::string& p) { return DepotPathExists(q, p); };
+  PackageDirs dirs;
+  const auto exists = [this, &q, &dirs](const std::string& p) { return DepotPathExists(q, p, &dirs); };
   if (!profile_.rules.depot_relocation) {
     std::vector<std::string> paths;
     paths.reserve(h.includes.size());
