@@ -249,16 +249,30 @@ absl::StatusOr<uint32_t> Crc32cOfFileUpTo(FileJournal* j, const std::string& pat
                                           uint64_t* read_out) {
   JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(j, path, nullptr));
   Fd fd(raw);
+  // On the stack: a cold status hashes thousands of small sources, and a
+  // heap buffer each time was a large allocation each time.
   constexpr size_t kChunk = size_t{1} << 16;
-  auto buf = std::make_unique_for_overwrite<char[]>(kChunk);
+  char buf[kChunk];
   uint32_t crc = 0;
   uint64_t off = 0;
   while (off < limit) {
-    size_t want = static_cast<size_t>(std::min<uint64_t>(kChunk, limit - off));
-    JLC_ASSIGN_OR_RETURN(size_t n, ReadAt(j, fd.get(), buf.get(), want, off, path));
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(kChunk, limit - off));
+    const ssize_t n = ::pread(fd.get(), buf, want, static_cast<off_t>(off));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      if (j) j->Taint(Cat("cannot read ", path));
+      return ErrnoError(err, "cannot read", path);
+    }
     if (n == 0) break;
-    crc = Crc32c(buf.get(), n, crc);
-    off += n;
+    crc = Crc32c(buf, static_cast<size_t>(n), crc);
+    off += static_cast<uint64_t>(n);
+    // OpenForRead admits regular files only, and a short read of one is its
+    // end: a source smaller than a chunk takes one read, not a second that
+    // returns 0. (Were it ever not the end, the hash would cover a prefix:
+    // it matches no recorded hash, and ContentCrc keeps no memo of a read
+    // shorter than the file.)
+    if (static_cast<size_t>(n) < want) break;
   }
   *read_out = off;
   return crc;
