@@ -138,6 +138,8 @@ absl::Status ReadDependencySection(ByteReader& r, const BodyForm& form, CacheHea
   if (h.totbytes < 8 || h.totbytes - 8 > r.remaining())
     return r.CorruptAt(totbytes_at, "totbytes",
                        Cat("totbytes ", h.totbytes, " does not fit in the file"));
+  // Typical counts, so most headers fill these without growing them.
+  h.includes.reserve(16);
   const bool sized = form.entries == DependencyEntryForm::kSizeHashMtime;
   const int32_t nmodules = static_cast<int32_t>(h.modules.size());
   bool canonical_order = true;
@@ -173,7 +175,8 @@ absl::Status ReadDependencySection(ByteReader& r, const BodyForm& form, CacheHea
           reinterpret_cast<const unsigned char*>(depname.data() + 1));
       if (!uuid.IsZero()) req.imported.uuid = uuid;
       req.imported.name = std::string(depname.substr(17));
-      h.dependency_order.push_back({true, static_cast<uint32_t>(h.requires_.size())});
+      if (!canonical_order)
+        h.dependency_order.push_back({true, static_cast<uint32_t>(h.requires_.size())});
       h.requires_.push_back(std::move(req));
     } else {
       IncludeEntry inc;
@@ -183,12 +186,18 @@ absl::Status ReadDependencySection(ByteReader& r, const BodyForm& form, CacheHea
       inc.mtime = mtime;
       inc.module_index = n1;
       inc.submodule_path = std::move(modpath);
-      if (!h.requires_.empty()) canonical_order = false;
-      h.dependency_order.push_back({false, static_cast<uint32_t>(h.includes.size())});
+      if (canonical_order && !h.requires_.empty()) {
+        // The first include after a requires entry: the order so far was
+        // all includes, then all requires entries; from here it is kept.
+        canonical_order = false;
+        for (uint32_t k = 0; k < h.includes.size(); ++k) h.dependency_order.push_back({false, k});
+        for (uint32_t k = 0; k < h.requires_.size(); ++k) h.dependency_order.push_back({true, k});
+      }
+      if (!canonical_order)
+        h.dependency_order.push_back({false, static_cast<uint32_t>(h.includes.size())});
       h.includes.push_back(std::move(inc));
     }
   }
-  if (canonical_order) h.dependency_order.clear();
   if (form.prefs == PreferencesForm::kHashList) {
     std::vector<std::string> names;
     for (int64_t k = 0;; ++k) {
@@ -215,6 +224,7 @@ absl::Status ReadDependencySection(ByteReader& r, const BodyForm& form, CacheHea
 }
 
 absl::Status ReadModuleList(ByteReader& r, bool with_build_hi, const char* what, CacheHeader& h) {
+  if (with_build_hi) h.required_modules.reserve(32);  // a typical count, as above
   for (int64_t i = 0;; ++i) {
     JLC_ASSIGN_OR_RETURN(int32_t n, r.Length(FieldName(what, i, "name")));
     if (n == 0) return absl::OkStatus();

@@ -452,7 +452,7 @@ std::optional<StalenessReason> StalenessEngine::CheckRequiredModules(
     if (!*located)
       return Reason(ReasonCode::kDepMissing, Cat("dependency ", id.ToString(), " cannot be located"),
                     cachefile, id.ToString());
-    deps->push_back({id, req.build_id, **located});
+    deps->push_back({std::move(id), req.build_id});
   }
   return std::nullopt;
 }

@@ -29,7 +29,6 @@ struct CandidateResult {
   struct Dependency {
     PkgId pkg;
     BuildId build_id;
-    std::string source;
   };
   std::vector<Dependency> dependencies;  // non-sysimage required modules
   BuildId build_id;                      // the cache's own
