@@ -315,5 +315,48 @@ TEST(StatusMemoCraftedFileTest, TruncatedOrHostileFilesAreIgnoredWithoutCrashing
   EXPECT_EQ(whole.size(), 2u);
 }
 
+// A path is stored as the length it shares with the previous one and the
+// rest; a shared length that reaches past the previous path, or any at a
+// path stored whole (the first of every 64), must not be believed.
+TEST(StatusMemoCraftedFileTest, SharedPathLengthsOutOfRangeAreRejected) {
+  Crafted c;
+  ASSERT_GE(c.files.size(), 2u);
+  StatusMemoFileEntry e = c.Good(1);
+  const std::string path = c.dir.Join("crafted.bin");
+  const std::string body = test_support::StatusMemoBody({e});
+  auto put_u32 = [](std::string& b, size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) b[at + i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  };
+  auto get_u32 = [](const std::string& b, size_t at) {
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<unsigned char>(b[at + i])) << (8 * i);
+    return v;
+  };
+  // magic, entry count, key, started_ns, file count: the first path follows.
+  const size_t first = 8 + 4 + 8 + 8 + 4;
+  ASSERT_EQ(get_u32(body, first), 0u);
+  const uint32_t first_len = get_u32(body, first + 4);
+  ASSERT_EQ(first_len, c.files[0].first.size());  // stored whole
+  const size_t second = first + 4 + 4 + first_len + 61;
+  const uint32_t shared = get_u32(body, second);
+  ASSERT_GT(shared, 0u);  // the crafted paths share their directory
+  auto loads = [&](const std::string& b) {
+    WriteFileOrDie(path, test_support::WithStatusMemoChecksum(b));
+    StatusMemo memo;
+    EXPECT_TRUE(memo.Load(path).ok());
+    return memo.size();
+  };
+  EXPECT_EQ(loads(body), 1u);
+  std::string bad = body;
+  put_u32(bad, first, 1);  // the first path claims to share a byte with nothing
+  EXPECT_EQ(loads(bad), 0u);
+  bad = body;
+  put_u32(bad, second, first_len + 1);  // more than the previous path has
+  EXPECT_EQ(loads(bad), 0u);
+  bad = body;
+  put_u32(bad, second, 0xFFFFFFFFu);
+  EXPECT_EQ(loads(bad), 0u);
+}
+
 }  // namespace
 }  // namespace jlcache

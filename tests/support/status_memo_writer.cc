@@ -2,6 +2,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 
@@ -38,14 +39,25 @@ void Reason(std::string& o, const StalenessReason& r) {
 }  // namespace
 
 std::string StatusMemoBody(const std::vector<StatusMemoFileEntry>& entries) {
-  std::string o = "JLCSTAT2";
+  std::string o = "JLCSTAT3";
   U32(o, entries.size());
   for (const auto& e : entries) {
     U64(o, e.key);
     U64(o, static_cast<uint64_t>(e.started_ns));
     U32(o, e.files.size());
-    for (const auto& [path, s] : e.files) {
-      Str(o, path);
+    const std::string* previous = nullptr;
+    for (size_t i = 0; i < e.files.size(); ++i) {
+      const auto& [path, s] = e.files[i];
+      // The bytes shared with the previous path, then the rest; every 64th
+      // path (from the first) whole.
+      size_t shared = 0;
+      if (i % 64 != 0 && previous) {
+        const size_t most = std::min(previous->size(), path.size());
+        while (shared < most && (*previous)[shared] == path[shared]) ++shared;
+      }
+      U32(o, shared);
+      Str(o, path.substr(shared));
+      previous = &path;
       U8(o, s.present);
       U64(o, s.dev);
       U64(o, s.ino);

@@ -1,5 +1,5 @@
 // Test support: writes a status-memo file (lib/stale/status_memo.cc's format,
-// "JLCSTAT2") from parts the test chooses, including ones StatusMemo itself
+// "JLCSTAT3") from parts the test chooses, including ones StatusMemo itself
 // would never write (racy, empty, non-fresh answers), with a correct XXH64,
 // so a test can check that Load rejects them on their merits rather than on
 // a damaged checksum. Written independently of the library's encoder; a test
