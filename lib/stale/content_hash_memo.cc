@@ -4,9 +4,11 @@
 
 #include <cstring>
 #include <ctime>
+#include <limits>
 #include <vector>
 
 #include "core/error.h"
+#include "core/nanoseconds.h"
 
 namespace jlcache {
 namespace {
@@ -15,8 +17,6 @@ constexpr char kMagic[8] = {'J', 'L', 'C', 'M', 'E', 'M', 'O', '1'};
 // dev, ino, size, mtime_ns, ctime_ns, hashed_at_ns (6 x u64), crc u32, pad u32, xxh64.
 constexpr size_t kPayload = 6 * 8 + 4 + 4;
 constexpr size_t kRecord = kPayload + 8;
-
-int64_t Ns(int64_t sec, int64_t nsec) { return sec * 1'000'000'000 + nsec; }
 
 void Put64(unsigned char* p, uint64_t v) { std::memcpy(p, &v, 8); }
 uint64_t Get64(const unsigned char* p) {
@@ -30,12 +30,12 @@ uint64_t Get64(const unsigned char* p) {
 int64_t NowRealtimeNs() {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  return Ns(ts.tv_sec, ts.tv_nsec);
+  return CheckedNs(ts.tv_sec, ts.tv_nsec).value_or(std::numeric_limits<int64_t>::max());
 }
 
 bool ContentHashMemo::Trusted(const Entry& e) {
   int64_t newest = e.mtime_ns > e.ctime_ns ? e.mtime_ns : e.ctime_ns;
-  return e.hashed_at_ns - newest > kRacyWindowNs;
+  return SaturatingSub(e.hashed_at_ns, newest) > kRacyWindowNs;  // entries come from a file
 }
 
 void ContentHashMemo::LoadOnFirstUse(std::string path) {
@@ -57,18 +57,22 @@ std::optional<uint32_t> ContentHashMemo::Lookup(const FileInfo& info) const {
   auto it = entries_.find(Key{info.dev, info.ino});
   if (it == entries_.end()) return std::nullopt;
   const Entry& e = it->second;
-  if (e.size != info.size || e.mtime_ns != Ns(info.mtime_sec, info.mtime_nsec) ||
-      e.ctime_ns != Ns(info.ctime_sec, info.ctime_nsec) || !Trusted(e))
+  // A time that does not fit in nanoseconds never matches.
+  const std::optional<int64_t> mtime = CheckedNs(info.mtime_sec, info.mtime_nsec);
+  const std::optional<int64_t> ctime = CheckedNs(info.ctime_sec, info.ctime_nsec);
+  if (!mtime || !ctime || e.size != info.size || e.mtime_ns != *mtime || e.ctime_ns != *ctime ||
+      !Trusted(e))
     return std::nullopt;
   return e.crc;
 }
 
 void ContentHashMemo::Insert(const FileInfo& info, uint32_t crc, int64_t hashed_at_ns) {
+  const std::optional<int64_t> mtime = CheckedNs(info.mtime_sec, info.mtime_nsec);
+  const std::optional<int64_t> ctime = CheckedNs(info.ctime_sec, info.ctime_nsec);
+  if (!mtime || !ctime) return;  // could never be matched again
   absl::MutexLock lock(&mu_);
   EnsureLoaded();
-  entries_[Key{info.dev, info.ino}] =
-      Entry{info.size, Ns(info.mtime_sec, info.mtime_nsec), Ns(info.ctime_sec, info.ctime_nsec),
-            hashed_at_ns, crc};
+  entries_[Key{info.dev, info.ino}] = Entry{info.size, *mtime, *ctime, hashed_at_ns, crc};
   dirty_ = true;
 }
 

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "core/nanoseconds.h"
 
 namespace jlcache {
 namespace {
@@ -20,7 +21,6 @@ constexpr char kMagic[8] = {'J', 'L', 'C', 'S', 'T', 'A', 'T', '3'};
 constexpr size_t kPathRestart = 64;
 constexpr int kMaxReasonDepth = 16;
 
-int64_t Ns(int64_t sec, int64_t nsec) { return sec * 1'000'000'000 + nsec; }
 
 class Out {
  public:
@@ -127,10 +127,14 @@ void PutPath(Out& o, size_t index, std::string_view previous, std::string_view p
 
 // A present file changed so close to the query's start that a same-tick
 // write would leave its stat unchanged.
+// Times that do not fit in nanoseconds (from a file, or past 2262) count as
+// racy: such an answer is not trusted.
 bool Racy(int64_t started_ns, const FileSignature& sig) {
   if (!sig.present) return false;
-  int64_t newest = std::max(Ns(sig.mtime_sec, sig.mtime_nsec), Ns(sig.ctime_sec, sig.ctime_nsec));
-  return started_ns - newest <= StatusMemo::kRacyWindowNs;
+  const std::optional<int64_t> mtime = CheckedNs(sig.mtime_sec, sig.mtime_nsec);
+  const std::optional<int64_t> ctime = CheckedNs(sig.ctime_sec, sig.ctime_nsec);
+  if (!mtime || !ctime) return true;
+  return SaturatingSub(started_ns, std::max(*mtime, *ctime)) <= StatusMemo::kRacyWindowNs;
 }
 
 // The rules an answer must meet to be kept, fed its parts as they are read:
