@@ -4,12 +4,17 @@
 // is not undefined behaviour (the UBSan suite runs these).
 #include "core/nanoseconds.h"
 
+#include <xxhash.h>
+
+#include <cstring>
 #include <limits>
+#include <string>
 
 #include "core/file_journal.h"
 #include "gtest/gtest.h"
 #include "stale/content_hash_memo.h"
 #include "stale/status_memo.h"
+#include "support/temp_dir.h"
 
 namespace jlcache {
 namespace {
@@ -55,6 +60,30 @@ TEST(NanosecondsTest, TheContentHashMemoNeverMatchesATimeThatDoesNotFit) {
   ordinary.mtime_sec = 1'700'000'000;  // the control
   memo.Insert(ordinary, 0xABCD, int64_t{1'800'000'000} * 1'000'000'000);
   EXPECT_EQ(memo.Lookup(ordinary), 0xABCDu);
+}
+
+// A saved content-hash memo whose record holds extreme times (checksummed,
+// so Load reads it): judging it must neither overflow nor trust it.
+TEST(NanosecondsTest, ASavedContentHashRecordWithExtremeTimesIsNotTrusted) {
+  test_support::TempDir dir;
+  const std::string path = dir.Join("hashmemo.bin");
+  ASSERT_TRUE(ContentHashMemo().Save(path).ok());  // the magic alone
+  std::string file = test_support::ReadFileOrDie(path);
+  auto record = [](int64_t mtime_ns, int64_t hashed_at_ns) {
+    unsigned char rec[64] = {};
+    const uint64_t fields[6] = {3, 1, 10, static_cast<uint64_t>(mtime_ns), 0,
+                                static_cast<uint64_t>(hashed_at_ns)};
+    std::memcpy(rec, fields, sizeof fields);
+    const uint64_t sum = XXH64(rec, 56, 0);
+    std::memcpy(rec + 56, &sum, 8);
+    return std::string(reinterpret_cast<const char*>(rec), sizeof rec);
+  };
+  file += record(kMax, kMin);  // hashed before the epoch's start, changed at its end
+  file += record(kMin + 1, kMin);
+  test_support::WriteFileOrDie(path, file);
+  ContentHashMemo memo;
+  ASSERT_TRUE(memo.Load(path).ok());
+  EXPECT_EQ(memo.size(), 0u);
 }
 
 TEST(NanosecondsTest, AStatusAnswerOverATimeThatDoesNotFitIsNotTrusted) {
