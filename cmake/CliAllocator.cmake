@@ -10,7 +10,11 @@
 #   jlcache_cli_allocator(<target>)
 
 function(jlcache_cli_allocator target)
-  if(NOT JLCACHE_CLI_JEMALLOC OR JLCACHE_SANITIZE)
+  # A sanitizer brought in by flags rather than JLCACHE_SANITIZE counts too:
+  # jemalloc's malloc would override its interceptors.
+  string(TOUPPER "${CMAKE_BUILD_TYPE}" _config)
+  set(_flags "${CMAKE_CXX_FLAGS} ${CMAKE_CXX_FLAGS_${_config}} ${CMAKE_EXE_LINKER_FLAGS}")
+  if(NOT JLCACHE_CLI_JEMALLOC OR JLCACHE_SANITIZE OR _flags MATCHES "-fsanitize")
     message(STATUS "jlcache CLI allocator: glibc malloc")
     return()
   endif()

@@ -1,9 +1,9 @@
 #include "core/file_io.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -247,16 +247,27 @@ namespace {
 // of small files.
 absl::StatusOr<uint32_t> Crc32cOfFileUpTo(FileJournal* j, const std::string& path, uint64_t limit,
                                           uint64_t* read_out) {
-  JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(j, path, nullptr));
+  struct stat st;
+  JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(j, path, &st));
   Fd fd(raw);
-  // On the stack: a cold status hashes thousands of small sources, and a
-  // heap buffer each time was a large allocation each time.
-  constexpr size_t kChunk = size_t{1} << 16;
-  char buf[kChunk];
+  // A cold status hashes thousands of small sources: those go through a
+  // buffer on the stack (small, as this may run on a host's thread), and
+  // only a larger file gets a larger buffer from the heap.
+  constexpr size_t kSmall = size_t{16} << 10, kLarge = size_t{64} << 10;
+  char small[kSmall];
+  std::unique_ptr<char[]> large;
+  char* buf = small;
+  size_t chunk = kSmall;
+  if (static_cast<uint64_t>(st.st_size) >= kSmall && limit >= kSmall) {
+    large = std::make_unique_for_overwrite<char[]>(kLarge);
+    buf = large.get();
+    chunk = kLarge;
+  }
+  const uint64_t known_size = static_cast<uint64_t>(st.st_size);
   uint32_t crc = 0;
   uint64_t off = 0;
   while (off < limit) {
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(kChunk, limit - off));
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(chunk, limit - off));
     const ssize_t n = ::pread(fd.get(), buf, want, static_cast<off_t>(off));
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -267,12 +278,11 @@ absl::StatusOr<uint32_t> Crc32cOfFileUpTo(FileJournal* j, const std::string& pat
     if (n == 0) break;
     crc = Crc32c(buf, static_cast<size_t>(n), crc);
     off += static_cast<uint64_t>(n);
-    // OpenForRead admits regular files only, and a short read of one is its
-    // end: a source smaller than a chunk takes one read, not a second that
-    // returns 0. (Were it ever not the end, the hash would cover a prefix:
-    // it matches no recorded hash, and ContentCrc keeps no memo of a read
-    // shorter than the file.)
-    if (static_cast<size_t>(n) < want) break;
+    // A short read at or past the size fstat gave is the end: a file smaller
+    // than a chunk takes one read, not a second that returns 0. A short read
+    // before it (some network and FUSE file systems return those) is not,
+    // and reading goes on.
+    if (static_cast<size_t>(n) < want && off >= known_size) break;
   }
   *read_out = off;
   return crc;
@@ -301,8 +311,8 @@ namespace {
 absl::StatusOr<std::vector<std::string>> ReadDirectory(FileJournal* j, const std::string& path,
                                                        bool* missing) {
   OnIoOperation();
-  // open + getdents64 into a buffer on the stack: opendir would allocate a
-  // 32 KiB buffer per directory, and a status lists two per package.
+  // open + getdents64 into a small buffer on the stack: opendir would
+  // allocate 32 KiB per directory, and a status lists two per package.
   int fd;
   do {
     fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -327,18 +337,31 @@ absl::StatusOr<std::vector<std::string>> ReadDirectory(FileJournal* j, const std
     }
   }
   std::vector<std::string> names;
-  alignas(struct dirent64) char buffer[16 * 1024];
+  // The kernel's linux_dirent64, read through syscall(2): the getdents64()
+  // wrapper needs glibc 2.30, older than some clusters' systems.
+  struct LinuxDirent64 {
+    uint64_t d_ino;
+    int64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[1];
+  };
+  alignas(LinuxDirent64) char buffer[8 * 1024];
   for (;;) {
-    const ssize_t n = ::getdents64(fd, buffer, sizeof buffer);
+    const long n = ::syscall(SYS_getdents64, fd, buffer, sizeof buffer);
     if (n == 0) break;
     if (n < 0) {
       if (errno == EINTR) continue;
+      // The directory was removed while open: its end, as readdir(3) has it.
+      // The journal holds the directory as it was opened; a later query
+      // sees its removal.
+      if (errno == ENOENT) break;
       const int err = errno;
       if (j) j->Taint(Cat("cannot list ", path));
       return ErrnoError(err, "cannot list", path);
     }
-    for (ssize_t at = 0; at < n;) {
-      const auto* e = reinterpret_cast<const struct dirent64*>(buffer + at);
+    for (long at = 0; at < n;) {
+      const auto* e = reinterpret_cast<const LinuxDirent64*>(buffer + at);
       at += e->d_reclen;
       std::string_view name = e->d_name;
       if (name == "." || name == "..") continue;

@@ -61,8 +61,9 @@ class MemoTable {
   struct NoArena {};
   struct Shard {
     absl::Mutex mu;
-    absl::flat_hash_map<K, V> map ABSL_GUARDED_BY(mu);
+    // Before the map, so it outlives the views the map holds.
     [[no_unique_address]] std::conditional_t<kInterned, StringArena, NoArena> keys ABSL_GUARDED_BY(mu);
+    absl::flat_hash_map<K, V> map ABSL_GUARDED_BY(mu);
   };
   Shard shards_[kShards];
 };
