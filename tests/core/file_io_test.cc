@@ -45,7 +45,9 @@ TEST(FileIoTest, FileCrcMatchesTheBytesAtEveryBufferBoundary) {
       ASSERT_TRUE(prefix.ok()) << n << " " << len;
       EXPECT_EQ(*prefix, Crc32c(data.data(), len)) << n << " " << len;
     }
-    if (n > 0) EXPECT_FALSE(FileAccess().Crc32cPrefix(path, n + 1).ok()) << "longer than the file";
+    if (n > 0) {
+      EXPECT_FALSE(FileAccess().Crc32cPrefix(path, n + 1).ok()) << "longer than the file";
+    }
   }
 }
 
