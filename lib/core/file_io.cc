@@ -123,9 +123,12 @@ absl::StatusOr<int> OpenForRead(FileJournal* j, const std::string& path, struct 
   return fd;
 }
 
-// Reads up to len bytes at offset; short only at end of file.
+// Reads up to len bytes at offset; short only at end of file. A short read
+// that reaches known_end (the size fstat gave, when the caller has it) is
+// taken as that end, which spares the read that would return 0; a short
+// read before it (some network and FUSE file systems return those) is not.
 absl::StatusOr<size_t> ReadAt(FileJournal* j, int fd, char* buf, size_t len, uint64_t off,
-                              const std::string& path) {
+                              const std::string& path, uint64_t known_end = UINT64_MAX) {
   size_t done = 0;
   while (done < len) {
     ssize_t n = ::pread(fd, buf + done, len - done, static_cast<off_t>(off + done));
@@ -137,6 +140,7 @@ absl::StatusOr<size_t> ReadAt(FileJournal* j, int fd, char* buf, size_t len, uin
     }
     if (n == 0) break;
     done += static_cast<size_t>(n);
+    if (done < len && off + done >= known_end) break;
   }
   return done;
 }
@@ -258,31 +262,21 @@ absl::StatusOr<uint32_t> Crc32cOfFileUpTo(FileJournal* j, const std::string& pat
   std::unique_ptr<char[]> large;
   char* buf = small;
   size_t chunk = kSmall;
-  if (static_cast<uint64_t>(st.st_size) >= kSmall && limit >= kSmall) {
+  const uint64_t known_size = static_cast<uint64_t>(st.st_size);
+  if (known_size >= kSmall && limit >= kSmall) {
     large = std::make_unique_for_overwrite<char[]>(kLarge);
     buf = large.get();
     chunk = kLarge;
   }
-  const uint64_t known_size = static_cast<uint64_t>(st.st_size);
   uint32_t crc = 0;
   uint64_t off = 0;
   while (off < limit) {
     const size_t want = static_cast<size_t>(std::min<uint64_t>(chunk, limit - off));
-    const ssize_t n = ::pread(fd.get(), buf, want, static_cast<off_t>(off));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      if (j) j->Taint(Cat("cannot read ", path));
-      return ErrnoError(err, "cannot read", path);
-    }
+    JLC_ASSIGN_OR_RETURN(size_t n, ReadAt(j, fd.get(), buf, want, off, path, known_size));
     if (n == 0) break;
-    crc = Crc32c(buf, static_cast<size_t>(n), crc);
-    off += static_cast<uint64_t>(n);
-    // A short read at or past the size fstat gave is the end: a file smaller
-    // than a chunk takes one read, not a second that returns 0. A short read
-    // before it (some network and FUSE file systems return those) is not,
-    // and reading goes on.
-    if (static_cast<size_t>(n) < want && off >= known_size) break;
+    crc = Crc32c(buf, n, crc);
+    off += n;
+    if (n < want) break;  // the end (ReadAt reads on past a short read before it)
   }
   *read_out = off;
   return crc;

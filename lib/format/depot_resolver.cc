@@ -11,15 +11,19 @@ namespace {
 constexpr std::string_view kDepotTag = "@depot";
 constexpr std::string_view kDepotPrefix = "@depot/";
 
-
 // Julia's resolve_depot: the depot (an element of depots), or nullptr for
 // "no depot found"; *restored then holds the path under that depot. Callers
 // check relocatability first. One scratch string for every depot tried.
+// restore_depot_path of a path that starts with "@depot", into *out.
+void RestoreInto(const std::string& path, const std::string& depot, std::string* out) {
+  out->assign(depot);
+  out->append(path, kDepotTag.size());
+}
+
 const std::string* ResolveOne(const std::string& path, const std::vector<std::string>& depots,
                               const PathExistsFn& exists, std::string* restored) {
   for (const std::string& depot : depots) {
-    restored->assign(depot);
-    restored->append(path, kDepotTag.size());
+    RestoreInto(path, depot, restored);
     if (exists(*restored)) return &depot;
   }
   return nullptr;
@@ -37,7 +41,9 @@ int DepotResolution::FirstUnresolved() const {
 
 std::string RestoreDepotPath(const std::string& path, const std::string& depot) {
   if (!path.starts_with(kDepotTag)) return path;
-  return depot + path.substr(kDepotTag.size());
+  std::string out;
+  RestoreInto(path, depot, &out);
+  return out;
 }
 
 DepotResolution ResolveDepots(const CacheHeader& h, const std::vector<std::string>& depots,

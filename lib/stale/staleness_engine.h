@@ -84,15 +84,15 @@ class StalenessEngine {
   absl::StatusOr<std::optional<FileInfo>> Stat(Query& q, std::string_view path);
   bool IsFileNow(Query& q, const std::string& path);
   bool SameFile(Query& q, const std::string& a, const std::string& b);  // Julia's samefile
-  // Julia's ispath, with one shortcut: a path below a missing directory of a
-  // depot is missing, so a depot that lacks a package is asked once, not once
-  // per source file.
   // The package directories a candidate's includes were found under, with
   // whether each exists: its includes share a handful, so each is asked of
   // the query's stat table once per candidate instead of once per include.
   struct PackageDirs {
     std::vector<std::pair<std::string, bool>> seen;
   };
+  // Julia's ispath, with one shortcut: a path below a missing directory of a
+  // depot is missing, so a depot that lacks a package is asked once, not once
+  // per source file.
   bool DepotPathExists(Query& q, const std::string& path, PackageDirs* dirs);
   // The include paths after @depot resolution, parallel to h.includes.
   absl::StatusOr<std::vector<std::string>> ResolvedIncludePaths(Query& q, const CacheHeader& h,

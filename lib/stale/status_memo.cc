@@ -21,7 +21,6 @@ constexpr char kMagic[8] = {'J', 'L', 'C', 'S', 'T', 'A', 'T', '3'};
 constexpr size_t kPathRestart = 64;
 constexpr int kMaxReasonDepth = 16;
 
-
 class Out {
  public:
   void U8(uint8_t v) { s_.push_back(static_cast<char>(v)); }
@@ -126,9 +125,8 @@ void PutPath(Out& o, size_t index, std::string_view previous, std::string_view p
 }
 
 // A present file changed so close to the query's start that a same-tick
-// write would leave its stat unchanged.
-// Times that do not fit in nanoseconds (from a file, or past 2262) count as
-// racy: such an answer is not trusted.
+// write would leave its stat unchanged. Times that do not fit in nanoseconds
+// (from a file, or past 2262) count as racy: such an answer is not trusted.
 bool Racy(int64_t started_ns, const FileSignature& sig) {
   if (!sig.present) return false;
   const std::optional<int64_t> mtime = CheckedNs(sig.mtime_sec, sig.mtime_nsec);
@@ -178,11 +176,6 @@ void GetPath(In& in, size_t index, std::string* path) {
   }
   path->resize(shared);
   path->append(rest);
-}
-// Steps over one journaled path without rebuilding it.
-void SkipPath(In& in) {
-  (void)in.U32();
-  (void)in.View();
 }
 
 FileSignature GetSignature(In& in) {
@@ -268,25 +261,16 @@ std::optional<std::vector<Verdict>> StatusMemo::Lookup(uint64_t key, IoPool& poo
     if (it == entries_.end()) return std::nullopt;
     entry = it->second;
   }
-  // Every path stat'ed again, in blocks on the pool; the first change stops it.
-  // A block starts where a path is stored whole.
+  // Every path stat'ed again, in blocks on the pool (each starts where a
+  // path is stored whole); the first change stops it.
   constexpr size_t kBlock = kPathRestart;
-  std::vector<size_t> block_at;  // where each block's first path is in raw
-  In walk(entry->raw);           // checked when kept
-  (void)walk.I64();
-  const size_t files = walk.Count(kFileEntryMinBytes);
-  block_at.reserve(files / kBlock + 1);
-  for (size_t i = 0; i < files && walk.ok(); ++i) {
-    if (i % kBlock == 0) block_at.push_back(walk.pos());
-    SkipPath(walk);
-    (void)GetSignature(walk);
-  }
-  if (!walk.ok()) return std::nullopt;
-  const size_t verdicts_at = walk.pos();
+  In head(entry->raw);  // checked when kept
+  (void)head.I64();
+  const size_t files = head.U32();
   std::atomic<bool> changed{false};
-  pool.ParallelFor((files + kBlock - 1) / kBlock, [&](size_t b) {
+  pool.ParallelFor(entry->block_at.size(), [&](size_t b) {
     In in(entry->raw);
-    in.Seek(block_at[b]);
+    in.Seek(entry->block_at[b]);
     std::string path;
     for (size_t i = b * kBlock; i < std::min(files, (b + 1) * kBlock); ++i) {
       if (changed.load(std::memory_order_relaxed)) return;
@@ -302,7 +286,7 @@ std::optional<std::vector<Verdict>> StatusMemo::Lookup(uint64_t key, IoPool& poo
   });
   if (!changed) {
     In in(entry->raw);
-    in.Seek(verdicts_at);
+    in.Seek(entry->verdicts_at);
     const uint32_t n = in.Count(4 + 1 + 4 + 1 + 1 + 4);
     std::vector<Verdict> verdicts;
     verdicts.reserve(n);
@@ -355,11 +339,15 @@ bool StatusMemo::Insert(uint64_t key, const FileJournal& journal, int64_t starte
   for (const auto& [p, sig] : files) path_bytes += p.size();
   o.bytes().reserve(64 + files.size() * kFileEntryMinBytes + path_bytes / 4 + verdicts.size() * 128);
   o.U32(static_cast<uint32_t>(files.size()));
+  Entry e;
+  e.block_at.reserve(files.size() / kPathRestart + 1);
   for (size_t i = 0; i < files.size(); ++i) {
+    if (i % kPathRestart == 0) e.block_at.push_back(o.bytes().size());
     PutPath(o, i, i ? files[i - 1].first : std::string_view(), files[i].first);
     PutSignature(o, files[i].second);
     check.File(files[i].second);
   }
+  e.verdicts_at = o.bytes().size();
   o.U32(static_cast<uint32_t>(verdicts.size()));
   for (const auto& v : verdicts) {
     PutVerdict(o, v);
@@ -372,7 +360,6 @@ bool StatusMemo::Insert(uint64_t key, const FileJournal& journal, int64_t starte
   }
   check.CloneAnswers(clone_answers.size());
   if (!check.trusted()) return false;
-  Entry e;
   e.started_ns = started_ns;
   e.raw = o.bytes();
   e.owner = std::move(bytes);
@@ -467,9 +454,11 @@ absl::Status StatusMemo::Load(const std::string& path) {
     const uint32_t files = in.Count(kFileEntryMinBytes);
     std::string path;  // rebuilt only to check each shared length
     for (uint32_t i = 0; i < files && in.ok(); ++i) {
+      if (i % kPathRestart == 0) e.block_at.push_back(in.pos() - begin);
       GetPath(in, i, &path);
       check.File(GetSignature(in));
     }
+    e.verdicts_at = in.pos() - begin;
     in.SkipStrings(true);
     const uint32_t verdicts = in.Count(4 + 1 + 4 + 1 + 1 + 4);
     for (uint32_t i = 0; i < verdicts && in.ok(); ++i) check.Kind(GetVerdict(in).kind);

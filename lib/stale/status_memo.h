@@ -76,6 +76,11 @@ class StatusMemo {
     int64_t started_ns = 0;
     std::shared_ptr<const void> owner;  // keeps `raw` alive
     std::string_view raw;
+    // Where in raw Lookup's blocks of paths start and the verdicts follow:
+    // found while the entry is encoded or checked, so Lookup need not walk
+    // it again.
+    std::vector<size_t> block_at;
+    size_t verdicts_at = 0;
   };
   void Keep(uint64_t key, Entry e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
