@@ -25,9 +25,10 @@
 #      the targets; and, exactly when Distributed's callback would fire, every
 #      other process (`Base.require(pkgid)`, errors logged, not thrown, as
 #      Base.run_package_callbacks does);
-#   b. processes are grouped by (hostname, first depot, julia binary, cache
-#      flags); each group's first process describes its runtime; each group's
-#      packages are made fresh by precompile_if_stale once, groups in parallel;
+#   b. processes are grouped by their runtime (all of it but the pid:
+#      machine, installation, flags, depot and load path, active project;
+#      group_key); each group's packages are made fresh by
+#      precompile_if_stale once, groups in parallel;
 #   c. load requests go to every worker of a fresh group as one
 #      remotecall(Core.eval, pid, Main, expr) each (Core.eval of calls to
 #      Base.require: nothing new to compile on the worker), sent by the
@@ -401,7 +402,7 @@ end
 
 function _groups(loaders::Vector{Int}, runtimes::Dict{Int,Any})
     groups = ProcessGroup[]
-    index = Dict{Any,Int}()
+    index = Dict{String,Int}()
     for p in loaders
         r = runtimes[p]
         if r isa RuntimeInfo

@@ -186,10 +186,9 @@ struct RuntimeInfo
 end
 
 # Value semantics (the default would compare the vectors by identity).
-Base.:(==)(a::RuntimeInfo, b::RuntimeInfo) =
-    all(getfield(a, f) == getfield(b, f) for f in fieldnames(RuntimeInfo))
-Base.hash(r::RuntimeInfo, h::UInt) =
-    foldl((acc, f) -> hash(getfield(r, f), acc), fieldnames(RuntimeInfo); init=hash(:RuntimeInfo, h))
+# Through group_key (below), which covers every field but the pid.
+Base.:(==)(a::RuntimeInfo, b::RuntimeInfo) = a.os_pid == b.os_pid && group_key(a) == group_key(b)
+Base.hash(r::RuntimeInfo, h::UInt) = hash(group_key(r), hash(r.os_pid, hash(:RuntimeInfo, h)))
 
 _pkgimages_name(mode::Integer) = mode == 0 ? "no" : mode == 2 ? "existing" : "yes"
 
@@ -214,10 +213,32 @@ This process's runtime, as jlcache is told about it.
 """
 runtime_info() = RuntimeInfo(_probe_process(), _probe_environment())
 
-# Processes with the same key share compiled caches, so one precompile serves
-# them all: same machine, same first depot (where caches are written), same
-# julia binary, same cache flags.
-group_key(r::RuntimeInfo) = (r.hostname, isempty(r.depot_path) ? "" : r.depot_path[1], r.julia_bin, r.cache_flags)
+# Processes with the same key get the same answer from jlcache, so one check
+# (and one precompile) serves them all: everything jlcache is told about a
+# process except its pid. A coarser key (machine, first depot, binary, cache
+# flags) would check one member's load path, active project, sysimage and
+# CPU target for all of them, and a member whose `using` resolves to other
+# packages, or whose sysimage differs (`-J`), would load caches nobody
+# checked. Groups that share a depot still compile each package once: the
+# depot's lock picks one runner (lib/precompile).
+# (A String built field by field: a generic fold over the fields, or a
+# Tuple of them as a Dict key, compiles hashing and comparison of their types
+# at first use, ~0.5 s measured on 1.11.7.)
+function group_key(r::RuntimeInfo)::String
+    parts = String[r.hostname, r.julia_version, r.git_branch, r.git_commit, r.os, r.arch,
+                   string(r.pointer_size), r.julia_bin, r.image_file, r.cpu_target, r.stdlib_dir,
+                   r.build_stdlib_dir, r.bindir, r.pkgimages, string(r.cache_flags),
+                   string(length(r.sysimage_modules))]
+    for (name, uuid, hi, lo) in r.sysimage_modules
+        push!(parts, name, uuid, string(hi), string(lo))
+    end
+    push!(parts, string(length(r.depot_path)))
+    append!(parts, r.depot_path)
+    push!(parts, string(length(r.load_path)))
+    append!(parts, r.load_path)
+    push!(parts, r.active_project)
+    return join(parts, '\0')   # in no path, name or version
+end
 
 # Whether this process's callbacks answer exactly for `r`. Clone targets are
 # checked by the running julia against the running CPU: same machine, binary,

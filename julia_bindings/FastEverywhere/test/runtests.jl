@@ -273,6 +273,33 @@ const RESULTS = try
         process, env = FE._decode_facts(FE._worker_facts(true))
         @test FE.RuntimeInfo(process, env) == r
         @test FE._decode_facts(FE._worker_facts(false)) == (nothing, env)
+        # One group only for processes jlcache would answer alike: another pid
+        # joins it; another active project, load path, depot path or sysimage
+        # is a group of its own.
+        other(; kw...) = FE.RuntimeInfo((; process..., kw...), env)
+        @test FE.group_key(other(pid=process.pid + 1)) == FE.group_key(r)
+        @test other(pid=process.pid + 1) != r
+        # Every field but the pid is in the key.
+        changed(x::String) = x * "x"
+        changed(x::Integer) = x + one(x)
+        changed(x::Vector{String}) = [x; "x"]
+        changed(x::Vector{Tuple{String,String,UInt64,UInt64}}) = [x; ("x", "", UInt64(1), UInt64(2))]
+        for f in fieldnames(FE.RuntimeInfo)
+            f === :os_pid && continue
+            r2 = FE.RuntimeInfo((g === f ? changed(getfield(r, g)) : getfield(r, g) for g in fieldnames(FE.RuntimeInfo))...)
+            @test FE.group_key(r2) != FE.group_key(r)
+            @test r2 != r && hash(r2) != hash(r)
+        end
+        @test FE.group_key(other(image_file="/elsewhere/sys.so")) != FE.group_key(r)
+        @test FE.group_key(other(cpu_target="generic")) != FE.group_key(r)
+        for changed in ((; env..., active_project="/elsewhere/Project.toml"),
+                        (; env..., load_path=["/elsewhere"]),
+                        (; env..., depot_path=[env.depot_path; "/second/depot"]))
+            @test FE.group_key(FE.RuntimeInfo(process, changed)) != FE.group_key(r)
+        end
+        groups = FE._groups([1, 2, 3], Dict{Int,Any}(1 => r, 2 => other(pid=process.pid + 1),
+                                                     3 => FE.RuntimeInfo(process, (; env..., load_path=["/elsewhere"]))))
+        @test [g.members for g in groups] == [[1, 2], [3]]
     end
 
     @testset "one probe script: the library's" begin
