@@ -10,8 +10,13 @@
 #   early  `using FastEverywhere` before addprocs: the workers never load it;
 #   late   after addprocs: Distributed's callback loads it on every worker,
 #          whose compiled functions then answer.
+# A third run checks src/warmup.jl: once this process has compiled
+# Distributed's message path in the background (late order, waited for), the
+# first line compiles nothing of Distributed's on the master either.
 # No timing is asserted (the machine may be busy); the steps' times are
-# printed for the log.
+# printed for the log. The markers are written in one piece each: the
+# background warm-up's trace lines may otherwise land between a marker and
+# its newline.
 include(joinpath(@__DIR__, "support.jl"))
 using .RealJulia, Test
 
@@ -23,26 +28,33 @@ function first_use_code(order::String, worker_trace::String)
     load_fe = "using FastEverywhere"
     # One addprocs per worker: each gets its own trace file.
     add = "for i in 1:2; addprocs(1; exeflags=[\"--trace-compile=$(worker_trace)-\$i\"]); end"
+    # "warmed": late, then wait (no message sent) until this process's
+    # warm-up has ended.
+    wait_warm = order == "warmed" ?
+        "timedwait(() -> FastEverywhere.WARMED[][2] > 0, 60.0; pollint=0.05)" : ""
     return """
         using Distributed
         $(order == "early" ? load_fe : add)
         $(order == "early" ? add : load_fe)
-        println(stderr, "$BEGIN")
+        $wait_warm
+        write(stderr, "\\n$BEGIN\\n")
         FastEverywhere.@everywhere using LatTiny
-        println(stderr, "$END")
+        write(stderr, "\\n$END\\n")
+        timedwait(() -> FastEverywhere.WARMED[][2] > 0, 60.0; pollint=0.05)
+        println("WARMED ", FastEverywhere.WARMED[])
         println("LOADED ", all(p -> remotecall_fetch(Core.eval, p, Main, :(isdefined(Main, :LatTiny))), procs()))
         println("STEPS ", join(["\$k=\$(round(Int, 1000v))ms" for (k, v) in FastEverywhere.last_timings()], " "))
         rmprocs(workers())
         """
 end
 
-# Trace lines naming FastEverywhere, between the markers.
-function master_lines(stderr_text::AbstractString)
-    lines = split(stderr_text, '\n')
-    b = findfirst(==(BEGIN), lines)
-    e = findfirst(==(END), lines)
-    (b === nothing || e === nothing) && return nothing
-    return [l for l in lines[b+1:e-1] if startswith(l, "precompile(") && occursin("FastEverywhere", l)]
+# Trace lines naming `name`, between the markers.
+function master_lines(stderr_text::AbstractString, name::AbstractString)
+    b = findfirst("\n$BEGIN\n", stderr_text)
+    e = findfirst("\n$END\n", stderr_text)
+    (b === nothing || e === nothing || last(b) > first(e)) && return nothing
+    lines = split(stderr_text[last(b)+1:first(e)-1], '\n')
+    return [l for l in lines if startswith(l, "precompile(") && occursin(name, l)]
 end
 
 RealJulia.finish_suite("latency") do
@@ -58,7 +70,7 @@ RealJulia.finish_suite("latency") do
     @test ok
     ok || println(out, err)
 
-    for order in ("early", "late")
+    for order in ("early", "late", "warmed")
         @testset "$order: first @everywhere using compiles nothing of FastEverywhere" begin
             traces = mkpath(joinpath(TMP, "traces-$order"))
             ok, out, err = run_julia(first_use_code(order, joinpath(traces, "worker"));
@@ -69,11 +81,23 @@ RealJulia.finish_suite("latency") do
             steps = match(r"STEPS (.*)", out)
             @test steps !== nothing && occursin("sent=", steps.captures[1])   # the concurrent path ran
             steps === nothing || println("  $order, first use: ", steps.captures[1])
-            ours = master_lines(err)
+            ours = master_lines(err, "FastEverywhere")
             @test ours !== nothing
             if ours !== nothing
                 isempty(ours) || println("compiled on the master at first use:\n  ", join(ours, "\n  "))
                 @test isempty(ours)
+            end
+            warmed = match(r"WARMED \((\d+), ", out)
+            @test warmed !== nothing && parse(Int, warmed.captures[1]) > 0   # the warm-up ran here
+            if order == "warmed"
+                # Distributed's side of the line was compiled ahead (warmup.jl).
+                distributed = master_lines(err, "Distributed.")
+                @test distributed !== nothing
+                if distributed !== nothing
+                    isempty(distributed) ||
+                        println("Distributed compiled on the master after the warm-up:\n  ", join(distributed, "\n  "))
+                    @test isempty(distributed)
+                end
             end
             files = readdir(traces; join=true)
             @test length(files) == 2

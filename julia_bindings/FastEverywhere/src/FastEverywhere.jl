@@ -34,6 +34,7 @@ include("session.jl")
 include("verdicts.jl")
 include("precompile.jl")
 include("everywhere.jl")
+include("warmup.jl")
 include("workload.jl")
 
 function __init__()
@@ -47,6 +48,8 @@ function __init__()
     empty!(SESSIONS)
     empty!(WORKER_FACTS)
     empty!(TIMINGS)   # the precompile workload's, saved in the image
+    # On a worker: Distributed's message path, compiled in the background.
+    _start_warming()
     return nothing
 end
 

@@ -270,10 +270,14 @@ function _facts_question(need_process::Bool)
     uuid = string(Base.PkgId(@__MODULE__).uuid)
     # (Built where used: a name bound in the worker's Main would stay there.)
     fe() = Expr(:call, base(:PkgId), Expr(:call, base(:UUID), uuid), "FastEverywhere")
+    # Loaded here, mid-line: no background warm-up beside the line (warmup.jl).
+    cancel = Expr(:call, base(:invokelatest),
+                  Expr(:call, _dotted(:Core, :getglobal), Expr(:call, base(:root_module), fe()),
+                       Expr(:quote, :_cancel_warming)))
     load = Expr(:try,
                 Expr(:||, Expr(:call, base(:root_module_exists), fe()),
                      Expr(:||, Expr(:call, base(:!), Expr(:call, base(:isprecompiled), fe())),
-                          Expr(:call, base(:require), fe()))),
+                          Expr(:block, Expr(:call, base(:require), fe()), cancel, true))),
                 false, Expr(:block, 0))
     name = Expr(:quote, :_worker_facts_for)
     usable = Expr(:&&, Expr(:call, base(:root_module_exists), fe()),

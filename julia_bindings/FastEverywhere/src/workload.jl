@@ -38,6 +38,7 @@ function _precompile_workload()
         _run_where_loaded(@__MODULE__, [me], importex, fullex, [:Libdl])
     end
     _ask_if_loaded(_NO_SUCH_PID, _if_loaded_request([:Libdl], fullex))
+    precompile(Tuple{_Call{typeof(_ask_if_loaded),Tuple{Int,Expr}}})
     fetch(_async(_eval_there, _NO_SUCH_PID, fullex))
     last_timings()
 
@@ -108,7 +109,7 @@ function _precompile_statements()
     precompile(_free!, (Session,))
     # A worker's answer arriving here, and (where FastEverywhere is loaded
     # on the worker) leaving there.
-    for T in (all_facts, env_facts, String)
+    for T in (all_facts, env_facts)
         precompile(put!, (Distributed.RemoteValue, T))
         precompile(put!, (Channel{Any}, T))
         precompile(Distributed.serialize, (Serializer, T))
@@ -135,6 +136,21 @@ function _precompile_statements()
     precompile(fetch, (Distributed.Future,))
     precompile(_eval_there, (Int, Expr))
     precompile(Distributed.remotecall_fetch, (typeof(Core.eval), Int, Module, Expr))
+    # A worker compiling Distributed's side ahead (warmup.jl); what it
+    # compiles is Distributed's, this is the code that asks for it.
+    _warm_message_path(false)   # lists the signatures, compiles none of them
+    precompile(_warm_message_path, ())
+    precompile(_start_warming, ())
+    precompile(_cancel_warming, ())
+    precompile(_message_path_signatures, ())
+    precompile(_closure_signatures!, (Vector{Any}, Any))
+    precompile(_argument_type, (Core.CodeInfo, Any))
+    precompile(_is_closure_type, (Any,))
+    precompile(_leads_to_closures, (Any,))
+    precompile(_seen, (Vector{Any}, Any))
+    precompile(any, (typeof(_is_closure_type), Core.SimpleVector))
+    precompile(_spawn, (typeof(_warm_message_path),))
+    precompile(Tuple{_Call{typeof(_warm_message_path),Tuple{}}})
     return nothing
 end
 
