@@ -11,15 +11,15 @@ namespace {
 constexpr std::string_view kDepotTag = "@depot";
 constexpr std::string_view kDepotPrefix = "@depot/";
 
-// Julia's resolve_depot: the depot (an element of depots), or nullptr for
-// "no depot found"; *restored then holds the path under that depot. Callers
-// check relocatability first. One scratch string for every depot tried.
 // restore_depot_path of a path that starts with "@depot", into *out.
 void RestoreInto(const std::string& path, const std::string& depot, std::string* out) {
   out->assign(depot);
   out->append(path, kDepotTag.size());
 }
 
+// Julia's resolve_depot: the depot (an element of depots), or nullptr for
+// "no depot found"; *restored then holds the path under that depot. Callers
+// check relocatability first. One scratch string for every depot tried.
 const std::string* ResolveOne(const std::string& path, const std::vector<std::string>& depots,
                               const PathExistsFn& exists, std::string* restored) {
   for (const std::string& depot : depots) {

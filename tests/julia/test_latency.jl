@@ -23,15 +23,15 @@ using .RealJulia, Test
 const FE = joinpath(REPO, "julia_bindings", "FastEverywhere")
 const BEGIN = "LATENCY-FIRST-USE-BEGIN"
 const END = "LATENCY-FIRST-USE-END"
+# Waits, without sending a message, until this process's warm-up has ended.
+const WAIT_WARM = "timedwait(() -> FastEverywhere.WARMED[][2] > 0, 60.0; pollint=0.05)"
 
 function first_use_code(order::String, worker_trace::String)
     load_fe = "using FastEverywhere"
     # One addprocs per worker: each gets its own trace file.
     add = "for i in 1:2; addprocs(1; exeflags=[\"--trace-compile=$(worker_trace)-\$i\"]); end"
-    # "warmed": late, then wait (no message sent) until this process's
-    # warm-up has ended.
-    wait_warm = order == "warmed" ?
-        "timedwait(() -> FastEverywhere.WARMED[][2] > 0, 60.0; pollint=0.05)" : ""
+    # "warmed": late, then the warm-up waited for before the line.
+    wait_warm = order == "warmed" ? WAIT_WARM : ""
     return """
         using Distributed
         $(order == "early" ? load_fe : add)
@@ -40,7 +40,7 @@ function first_use_code(order::String, worker_trace::String)
         write(stderr, "\\n$BEGIN\\n")
         FastEverywhere.@everywhere using LatTiny
         write(stderr, "\\n$END\\n")
-        timedwait(() -> FastEverywhere.WARMED[][2] > 0, 60.0; pollint=0.05)
+        $WAIT_WARM
         println("WARMED ", FastEverywhere.WARMED[])
         println("LOADED ", all(p -> remotecall_fetch(Core.eval, p, Main, :(isdefined(Main, :LatTiny))), procs()))
         println("STEPS ", join(["\$k=\$(round(Int, 1000v))ms" for (k, v) in FastEverywhere.last_timings()], " "))

@@ -48,7 +48,7 @@ function __init__()
     empty!(SESSIONS)
     empty!(WORKER_FACTS)
     empty!(TIMINGS)   # the precompile workload's, saved in the image
-    # On a worker: Distributed's message path, compiled in the background.
+    # Distributed's message path, compiled in the background (warmup.jl).
     _start_warming()
     return nothing
 end

@@ -307,8 +307,6 @@ _worker_facts_for(need_process::Int) = _worker_facts(need_process != 0)
 _worker_facts(need_process::Bool) =
     _encode_facts(need_process ? _probe_process() : nothing, _probe_environment())
 
-const _FACT_SEP = '\0'   # in no path, hostname or version string
-
 function _encode_facts(process, env)::String
     parts = String[]
     if process === nothing

@@ -213,6 +213,10 @@ This process's runtime, as jlcache is told about it.
 """
 runtime_info() = RuntimeInfo(_probe_process(), _probe_environment())
 
+# Between the fields of group_key and of a worker's encoded facts
+# (everywhere.jl): in no path, hostname or version string.
+const _FACT_SEP = '\0'
+
 # Processes with the same key get the same answer from jlcache, so one check
 # (and one precompile) serves them all: everything jlcache is told about a
 # process except its pid. A coarser key (machine, first depot, binary, cache
@@ -237,7 +241,7 @@ function group_key(r::RuntimeInfo)::String
     push!(parts, string(length(r.load_path)))
     append!(parts, r.load_path)
     push!(parts, r.active_project)
-    return join(parts, '\0')   # in no path, name or version
+    return join(parts, _FACT_SEP)
 end
 
 # Whether this process's callbacks answer exactly for `r`. Clone targets are

@@ -20,8 +20,9 @@
 #
 # Compiling is all it does: no message, no state of Distributed touched. Any
 # failure (another Distributed, renamed internals) only means less compiled
-# ahead. tests/julia/test_latency.jl checks with --trace-compile what the
-# first `@everywhere using` still compiles, on the caller and on a worker.
+# ahead. tests/julia/test_latency.jl checks with --trace-compile that, once
+# the caller's warm-up has ended, the first `@everywhere using` compiles
+# nothing of Distributed's on the caller.
 
 # Empty keyword arguments, as a deserialized message holds them.
 const _NO_KWARGS = typeof(Base.pairs((;)))
