@@ -1,6 +1,6 @@
 # `@everywhere using` on N processes against one process's `using` (issue 12).
 #
-#   julia --startup-file=no benchmarks/everywhere_bench.jl BUILD_DIR [RUNS=5] [WORKERS=1,2,4] [OUT.tsv]
+#   julia --startup-file=no benchmarks/everywhere_bench.jl BUILD_DIR [RUNS=5] [WORKERS=1,2,4] [OUT.tsv] [CASES]
 #
 # Generates, in a temporary directory, a heavy package (thousands of types and
 # methods with precompile statements, and work in __init__) and a chain (a package over two
@@ -21,6 +21,12 @@
 #               of compiles of P is counted per run and must be 1
 #   fe_exename  fe with workers started through a wrapper script as
 #               `exename` (as a cluster launcher would), N=1 only
+#   dist_settled / fe_settled  dist and fe with a 3 s pause before the line
+#               (after addprocs, and after `using FastEverywhere`), as when
+#               a user types it: the workers have started, and
+#               FastEverywhere's background warm-ups have ended
+# CASES (comma-separated) runs only those; by default every case above but
+# the settled ones (which add ~40% to a ~60 min run).
 # Prints a table of medians (ms) and writes every sample to OUT.tsv as it is taken
 # (benchmarks/plot_everywhere.py tables and plots any such file, even a partial one).
 # Needs the julia running it (its binary is used for every child) and
@@ -31,6 +37,7 @@ const BUILD = abspath(ARGS[1])
 const RUNS = length(ARGS) >= 2 ? parse(Int, ARGS[2]) : 5
 const NS = length(ARGS) >= 3 ? parse.(Int, split(ARGS[3], ',')) : [1, 2, 4]
 const OUT = length(ARGS) >= 4 ? ARGS[4] : ""
+const ONLY = length(ARGS) >= 5 ? split(ARGS[5], ',') : nothing
 const JULIA = joinpath(Sys.BINDIR, Base.julia_exename())
 const FE = abspath(joinpath(@__DIR__, "..", "julia_bindings", "FastEverywhere"))
 const WORK = mktempdir()
@@ -164,10 +171,11 @@ function case_code(case, pkg, n)
     line = LINES[pkg]
     if case == "single"
         return timed("T", line)
-    elseif case in ("dist", "dist_stale")
+    elseif case in ("dist", "dist_stale", "dist_settled")
         return """
             using Distributed
             addprocs($n)
+            $(case == "dist_settled" ? "sleep(3)" : "")
             $(timed("T", "@everywhere $line"))
             $(timed("NOOP", "@everywhere $line"))
             """
@@ -177,6 +185,7 @@ function case_code(case, pkg, n)
             using Distributed
             addprocs($n$exename)
             $(timed("USING", "using FastEverywhere"))
+            $(case == "fe_settled" ? "sleep(3)" : "")
             $(timed("T", "FastEverywhere.@everywhere $line"))
             steps = Dict(FastEverywhere.last_timings())
             println("DECIDE ", 1000 * get(steps, :sent, NaN))
@@ -224,8 +233,9 @@ function record!(key, v)
     push!(get!(samples, key, Float64[]), v)
     isempty(OUT) || open(io -> println(io, join(key, '\t'), '\t', v), OUT, "a")
 end
-cases(n) = n == 1 ? ["single", "floor", "dist", "fe", "fe_exename", "dist_stale", "fe_stale"] :
-                    ["single", "floor", "dist", "fe", "dist_stale", "fe_stale"]
+const DEFAULT_CASES = ["single", "floor", "dist", "fe", "fe_exename", "dist_stale", "fe_stale"]
+cases(n) = filter(c -> (n == 1 || c != "fe_exename") && (ONLY === nothing ? c in DEFAULT_CASES : c in ONLY),
+                  ["single", "floor", "dist", "fe", "fe_exename", "dist_settled", "fe_settled", "dist_stale", "fe_stale"])
 for run_i in 1:RUNS, pkg in ("Heavy", "Chain"), n in NS, case in cases(n)
     case == "single" && n != first(NS) && continue   # one yardstick per package
     r = run_one(case, pkg, n)
@@ -248,6 +258,13 @@ for pkg in ("Heavy", "Chain"), n in NS
             e / f, d / e, med((pkg, "fe", n, "DECIDE")), med((pkg, "fe", n, "USING")),
             med((pkg, "dist", n, "NOOP")), med((pkg, "fe", n, "NOOP")),
             med((pkg, "dist_stale", n, "T")), med((pkg, "fe_stale", n, "T")))
+end
+for pkg in ("Heavy", "Chain"), n in NS
+    d, e = med((pkg, "dist_settled", n, "T")), med((pkg, "fe_settled", n, "T"))
+    isnan(d) && isnan(e) && continue
+    @printf("%-6s N=%d after a 3 s pause: dist %.1f, fe %.1f (%.2f x floor), fe_decide %.1f, no-op dist / fe %.1f / %.1f ms\n",
+            pkg, n, d, e, e / med((pkg, "floor", n, "T")), med((pkg, "fe_settled", n, "DECIDE")),
+            med((pkg, "dist_settled", n, "NOOP")), med((pkg, "fe_settled", n, "NOOP")))
 end
 for pkg in ("Heavy", "Chain")
     e = med((pkg, "fe_exename", 1, "T"))

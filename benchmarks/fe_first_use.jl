@@ -5,7 +5,9 @@
 #
 # MODE: fe (FastEverywhere loaded after addprocs, so Distributed's callback
 # loads it on the workers too), fe-early (loaded before addprocs: the workers
-# never load it), dist (Distributed's @everywhere). Needs an environment on
+# never load it), fe-settled (as fe, with a 3 s pause before the line, as
+# when a user types it: the background warm-ups have ended), dist
+# (Distributed's @everywhere). Needs an environment on
 # the load path with a tiny package `Tiny` and FastEverywhere, caches fresh,
 # and JLCACHE_LIB. TRACEDIR (may be "") gives the workers --trace-compile.
 # Prints "RESULT ..." (using FastEverywhere, the first line, a second no-op
@@ -22,12 +24,19 @@ tload_early = early ? (t0 = time_ns(); @eval using FastEverywhere; ms(t0)) : 0.0
 addprocs(n; exeflags=flags)
 if mode != "dist"
     t0 = time_ns(); @eval using FastEverywhere; tload = early ? tload_early : ms(t0)
+    mode == "fe-settled" && sleep(3)
     t0 = time_ns(); Core.eval(Main, :(FastEverywhere.@everywhere using Tiny)); tline = ms(t0)
     if isdefined(FastEverywhere, :last_timings)
         println("STEPS ", join(["$k=$(round(v*1000, digits=1))" for (k, v) in FastEverywhere.last_timings()], " "))
     end
     t0 = time_ns(); Core.eval(Main, :(FastEverywhere.@everywhere using Tiny)); tnoop = ms(t0)
     println("RESULT $mode n=$n using_FE=$(tload)ms first_line=$(tline)ms noop=$(tnoop)ms")
+    # Each worker's background warm-up: (signatures compiled, seconds), (0, 0.0) if it never ended.
+    isdefined(FastEverywhere, :WARMED) && println("WARMED ", join(
+        [string(remotecall_fetch(Core.eval, p, Main, :(let m = get(Base.loaded_modules, $(Base.PkgId(FastEverywhere)), nothing)
+                                  m === nothing ? (0, 0.0) : m.WARMED[]
+                              end)))
+         for p in workers()], " "))
 else
     t0 = time_ns(); Core.eval(Main, :(@everywhere using Tiny)); tline = ms(t0)
     t0 = time_ns(); Core.eval(Main, :(@everywhere using Tiny)); tnoop = ms(t0)

@@ -73,6 +73,24 @@ def table(samples):
                 f"{fmt(median(samples, pkg, 'fe_stale', n))} "
                 f"| {','.join(str(int(c)) for c in comp_d) or '—'} / "
                 f"{','.join(str(int(c)) for c in comp_f) or '—'} |")
+    settled = []
+    for pkg in pkgs:
+        for n in ns:
+            d, e = median(samples, pkg, "dist_settled", n), median(samples, pkg, "fe_settled", n)
+            if d is None and e is None:
+                continue
+            f = median(samples, pkg, "floor", n)
+            settled.append(
+                f"| {pkg} | {n} | {len(samples.get((pkg, 'fe_settled', n, 'T'), []))} | {fmt(f)} | {fmt(d)} "
+                f"| {fmt(e)} | {fmt(ratio(e, f), 2)} | {fmt(ratio(d, e), 2)} "
+                f"| {fmt(median(samples, pkg, 'fe_settled', n, 'DECIDE'))} "
+                f"| {fmt(median(samples, pkg, 'dist_settled', n, 'NOOP'), 1)} / "
+                f"{fmt(median(samples, pkg, 'fe_settled', n, 'NOOP'), 1)} |")
+    if settled:
+        lines += ["", "After a 3 s pause before the line (`dist_settled`, `fe_settled`):", "",
+                  "| package | N | runs | floor | Distributed | FastEverywhere | fe ÷ floor "
+                  "| Distributed ÷ fe | fe_decide | no-op Distributed / fe |",
+                  "|---|---|---|---|---|---|---|---|---|---|"] + settled
     exename = [(pkg, median(samples, pkg, "fe_exename", 1)) for pkg in pkgs]
     if any(v is not None for _, v in exename):
         lines.append("")
