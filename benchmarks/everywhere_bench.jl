@@ -38,6 +38,11 @@ const RUNS = length(ARGS) >= 2 ? parse(Int, ARGS[2]) : 5
 const NS = length(ARGS) >= 3 ? parse.(Int, split(ARGS[3], ',')) : [1, 2, 4]
 const OUT = length(ARGS) >= 4 ? ARGS[4] : ""
 const ONLY = length(ARGS) >= 5 ? split(ARGS[5], ',') : nothing
+const ALL_CASES = ["single", "floor", "dist", "fe", "fe_exename", "dist_settled", "fe_settled", "dist_stale", "fe_stale"]
+const CHOSEN = ONLY === nothing ? filter(c -> !endswith(c, "_settled"), ALL_CASES) : ONLY
+let unknown = setdiff(CHOSEN, ALL_CASES)
+    isempty(unknown) || error("unknown case(s) $(join(unknown, ", ")); known: $(join(ALL_CASES, ", "))")
+end
 const JULIA = joinpath(Sys.BINDIR, Base.julia_exename())
 const FE = abspath(joinpath(@__DIR__, "..", "julia_bindings", "FastEverywhere"))
 const WORK = mktempdir()
@@ -233,9 +238,7 @@ function record!(key, v)
     push!(get!(samples, key, Float64[]), v)
     isempty(OUT) || open(io -> println(io, join(key, '\t'), '\t', v), OUT, "a")
 end
-const DEFAULT_CASES = ["single", "floor", "dist", "fe", "fe_exename", "dist_stale", "fe_stale"]
-cases(n) = filter(c -> (n == 1 || c != "fe_exename") && (ONLY === nothing ? c in DEFAULT_CASES : c in ONLY),
-                  ["single", "floor", "dist", "fe", "fe_exename", "dist_settled", "fe_settled", "dist_stale", "fe_stale"])
+cases(n) = filter(c -> (n == 1 || c != "fe_exename") && c in CHOSEN, ALL_CASES)
 for run_i in 1:RUNS, pkg in ("Heavy", "Chain"), n in NS, case in cases(n)
     case == "single" && n != first(NS) && continue   # one yardstick per package
     r = run_one(case, pkg, n)
