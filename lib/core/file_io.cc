@@ -90,22 +90,30 @@ std::string_view FileTypeName(mode_t mode) {
   return "not a regular file";
 }
 
+// open(2), counted and retried on EINTR. A failure is told to the journal as
+// a stat of path failing would be, and left in errno.
+int OpenJournaled(FileJournal* j, const std::string& path, int flags) {
+  OnIoOperation();
+  int fd;
+  do {
+    fd = ::open(path.c_str(), flags);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
+    const int err = errno;
+    Journal(j, path, nullptr, err);
+    errno = err;
+  }
+  return fd;
+}
+
 // Opens a regular file for reading. O_NONBLOCK: opening a FIFO (or a device)
 // must never wait for a writer, and only a regular file is read at all: a
 // FIFO where a memo or a TOML file belongs would otherwise hang every query.
 // st_out (optional) receives fstat of the open file; the file journal gets
 // it either way.
 absl::StatusOr<int> OpenForRead(FileJournal* j, const std::string& path, struct stat* st_out) {
-  OnIoOperation();
-  int fd;
-  do {
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  } while (fd < 0 && errno == EINTR);
-  if (fd < 0) {
-    const int err = errno;
-    Journal(j, path, nullptr, err);
-    return ErrnoError(err, "cannot open", path);
-  }
+  const int fd = OpenJournaled(j, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return ErrnoError(errno, "cannot open", path);
   struct stat st;
   if (::fstat(fd, &st) != 0) {
     const int err = errno;
@@ -304,16 +312,11 @@ namespace {
 // missing or not a directory; otherwise that is an error.
 absl::StatusOr<std::vector<std::string>> ReadDirectory(FileJournal* j, const std::string& path,
                                                        bool* missing) {
-  OnIoOperation();
   // open + getdents64 into a small buffer on the stack: opendir would
   // allocate 32 KiB per directory, and a status lists two per package.
-  int fd;
-  do {
-    fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  } while (fd < 0 && errno == EINTR);
+  const int fd = OpenJournaled(j, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
     const int err = errno;
-    Journal(j, path, nullptr, err);
     if (missing && (err == ENOENT || err == ENOTDIR)) {
       *missing = true;
       return std::vector<std::string>();
