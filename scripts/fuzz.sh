@@ -3,6 +3,7 @@
 # seconds (default 60) on a scratch copy of its seed corpus.
 # Usage: scripts/fuzz.sh [SECONDS] [extra libFuzzer flags...]
 #        JLCACHE_FUZZ_TARGET=status_memo scripts/fuzz.sh ...   (default: header)
+# Targets (tests/fuzz/): header, status_memo, environment.
 # Findings (crash-*, leak-*, timeout-*) are left in build-fuzz/findings/.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
