@@ -5,4 +5,4 @@
 // Debian's (libtomlplusplus-dev); every translation unit sees
 // TOML_HEADER_ONLY=0 through the jlcache_toml target (CMakeLists.txt).
 #define TOML_IMPLEMENTATION
-#include <toml++/toml.h>
+#include "core/toml.h"

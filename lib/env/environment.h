@@ -46,9 +46,8 @@
 #include <string_view>
 #include <vector>
 
-#include <toml++/toml.h>
-
 #include "absl/status/statusor.h"
+#include "core/toml.h"
 #include "core/uuid.h"
 #include "env/env_query.h"
 #include "env/runtime_profile.h"

@@ -15,9 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include <toml++/toml.h>
-
 #include "absl/status/statusor.h"
+#include "core/toml.h"
 #include "core/uuid.h"
 #include "env/env_query.h"
 #include "env/environment.h"

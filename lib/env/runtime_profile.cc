@@ -4,12 +4,12 @@
 #include <cstdio>
 #include <set>
 
-#include <toml++/toml.h>
 #include <xxhash.h>
 
 #include "core/error.h"
 #include "core/file_io.h"
 #include "core/hex.h"
+#include "core/toml.h"
 #include "env/toml_cache.h"
 
 namespace jlcache {

@@ -6,14 +6,13 @@
 #include <memory>
 #include <string>
 
-#include <toml++/toml.h>
-
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/base/call_once.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "core/file_io.h"
+#include "core/toml.h"
 
 namespace jlcache {
 

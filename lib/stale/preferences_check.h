@@ -8,8 +8,7 @@
 #include <string>
 #include <vector>
 
-#include <toml++/toml.h>
-
+#include "core/toml.h"
 #include "core/uuid.h"
 
 namespace jlcache {

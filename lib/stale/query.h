@@ -22,14 +22,13 @@
 #include <utility>
 #include <vector>
 
-#include <toml++/toml.h>
-
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "core/file_io.h"
 #include "core/file_journal.h"
 #include "core/memo_table.h"
+#include "core/toml.h"
 #include "core/uuid.h"
 #include "env/env_query.h"
 

@@ -11,9 +11,8 @@
 #include <filesystem>
 #include <string>
 
-#include <toml++/toml.h>
-
 #include "core/file_io.h"
+#include "core/toml.h"
 #include "gtest/gtest.h"
 #include "stale/session.h"
 #include "support/json_value.h"

@@ -4,9 +4,8 @@
 #include <string>
 #include <vector>
 
-#include <toml++/toml.h>
-
 #include "core/file_io.h"
+#include "core/toml.h"
 #include "gtest/gtest.h"
 #include "stale/preferences_check.h"
 #include "stale/session.h"
