@@ -26,17 +26,11 @@
 #include "core/file_io.h"
 #include "env/environment.h"
 #include "env/runtime_profile.h"
+#include "scratch_dir.h"
 
 namespace {
 
-std::string ScratchDir() {
-  static const std::string dir = [] {
-    std::string t = "/tmp/jlcache-env-fuzz-XXXXXX";
-    if (!::mkdtemp(t.data())) std::abort();
-    return t;
-  }();
-  return dir;
-}
+std::string ScratchDir() { return jlcache::fuzz::ScratchDir("env"); }
 
 const jlcache::RuntimeProfile& Profile(uint8_t selector) {
   static const std::vector<jlcache::RuntimeProfile> profiles = [] {

@@ -15,19 +15,13 @@
 #include <string>
 
 #include "core/file_io.h"
+#include "scratch_dir.h"
 #include "stale/io_pool.h"
 #include "stale/status_memo.h"
 
 namespace {
 
-std::string ScratchDir() {
-  static const std::string dir = [] {
-    std::string t = "/tmp/jlcache-memo-fuzz-XXXXXX";
-    if (!::mkdtemp(t.data())) std::abort();
-    return t;
-  }();
-  return dir;
-}
+std::string ScratchDir() { return jlcache::fuzz::ScratchDir("memo"); }
 
 }  // namespace
 
