@@ -27,6 +27,7 @@
 #include "env/environment.h"
 #include "env/runtime_profile.h"
 #include "scratch_dir.h"
+#include "support/profile_text.h"
 
 namespace {
 
@@ -36,19 +37,8 @@ const jlcache::RuntimeProfile& Profile(uint8_t selector) {
   static const std::vector<jlcache::RuntimeProfile> profiles = [] {
     std::vector<jlcache::RuntimeProfile> out;
     for (const char* v : {"1.10.4", "1.11.7", "1.12.1", "1.13.0"}) {
-      const std::string text = std::string("julia_version = \"") + v +
-                               "\"\ngit_branch = \"\"\ngit_commit = \"\"\nos = \"Linux\"\n"
-                               "arch = \"x86_64\"\npointer_size = 8\n"
-                               "julia_bin = \"/nonexistent/bin/julia\"\n"
-                               "image_file = \"/nonexistent/lib/julia/sys.so\"\ncpu_target = \"native\"\n"
-                               "stdlib_dir = \"" + ScratchDir() + "/stdlib\"\n"
-                               "pkgimages = \"yes\"\ncache_flags = 0xa3\n"
-                               "[[sysimage_modules]]\nname = \"Core\"\n"
-                               "build_id = \"0xfdfcfbfa000000010000000000000001\"\n"
-                               "[[sysimage_modules]]\nname = \"Base\"\n"
-                               "build_id = \"0xfdfcfbfa000000010000000000000002\"\n"
-                               "[[sysimage_modules]]\nname = \"Main\"\n"
-                               "build_id = \"0xfdfcfbfa000000010000000000000003\"\n";
+      const std::string text = jlcache::test_support::RuntimeProfileToml(
+          v, "/nonexistent/bin/julia", "/nonexistent/lib/julia/sys.so", ScratchDir() + "/stdlib");
       auto p = jlcache::RuntimeProfile::FromTomlString(text, "<environment_fuzzer>");
       if (!p.ok()) {  // the harness itself is wrong
         std::fprintf(stderr, "environment_fuzzer: %s\n", std::string(jlcache::Message(p.status())).c_str());

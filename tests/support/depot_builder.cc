@@ -9,19 +9,13 @@
 #include "core/hex.h"
 #include "core/slug.h"
 #include "rules/julia_version.h"
+#include "support/profile_text.h"
 #include "support/temp_dir.h"
 
 namespace jlcache::test_support {
 namespace {
 
-std::string Q(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
+std::string Q(std::string_view s) { return TomlString(s); }
 
 std::string NameList(const std::vector<std::pair<std::string, Uuid>>& v) {
   std::string out = "[";
@@ -236,15 +230,8 @@ std::string DepotBuilder::WriteCacheFile(const std::string& depot, std::string_v
 }
 
 RuntimeProfile DepotBuilder::Profile() const {
-  std::string text = Cat("julia_version = ", Q(version_),
-                         "\ngit_branch = \"\"\ngit_commit = \"\"\nos = \"Linux\"\narch = \"x86_64\"\n"
-                         "pointer_size = 8\njulia_bin = ",
-                         Q(julia_bin()), "\nimage_file = ", Q(Path("julia/lib/julia/sys.so")),
-                         "\ncpu_target = \"native\"\nstdlib_dir = ", Q(stdlib_dir()),
-                         "\npkgimages = \"yes\"\ncache_flags = 0xa3\n"
-                         "[[sysimage_modules]]\nname = \"Core\"\nbuild_id = \"0xfdfcfbfa000000010000000000000001\"\n"
-                         "[[sysimage_modules]]\nname = \"Base\"\nbuild_id = \"0xfdfcfbfa000000010000000000000002\"\n"
-                         "[[sysimage_modules]]\nname = \"Main\"\nbuild_id = \"0xfdfcfbfa000000010000000000000003\"\n");
+  const std::string text =
+      RuntimeProfileToml(version_, julia_bin(), Path("julia/lib/julia/sys.so"), stdlib_dir());
   auto p = RuntimeProfile::FromTomlString(text, "<depot_builder>");
   if (!p.ok()) throw std::runtime_error(std::string(Message(p.status())));
   return *p;
