@@ -16,6 +16,7 @@
 #include "core/crc32c.h"
 #include "core/error.h"
 #include "core/file_journal.h"
+#include "core/unique_fd.h"
 
 namespace jlcache {
 namespace {
@@ -53,20 +54,6 @@ const char* CString(std::string_view path) {
   buffer.assign(path);
   return buffer.c_str();
 }
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // Tells the reading query's file journal (if any) what a stat of path
 // found: st, or the errno of a failure.
@@ -215,7 +202,7 @@ absl::StatusOr<FilePrefix> FileAccess::ReadPrefix(const std::string& path, size_
   FileJournal* j = journal_;
   struct stat st;
   JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(j, path, &st));
-  Fd fd(raw);
+  UniqueFd fd(raw);
   FilePrefix out;
   out.file_size = static_cast<uint64_t>(st.st_size);
   const bool whole = out.file_size <= uint64_t{prefix_len} + suffix_len;
@@ -237,7 +224,7 @@ absl::StatusOr<FileBytes> FileAccess::ReadBytes(const std::string& path, uint64_
   FileJournal* j = journal_;
   struct stat st;
   JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(j, path, &st));
-  Fd fd(raw);
+  UniqueFd fd(raw);
   if (static_cast<uint64_t>(st.st_size) > max_bytes)
     return Error(ErrorKind::kIo, "file too large (", st.st_size, " bytes): ", path);
   FileBytes out;
@@ -261,7 +248,7 @@ absl::StatusOr<uint32_t> Crc32cOfFileUpTo(FileJournal* j, const std::string& pat
                                           uint64_t* read_out) {
   struct stat st;
   JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(j, path, &st));
-  Fd fd(raw);
+  UniqueFd fd(raw);
   // A cold status hashes thousands of small sources: those go through a
   // buffer on the stack (small, as this may run on a host's thread), and
   // only a larger file gets a larger buffer from the heap.
@@ -323,7 +310,7 @@ absl::StatusOr<std::vector<std::string>> ReadDirectory(FileJournal* j, const std
     }
     return ErrnoError(err, "cannot list", path);
   }
-  Fd dir(fd);
+  UniqueFd dir(fd);
   if (j) {
     // A directory's mtime and ctime change whenever an entry comes or goes.
     struct stat st;

@@ -13,32 +13,13 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "core/unique_fd.h"
 
 namespace jlcache {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { Close(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  void Close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  void Reset(int fd) {
-    Close();
-    fd_ = fd;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 // Splits a byte stream into lines for one callback.
 class LineSplitter {
@@ -184,7 +165,7 @@ class Watchdog {
   }
 
   pid_t pid_ = -1;
-  Fd pipe_;
+  UniqueFd pipe_;
 };
 
 }  // namespace
@@ -229,9 +210,9 @@ absl::StatusOr<SubprocessResult> RunSubprocess(const SubprocessOptions& o) {
 
   int out_pipe[2], err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) return ErrnoError(errno, "pipe", "stdout");
-  Fd out_r(out_pipe[0]), out_w(out_pipe[1]);
+  UniqueFd out_r(out_pipe[0]), out_w(out_pipe[1]);
   if (::pipe2(err_pipe, O_CLOEXEC) != 0) return ErrnoError(errno, "pipe", "stderr");
-  Fd err_r(err_pipe[0]), err_w(err_pipe[1]);
+  UniqueFd err_r(err_pipe[0]), err_w(err_pipe[1]);
 
   SpawnAttrs sa;
   posix_spawn_file_actions_addopen(&sa.actions, 0, "/dev/null", O_RDONLY, 0);
