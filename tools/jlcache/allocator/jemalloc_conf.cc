@@ -5,7 +5,8 @@
 // touched once, and each 4 KiB page costs a fault (a fifth of the CPU time
 // on the VMs we measured). Asking for transparent huge pages (madvise, so it
 // works where the system's THP mode is "madvise") makes that one fault per
-// 2 MiB. A system with THP disabled ignores it. One arena: the I/O threads
+// 2 MiB (for the arena's growth, once huge_page_region.cc aligns it). A
+// system with THP disabled ignores it. One arena: the I/O threads
 // then share huge pages instead of each touching its own (measured a little
 // faster; each thread keeps its own cache in front of it). MALLOC_CONF still
 // overrides.
