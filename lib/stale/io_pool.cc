@@ -1,5 +1,6 @@
 #include "stale/io_pool.h"
 
+#include <algorithm>
 
 namespace jlcache {
 namespace {
@@ -12,38 +13,40 @@ IoPool::IoPool(int threads) {
 
 IoPool::~IoPool() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     stop_ = true;
   }
+  work_.notify_all();
   for (auto& t : workers_) t.join();
 }
 
-bool IoPool::RunOne(Job* job) {
-  if (job->next >= job->n) return false;
-  size_t i = job->next++;
-  mu_.Unlock();
-  (*job->fn)(i);
-  mu_.Lock();
-  ++job->done;
-  return true;
+void IoPool::Drain(Job* job) {
+  for (size_t i = job->next.fetch_add(1, std::memory_order_relaxed); i < job->n;
+       i = job->next.fetch_add(1, std::memory_order_relaxed)) {
+    (*job->fn)(i);
+  }
 }
 
 void IoPool::WorkerLoop() {
   t_in_pool_worker = true;
-  absl::MutexLock lock(&mu_);
+  std::unique_lock lock(mu_);
   for (;;) {
-    mu_.Await(absl::Condition(
-        +[](IoPool* p) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-          if (p->stop_) return true;
-          for (Job* j : p->jobs_)
-            if (j->next < j->n) return true;
-          return false;
-        },
-        this));
+    Job* job = nullptr;
+    work_.wait(lock, [&] {
+      if (stop_) return true;
+      auto open = std::find_if(jobs_.begin(), jobs_.end(), [](Job* j) {
+        return j->next.load(std::memory_order_relaxed) < j->n;
+      });
+      job = open == jobs_.end() ? nullptr : *open;
+      return job != nullptr;
+    });
     if (stop_) return;
-    for (Job* j : jobs_) {
-      if (RunOne(j)) break;
-    }
+    // Joined under the lock: the job's owner cannot return while helpers > 0.
+    ++job->helpers;
+    lock.unlock();
+    Drain(job);
+    lock.lock();
+    if (--job->helpers == 0) left_.notify_all();
   }
 }
 
@@ -54,12 +57,15 @@ void IoPool::ParallelFor(size_t n, const std::function<void(size_t)>& fn) {
     return;
   }
   Job job{&fn, n};
-  absl::MutexLock lock(&mu_);
-  jobs_.push_back(&job);
-  while (RunOne(&job)) {
+  {
+    std::lock_guard lock(mu_);
+    jobs_.push_back(&job);
   }
-  mu_.Await(absl::Condition(
-      +[](Job* j) { return j->done == j->n; }, &job));
+  work_.notify_all();
+  Drain(&job);
+  // Every item is claimed now, so no worker can join; wait for those inside.
+  std::unique_lock lock(mu_);
+  left_.wait(lock, [&] { return job.helpers == 0; });
   std::erase(jobs_, &job);
 }
 

@@ -2,12 +2,13 @@
 // make per-file latency dominate; running checks in parallel hides it.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <cstddef>
 #include <functional>
+#include <mutex>
 #include <thread>
 #include <vector>
-
-#include "absl/synchronization/mutex.h"
 
 namespace jlcache {
 
@@ -21,22 +22,29 @@ class IoPool {
   int threads() const { return static_cast<int>(workers_.size()) + 1; }
   // Calls fn(i) for i in [0, n), on the pool and the calling thread; returns
   // when all calls have finished. fn must not throw. Safe to nest: a nested
-  // call made from a worker runs inline.
+  // call made from a worker runs inline. Safe to call from several threads.
   void ParallelFor(size_t n, const std::function<void(size_t)>& fn);
 
  private:
+  // Items are claimed with an atomic counter, not under the lock: a status
+  // hands out thousands, and the lock is only for joining and leaving.
   struct Job {
     const std::function<void(size_t)>* fn;
     size_t n;
-    size_t next = 0;
-    size_t done = 0;
+    std::atomic<size_t> next{0};
+    int helpers = 0;  // workers inside Drain(), guarded by mu_
   };
+  static void Drain(Job* job);
   void WorkerLoop();
-  bool RunOne(Job* job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  absl::Mutex mu_;
-  std::vector<Job*> jobs_ ABSL_GUARDED_BY(mu_);
-  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  // std::mutex rather than absl::Mutex: absl's first blocking wait in a
+  // process measures the CPU's frequency with sleeps of 1, 2, 4 ms... while
+  // holding the mutex's internal lock (benchmarks/RESULTS.md §17).
+  std::mutex mu_;
+  std::condition_variable work_;  // a job was posted, or stop_
+  std::condition_variable left_;  // a worker left a job
+  std::vector<Job*> jobs_;        // guarded by mu_
+  bool stop_ = false;             // guarded by mu_
   std::vector<std::thread> workers_;
 };
 
