@@ -38,7 +38,7 @@ void FileJournal::Record(std::string_view path, const FileSignature& signature) 
   bool changed = false;
   {
     Shard& s = ShardOf(path);
-    absl::MutexLock lock(&s.mu);
+    MutexLock lock(&s.mu);
     if (auto it = s.seen.find(path); it != s.seen.end())
       changed = !(it->second == signature);
     else
@@ -48,24 +48,24 @@ void FileJournal::Record(std::string_view path, const FileSignature& signature) 
 }
 
 void FileJournal::Taint(std::string_view why) {
-  absl::MutexLock lock(&taint_mu_);
+  MutexLock lock(&taint_mu_);
   if (taint_.empty()) taint_ = std::string(why);
 }
 
 bool FileJournal::tainted() const {
-  absl::MutexLock lock(&taint_mu_);
+  MutexLock lock(&taint_mu_);
   return !taint_.empty();
 }
 
 std::string FileJournal::taint_reason() const {
-  absl::MutexLock lock(&taint_mu_);
+  MutexLock lock(&taint_mu_);
   return taint_;
 }
 
 std::vector<std::pair<std::string_view, FileSignature>> FileJournal::SortedViews() const {
   // Every shard held at once, for one consistent view. Scoped locks, so an
   // exception below (bad_alloc) cannot leave a shard locked.
-  std::array<std::optional<absl::MutexLock>, kShards> locks;
+  std::array<std::optional<MutexLock>, kShards> locks;
   for (size_t i = 0; i < kShards; ++i) locks[i].emplace(&shards_[i].mu);
   std::vector<std::pair<std::string_view, FileSignature>> out;
   size_t n = 0;

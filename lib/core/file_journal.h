@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
+#include "core/mutex.h"
 #include "core/file_io.h"
 #include "core/string_arena.h"
 
@@ -61,14 +61,14 @@ class FileJournal {
   static constexpr size_t kShards = 16;
   struct Shard {
     Shard() = default;
-    absl::Mutex mu;
+    Mutex mu;
     StringArena paths ABSL_GUARDED_BY(mu);  // owns the keys of `seen`
     absl::flat_hash_map<std::string_view, FileSignature> seen ABSL_GUARDED_BY(mu);
   };
   Shard& ShardOf(std::string_view path);
 
   mutable Shard shards_[kShards];
-  mutable absl::Mutex taint_mu_;
+  mutable Mutex taint_mu_;
   std::string taint_ ABSL_GUARDED_BY(taint_mu_);
 };
 

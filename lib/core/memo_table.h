@@ -19,7 +19,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
-#include "absl/synchronization/mutex.h"
+#include "core/mutex.h"
 #include "core/shard_index.h"
 #include "core/string_arena.h"
 
@@ -31,7 +31,7 @@ class MemoTable {
   // Room for about n keys, so a large query does not rehash as it grows.
   void Reserve(size_t n) {
     for (Shard& s : shards_) {
-      absl::MutexLock lock(&s.mu);
+      MutexLock lock(&s.mu);
       s.map.reserve(n / kShards + 1);
     }
   }
@@ -39,12 +39,12 @@ class MemoTable {
   V Get(const Key& key, F&& compute) {
     Shard& s = shards_[ShardIndex<kShards>(absl::Hash<Key>{}(key))];
     {
-      absl::MutexLock lock(&s.mu);
+      MutexLock lock(&s.mu);
       auto it = s.map.find(key);
       if (it != s.map.end()) return it->second;
     }
     V value = std::forward<F>(compute)();
-    absl::MutexLock lock(&s.mu);
+    MutexLock lock(&s.mu);
     if constexpr (kInterned) {
       auto it = s.map.find(key);
       if (it != s.map.end()) return it->second;
@@ -60,7 +60,7 @@ class MemoTable {
   static constexpr bool kInterned = std::is_same_v<K, std::string_view>;
   struct NoArena {};
   struct Shard {
-    absl::Mutex mu;
+    Mutex mu;
     // Before the map, so it outlives the views the map holds.
     [[no_unique_address]] std::conditional_t<kInterned, StringArena, NoArena> keys ABSL_GUARDED_BY(mu);
     absl::flat_hash_map<K, V> map ABSL_GUARDED_BY(mu);
@@ -75,17 +75,17 @@ class MemoValue {
   template <typename F>
   V Get(F&& compute) {
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (value_) return *value_;
     }
     V value = std::forward<F>(compute)();
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (!value_) value_.emplace(std::move(value));
     return *value_;
   }
 
  private:
-  absl::Mutex mu_;
+  Mutex mu_;
   std::optional<V> value_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -23,7 +23,7 @@ absl::StatusOr<std::shared_ptr<const ParsedToml>> TomlCache::Get(const FileAcces
   if (st.is_dir) return Error(ErrorKind::kIo, "expected a TOML file, found a directory: ", path);
   const uint64_t key = XXH64(path.data(), path.size(), 0);
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto it = entries_.find(key);
     if (it != entries_.end() && it->second->path == path && SameIdentity(it->second->stat, st)) {
       ++hits_;
@@ -42,24 +42,24 @@ absl::StatusOr<std::shared_ptr<const ParsedToml>> TomlCache::Get(const FileAcces
   if (!SameIdentity(st, st2)) entry->stat.size = ~uint64_t{0};  // never matches: re-read next time
   entry->content = std::move(content);
   entry->table = std::move(table);
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   ++parses_;
   entries_[key] = entry;
   return std::shared_ptr<const ParsedToml>(std::move(entry));
 }
 
 void TomlCache::Clear() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   entries_.clear();
 }
 
 uint64_t TomlCache::parses() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return parses_;
 }
 
 uint64_t TomlCache::hits() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return hits_;
 }
 

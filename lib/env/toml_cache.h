@@ -10,7 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/base/call_once.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "core/mutex.h"
 #include "core/file_io.h"
 #include "core/toml.h"
 
@@ -61,7 +61,7 @@ class TomlCache {
   uint64_t hits() const;
 
  private:
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   absl::flat_hash_map<uint64_t, std::shared_ptr<const ParsedToml>> entries_ ABSL_GUARDED_BY(mu_);
   uint64_t parses_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t hits_ ABSL_GUARDED_BY(mu_) = 0;

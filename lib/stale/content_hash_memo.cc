@@ -39,7 +39,7 @@ bool ContentHashMemo::Trusted(const Entry& e) {
 }
 
 void ContentHashMemo::LoadOnFirstUse(std::string path) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   pending_load_ = std::move(path);
 }
 
@@ -52,7 +52,7 @@ void ContentHashMemo::EnsureLoaded() const {
 }
 
 std::optional<uint32_t> ContentHashMemo::Lookup(const FileInfo& info) const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   EnsureLoaded();
   auto it = entries_.find(Key{info.dev, info.ino});
   if (it == entries_.end()) return std::nullopt;
@@ -70,32 +70,32 @@ void ContentHashMemo::Insert(const FileInfo& info, uint32_t crc, int64_t hashed_
   const std::optional<int64_t> mtime = CheckedNs(info.mtime_sec, info.mtime_nsec);
   const std::optional<int64_t> ctime = CheckedNs(info.ctime_sec, info.ctime_nsec);
   if (!mtime || !ctime) return;  // could never be matched again
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   EnsureLoaded();
   entries_[Key{info.dev, info.ino}] = Entry{info.size, *mtime, *ctime, hashed_at_ns, crc};
   dirty_ = true;
 }
 
 void ContentHashMemo::Clear() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   pending_load_.reset();  // what it holds is forgotten unread
   entries_.clear();
   dirty_ = true;  // the file on disk still holds them
 }
 
 size_t ContentHashMemo::size() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   EnsureLoaded();
   return entries_.size();
 }
 
 bool ContentHashMemo::dirty() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return dirty_;
 }
 
 absl::Status ContentHashMemo::Load(const std::string& path) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   EnsureLoaded();  // an earlier LoadOnFirstUse first, so a later Load wins no differently
   return LoadLocked(path);
 }
@@ -134,7 +134,7 @@ absl::Status ContentHashMemo::LoadLocked(const std::string& path) {
 absl::Status ContentHashMemo::Save(const std::string& path) const {
   std::string out(kMagic, sizeof kMagic);
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     EnsureLoaded();  // Save writes the whole memo: what was on disk, too
     out.reserve(sizeof kMagic + entries_.size() * kRecord);
     unsigned char rec[kRecord];

@@ -24,7 +24,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "core/mutex.h"
 #include "core/file_io.h"
 #include "core/file_journal.h"
 #include "core/memo_table.h"
@@ -65,14 +65,14 @@ class Query {
   // Julia's clone-target answer the query relied on: asked again before its
   // answer is reused. Two different answers for one blob taint the journal.
   void RecordCloneAnswer(std::string_view blob, bool accepted) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto [it, inserted] = clone_answers_.try_emplace(std::string(blob), accepted);
     if (!inserted && it->second != accepted && journal_)
       journal_->Taint("Julia's clone-target check answered two ways during one query");
   }
   // Every blob once, sorted.
   std::vector<std::pair<std::string, bool>> CloneAnswers() const {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     std::vector<std::pair<std::string, bool>> out(clone_answers_.begin(), clone_answers_.end());
     std::sort(out.begin(), out.end());
     return out;
@@ -81,11 +81,11 @@ class Query {
   // preference hash, an undecided clone-target check): the query's answer
   // is then never remembered.
   void NoteUnrepeatableAnswer() {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     unrepeatable_ = true;
   }
   bool relied_on_unrepeatable_answer() const {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return unrepeatable_;
   }
 
@@ -93,7 +93,7 @@ class Query {
   std::unique_ptr<FileJournal> journal_;
   FileAccess files_;
   EnvQuery env_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   absl::flat_hash_map<std::string, bool> clone_answers_ ABSL_GUARDED_BY(mu_);
   bool unrepeatable_ ABSL_GUARDED_BY(mu_) = false;
 };

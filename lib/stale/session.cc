@@ -138,7 +138,7 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(const RuntimeProfile& pro
     q.NoteUnrepeatableAnswer();  // a callback or a learned fact: never remembered
     std::vector<PreferenceHashRecord> learned;
     {
-      absl::MutexLock lock(&self->oracle_mu_);
+      MutexLock lock(&self->oracle_mu_);
       if (self->prefs_oracle_) {
         CallbackScope in_callback(self);
         if (auto h = self->prefs_oracle_(u, names)) return h;
@@ -167,7 +167,7 @@ Session::~Session() = default;
 bool Session::InCallback() const { return t_in_callback_of == this; }
 
 std::optional<bool> Session::AskCloneTargets(const std::string& blob) {
-  absl::MutexLock lock(&oracle_mu_);
+  MutexLock lock(&oracle_mu_);
   if (clone_oracle_) {
     CallbackScope in_callback(this);
     if (auto accepted = clone_oracle_(blob)) return accepted;
@@ -180,18 +180,18 @@ std::optional<bool> Session::AskCloneTargets(const std::string& blob) {
 }
 
 void Session::SetCloneTargetsOracle(std::function<std::optional<bool>(const std::string&)> fn) {
-  absl::MutexLock lock(&oracle_mu_);
+  MutexLock lock(&oracle_mu_);
   clone_oracle_ = std::move(fn);
 }
 
 void Session::SetPreferencesHashOracle(PreferencesHashFn fn) {
-  absl::MutexLock lock(&oracle_mu_);
+  MutexLock lock(&oracle_mu_);
   prefs_oracle_ = std::move(fn);
 }
 
 void Session::AddJuliaFacts(const std::vector<PreferenceHashRecord>& preference_hashes,
                             const std::vector<uint64_t>& accepted_clone_targets) {
-  absl::MutexLock lock(&oracle_mu_);
+  MutexLock lock(&oracle_mu_);
   for (const auto& r : preference_hashes) learned_prefs_.push_back(r);
   for (uint64_t d : accepted_clone_targets)
     if (std::find(learned_clone_targets_.begin(), learned_clone_targets_.end(), d) ==

@@ -117,7 +117,7 @@ class Session {
   // records each answer in its query, which keeps it with a remembered
   // status answer, asked again before that is reused.
   std::optional<bool> AskCloneTargets(const std::string& blob);
-  absl::Mutex oracle_mu_;
+  Mutex oracle_mu_;
   std::function<std::optional<bool>(const std::string&)> clone_oracle_ ABSL_GUARDED_BY(oracle_mu_);
   PreferencesHashFn prefs_oracle_ ABSL_GUARDED_BY(oracle_mu_);
   std::vector<PreferenceHashRecord> learned_prefs_ ABSL_GUARDED_BY(oracle_mu_);

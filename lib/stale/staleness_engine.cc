@@ -67,7 +67,7 @@ struct PackageCheckState {
 };
 
 void StalenessEngine::ClearMemo() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   headers_.clear();
 }
 
@@ -194,7 +194,7 @@ StalenessEngine::ParsedCache StalenessEngine::ReadCache(
   }
   out.info = *st;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto it = headers_.find(path);
     if (it != headers_.end() && SameIdentity(it->second.info, out.info)) return it->second;
   }
@@ -207,7 +207,7 @@ StalenessEngine::ParsedCache StalenessEngine::ReadCache(
   } else {
     out.header = std::make_shared<const CacheHeader>(*std::move(header));
   }
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   headers_[path] = out;
   return out;
 }
@@ -283,7 +283,7 @@ std::optional<bool> StalenessEngine::AcceptsCloneTargets(Query& q, const std::st
     return false;
   std::optional<bool> accepted;
   if (oracles_.accepts_clone_targets) {
-    absl::MutexLock lock(&oracle_mu_);
+    MutexLock lock(&oracle_mu_);
     accepted = oracles_.accepts_clone_targets(blob);
   }
   // Asked again before a remembered answer is reused; "cannot tell" cannot be.
@@ -561,7 +561,7 @@ std::optional<StalenessReason> StalenessEngine::CheckPreferences(Query& q, const
     PreferencesHashFn hash_fn = [this, &q](const Uuid& u, const std::vector<std::string>& names)
         -> std::optional<uint64_t> {
       if (!oracles_.preferences_hash) return std::nullopt;
-      absl::MutexLock lock(&oracle_mu_);
+      MutexLock lock(&oracle_mu_);
       return oracles_.preferences_hash(q, u, names);
     };
     prefs = CheckPreferencesHash(h.modules.front().uuid,

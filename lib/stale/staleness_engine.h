@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
+#include "core/mutex.h"
 #include "format/cache_header.h"
 #include "stale/content_hash_memo.h"
 #include "stale/engine_inputs.h"
@@ -143,9 +143,9 @@ class StalenessEngine {
   JuliaOracles oracles_;
   IoPool pool_;
 
-  absl::Mutex mu_;
+  Mutex mu_;
   absl::flat_hash_map<std::string, ParsedCache> headers_ ABSL_GUARDED_BY(mu_);
-  absl::Mutex oracle_mu_;  // callbacks are called one at a time
+  Mutex oracle_mu_;  // callbacks are called one at a time
 };
 
 }  // namespace jlcache

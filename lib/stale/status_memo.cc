@@ -256,7 +256,7 @@ std::optional<std::vector<Verdict>> StatusMemo::Lookup(uint64_t key, IoPool& poo
                                                        const CloneTargetsFn& ask_clone_targets) {
   std::shared_ptr<const Entry> entry;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto it = entries_.find(key);
     if (it == entries_.end()) return std::nullopt;
     entry = it->second;
@@ -303,7 +303,7 @@ std::optional<std::vector<Verdict>> StatusMemo::Lookup(uint64_t key, IoPool& poo
     if (!in.ok()) return std::nullopt;
     return verdicts;
   }
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   // Only the entry that was checked: another thread may have replaced it.
   auto it = entries_.find(key);
   if (it != entries_.end() && it->second == entry) {
@@ -363,7 +363,7 @@ bool StatusMemo::Insert(uint64_t key, const FileJournal& journal, int64_t starte
   e.started_ns = started_ns;
   e.raw = o.bytes();
   e.owner = std::move(bytes);
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   Keep(key, std::move(e));
   dirty_ = true;
   return true;
@@ -376,18 +376,18 @@ bool StatusMemo::Insert(uint64_t key, const Query& query, int64_t started_ns,
 }
 
 void StatusMemo::Clear() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   dirty_ = dirty_ || !entries_.empty();
   entries_.clear();
 }
 
 size_t StatusMemo::size() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return entries_.size();
 }
 
 bool StatusMemo::dirty() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return dirty_;
 }
 
@@ -398,7 +398,7 @@ absl::Status StatusMemo::Save(const std::string& path) const {
   std::vector<std::shared_ptr<const Entry>> kept;
   std::vector<uint64_t> keys;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     for (const auto& [key, entry] : entries_) {
       keys.push_back(key);
       kept.push_back(entry);
@@ -474,7 +474,7 @@ absl::Status StatusMemo::Load(const std::string& path) {
     if (in.ok()) loaded.insert_or_assign(key, std::make_pair(std::move(e), check.trusted()));
   }
   if (!in.ok() || !in.done()) return absl::OkStatus();  // checksummed yet malformed: ignore it whole
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   for (auto& [key, e] : loaded)
     if (!entries_.contains(key) && e.second) Keep(key, std::move(e.first));
   return absl::OkStatus();

@@ -4,7 +4,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "tools/jlcache/command.h"
 
 namespace jlcache::cli {
@@ -32,9 +31,6 @@ void PrintUsage(FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Abseil's mutex deadlock detection (on in Debian's abseil, built without
-  // NDEBUG) keeps a lock graph on every Lock; the CLI gains nothing from it.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
       !std::strcmp(argv[1], "help")) {
     PrintUsage(argc < 2 ? stderr : stdout);
