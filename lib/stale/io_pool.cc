@@ -20,11 +20,17 @@ IoPool::~IoPool() {
   for (auto& t : workers_) t.join();
 }
 
-void IoPool::Drain(Job* job) {
-  for (size_t i = job->next.fetch_add(1, std::memory_order_relaxed); i < job->n;
-       i = job->next.fetch_add(1, std::memory_order_relaxed)) {
-    (*job->fn)(i);
+std::exception_ptr IoPool::Drain(Job* job) {
+  try {
+    for (size_t i = job->next.fetch_add(1, std::memory_order_relaxed); i < job->n;
+         i = job->next.fetch_add(1, std::memory_order_relaxed)) {
+      (*job->fn)(i);
+    }
+  } catch (...) {
+    job->next.store(job->n, std::memory_order_relaxed);
+    return std::current_exception();
   }
+  return nullptr;
 }
 
 void IoPool::WorkerLoop() {
@@ -44,8 +50,9 @@ void IoPool::WorkerLoop() {
     // Joined under the lock: the job's owner cannot return while helpers > 0.
     ++job->helpers;
     lock.unlock();
-    Drain(job);
+    std::exception_ptr failure = Drain(job);
     lock.lock();
+    if (failure && !job->failure) job->failure = failure;
     if (--job->helpers == 0) left_.notify_all();
   }
 }
@@ -62,11 +69,14 @@ void IoPool::ParallelFor(size_t n, const std::function<void(size_t)>& fn) {
     jobs_.push_back(&job);
   }
   work_.notify_all();
-  Drain(&job);
+  std::exception_ptr failure = Drain(&job);
   // Every item is claimed now, so no worker can join; wait for those inside.
   std::unique_lock lock(mu_);
   left_.wait(lock, [&] { return job.helpers == 0; });
   std::erase(jobs_, &job);
+  if (!failure) failure = job.failure;
+  lock.unlock();
+  if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace jlcache

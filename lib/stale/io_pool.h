@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -21,8 +22,11 @@ class IoPool {
 
   int threads() const { return static_cast<int>(workers_.size()) + 1; }
   // Calls fn(i) for i in [0, n), on the pool and the calling thread; returns
-  // when all calls have finished. fn must not throw. Safe to nest: a nested
-  // call made from a worker runs inline. Safe to call from several threads.
+  // when all calls have finished. Safe to nest: a nested call made from a
+  // worker runs inline. Safe to call from several threads. If a call throws
+  // (std::bad_alloc, which the C ABI turns into an error), the items not yet
+  // started are skipped and the first exception is rethrown here once no
+  // worker is inside.
   void ParallelFor(size_t n, const std::function<void(size_t)>& fn);
 
  private:
@@ -32,9 +36,12 @@ class IoPool {
     const std::function<void(size_t)>* fn;
     size_t n;
     std::atomic<size_t> next{0};
-    int helpers = 0;  // workers inside Drain(), guarded by mu_
+    int helpers = 0;                       // workers inside Drain(), guarded by mu_
+    std::exception_ptr failure = nullptr;  // the first exception, guarded by mu_
   };
-  static void Drain(Job* job);
+  // Runs items until none is left; returns what an item threw (and then
+  // claims every remaining item, so that nobody starts another).
+  static std::exception_ptr Drain(Job* job);
   void WorkerLoop();
 
   // std::mutex rather than absl::Mutex: absl's first blocking wait in a

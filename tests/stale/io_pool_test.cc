@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -76,6 +78,27 @@ TEST(IoPoolTest, SeveralCallersAtOnce) {
   }
   for (auto& t : callers) t.join();
   EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST(IoPoolTest, AnExceptionReachesTheCallerAndStopsTheRest) {
+  IoPool pool(4);
+  for (size_t thrower : {size_t{0}, size_t{5}, size_t{63}}) {
+    std::atomic<int> ran{0};
+    bool caught = false;
+    try {
+      pool.ParallelFor(64, [&](size_t i) {
+        ran.fetch_add(1);
+        if (i == thrower) throw std::runtime_error("item failed");
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      });
+    } catch (const std::runtime_error& e) {
+      caught = std::string(e.what()) == "item failed";
+    }
+    EXPECT_TRUE(caught) << "thrower " << thrower;
+    EXPECT_LE(ran.load(), 64);
+    // The pool is still usable, and no worker is left inside the old job.
+    ExpectEachIndexOnce(pool, 100);
+  }
 }
 
 }  // namespace
