@@ -9,10 +9,12 @@
 // narenas:1) grows instead from 2 MiB-aligned reservations of 64 MiB, handed
 // out contiguously, so nearly all of the heap sits on huge pages.
 //
-// Only touched pages cost memory; MAP_NORESERVE keeps untouched ones out of
-// the commit charge where the kernel overcommits. Where a reservation fails,
-// or a request does not fit the rules below, jemalloc's default hooks serve
-// it: the heap is then as it was before, never wrong.
+// A reservation is mapped PROT_NONE and made writable 2 MiB at a time as
+// the arena reaches it, so only what is handed out counts against the commit
+// limit, also where the kernel does not overcommit (vm.overcommit_memory=2)
+// and in a forked child. Where a reservation or an mprotect fails, or a
+// request does not fit the rules below, jemalloc's default hooks serve it
+// from then on: the heap is then as it was before, never wrong.
 #include <jemalloc/jemalloc.h>
 #include <pthread.h>
 #include <sys/mman.h>
@@ -31,13 +33,15 @@ uintptr_t RoundUp(uintptr_t v, uintptr_t to) { return (v + to - 1) & ~(to - 1); 
 // pthread mutex allocates nothing, so it is safe inside jemalloc's hooks.
 pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 uintptr_t g_next = 0, g_end = 0;  // the current reservation's free part
+uintptr_t g_writable = 0;          // [reservation start, g_writable) is read-write
+bool g_failed = false;             // a reservation or mprotect failed: stop trying
 extent_hooks_t* g_default = nullptr;
 extent_hooks_t g_hooks;
 
 // Maps a new reservation of at least `size` bytes on a 2 MiB boundary.
 bool Reserve(uintptr_t size) {
   const uintptr_t length = RoundUp(size > kReservation ? size : kReservation, kHugePage);
-  void* raw = ::mmap(nullptr, length + kHugePage, PROT_READ | PROT_WRITE,
+  void* raw = ::mmap(nullptr, length + kHugePage, PROT_NONE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (raw == MAP_FAILED) return false;
   const auto base = reinterpret_cast<uintptr_t>(raw);
@@ -47,8 +51,19 @@ bool Reserve(uintptr_t size) {
     ::munmap(reinterpret_cast<void*>(end), base + length + kHugePage - end);
   }
   ::madvise(reinterpret_cast<void*>(begin), length, MADV_HUGEPAGE);
-  g_next = begin;
+  g_next = g_writable = begin;
   g_end = end;
+  return true;
+}
+
+// Makes [start, start + size) read-write, in whole 2 MiB blocks so that
+// each block can still be one huge page.
+bool MakeWritable(uintptr_t start, uintptr_t size) {
+  if (start + size <= g_writable) return true;
+  const uintptr_t to = RoundUp(start + size, kHugePage);
+  if (::mprotect(reinterpret_cast<void*>(g_writable), to - g_writable, PROT_READ | PROT_WRITE) != 0)
+    return false;
+  g_writable = to;
   return true;
 }
 
@@ -57,8 +72,15 @@ void* Alloc(extent_hooks_t*, void* new_addr, size_t size, size_t alignment, bool
   if (new_addr == nullptr && alignment <= kHugePage && size <= kReservation) {
     pthread_mutex_lock(&g_mu);
     uintptr_t start = RoundUp(g_next, alignment);
-    if (start + size > g_end && Reserve(size)) start = g_next;
-    if (start + size <= g_end) {
+    if (!g_failed && start + size > g_end) {
+      if (Reserve(size)) {
+        start = g_next;
+      } else {
+        g_failed = true;
+      }
+    }
+    if (!g_failed && start + size <= g_end && !MakeWritable(start, size)) g_failed = true;
+    if (!g_failed && start + size <= g_end) {
       g_next = start + size;
       pthread_mutex_unlock(&g_mu);
       *zero = true;  // handed out once, never reused by this hook: still zero
@@ -70,11 +92,6 @@ void* Alloc(extent_hooks_t*, void* new_addr, size_t size, size_t alignment, bool
   return g_default->alloc(g_default, new_addr, size, alignment, zero, commit, arena_ind);
 }
 
-// Returning true keeps an extent mapped: jemalloc then retains it for reuse.
-// A reservation is never unmapped piecewise; the default hook would munmap.
-bool Dalloc(extent_hooks_t*, void*, size_t, bool, unsigned) { return true; }
-void Destroy(extent_hooks_t*, void*, size_t, bool, unsigned) {}
-
 [[gnu::constructor(101)]] void InstallHugePageRegion() {
   extent_hooks_t* current = nullptr;
   size_t length = sizeof(current);
@@ -84,8 +101,10 @@ void Destroy(extent_hooks_t*, void*, size_t, bool, unsigned) {}
   g_default = current;
   g_hooks = *current;
   g_hooks.alloc = Alloc;
-  g_hooks.dalloc = Dalloc;
-  g_hooks.destroy = Destroy;
+  // No dalloc or destroy: jemalloc then never unmaps an extent but retains
+  // it for reuse (a reservation must not be unmapped piecewise).
+  g_hooks.dalloc = nullptr;
+  g_hooks.destroy = nullptr;
   extent_hooks_t* mine = &g_hooks;
   (void)mallctl("arena.0.extent_hooks", nullptr, nullptr, &mine, sizeof(mine));
 }
