@@ -1,6 +1,6 @@
 // The library's mutex: std::mutex with abseil's thread-safety annotations.
 //
-// Not Mutex: the first time any Mutex in a process has to block,
+// Not absl::Mutex: the first time any absl::Mutex in a process has to block,
 // abseil measures the CPU's frequency by sleeping 1, 2, 4 ms... (when the
 // kernel does not publish it, as on the VMs we measure), and it does so
 // while it holds that mutex's internal lock, so every thread that wants the

@@ -20,7 +20,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-
 // Splits a byte stream into lines for one callback.
 class LineSplitter {
  public:

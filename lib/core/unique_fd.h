@@ -27,6 +27,7 @@ class UniqueFd {
     fd_ = -1;
   }
   void Reset(int fd) {
+    if (fd == fd_) return;  // keeping the same descriptor must not close it
     Close();
     fd_ = fd;
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/mutex.h"
 #include "env/environment.h"
 #include "env/runtime_profile.h"
 #include "stale/content_hash_memo.h"

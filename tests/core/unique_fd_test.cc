@@ -52,5 +52,14 @@ TEST(UniqueFdTest, ResetClosesThePreviousDescriptor) {
   EXPECT_TRUE(IsOpen(second));
 }
 
+TEST(UniqueFdTest, ResetToItsOwnDescriptorKeepsItOpen) {
+  int raw = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(raw, 0);
+  UniqueFd fd(raw);
+  fd.Reset(fd.get());
+  EXPECT_EQ(fd.get(), raw);
+  EXPECT_TRUE(IsOpen(raw));
+}
+
 }  // namespace
 }  // namespace jlcache
