@@ -67,27 +67,37 @@ bool MakeWritable(uintptr_t start, uintptr_t size) {
   return true;
 }
 
+// [start, start + size) from the current reservation (a new one if it is
+// used up), writable; 0 once a reservation or an mprotect has failed.
+uintptr_t TakeLocked(uintptr_t size, uintptr_t alignment) {
+  if (g_failed) return 0;
+  uintptr_t start = RoundUp(g_next, alignment);
+  if (start + size > g_end) {
+    if (!Reserve(size)) {
+      g_failed = true;
+      return 0;
+    }
+    start = g_next;  // the new reservation's start, 2 MiB-aligned
+  }
+  if (!MakeWritable(start, size)) {
+    g_failed = true;
+    return 0;
+  }
+  g_next = start + size;
+  return start;
+}
+
 void* Alloc(extent_hooks_t*, void* new_addr, size_t size, size_t alignment, bool* zero,
             bool* commit, unsigned arena_ind) {
   if (new_addr == nullptr && alignment <= kHugePage && size <= kReservation) {
     pthread_mutex_lock(&g_mu);
-    uintptr_t start = RoundUp(g_next, alignment);
-    if (!g_failed && start + size > g_end) {
-      if (Reserve(size)) {
-        start = g_next;
-      } else {
-        g_failed = true;
-      }
-    }
-    if (!g_failed && start + size <= g_end && !MakeWritable(start, size)) g_failed = true;
-    if (!g_failed && start + size <= g_end) {
-      g_next = start + size;
-      pthread_mutex_unlock(&g_mu);
+    const uintptr_t start = TakeLocked(size, alignment);
+    pthread_mutex_unlock(&g_mu);
+    if (start != 0) {
       *zero = true;  // handed out once, never reused by this hook: still zero
       *commit = true;
       return reinterpret_cast<void*>(start);
     }
-    pthread_mutex_unlock(&g_mu);
   }
   return g_default->alloc(g_default, new_addr, size, alignment, zero, commit, arena_ind);
 }
