@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "core/mutex.h"
 #include "core/file_io.h"
+#include "core/mutex.h"
 #include "core/string_arena.h"
 
 namespace jlcache {

@@ -10,8 +10,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/base/call_once.h"
 #include "absl/status/statusor.h"
-#include "core/mutex.h"
 #include "core/file_io.h"
+#include "core/mutex.h"
 #include "core/toml.h"
 
 namespace jlcache {

@@ -14,8 +14,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "core/mutex.h"
 #include "core/file_io.h"
+#include "core/mutex.h"
 
 namespace jlcache {
 

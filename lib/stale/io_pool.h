@@ -44,9 +44,8 @@ class IoPool {
   static std::exception_ptr Drain(Job* job);
   void WorkerLoop();
 
-  // std::mutex rather than absl::Mutex: absl's first blocking wait in a
-  // process measures the CPU's frequency with sleeps of 1, 2, 4 ms... while
-  // holding the mutex's internal lock (benchmarks/RESULTS.md §17).
+  // A bare std::mutex (core/mutex.h says why not absl::Mutex): the
+  // condition variables need one.
   std::mutex mu_;
   std::condition_variable work_;  // a job was posted, or stop_
   std::condition_variable left_;  // a worker left a job

@@ -24,10 +24,10 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "core/mutex.h"
 #include "core/file_io.h"
 #include "core/file_journal.h"
 #include "core/memo_table.h"
+#include "core/mutex.h"
 #include "core/toml.h"
 #include "core/uuid.h"
 #include "env/env_query.h"

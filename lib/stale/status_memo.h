@@ -24,9 +24,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "core/mutex.h"
 #include "core/file_io.h"
 #include "core/file_journal.h"
+#include "core/mutex.h"
 #include "stale/query.h"
 #include "stale/io_pool.h"
 #include "stale/verdict.h"
