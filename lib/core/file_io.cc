@@ -175,6 +175,32 @@ absl::StatusOr<std::optional<FileInfo>> FileAccess::StatIfExists(std::string_vie
   return std::optional<FileInfo>(FromStat(st));
 }
 
+absl::StatusOr<std::optional<FileInfo>> FileAccess::StatOpening(std::string_view path,
+                                                                UniqueFd* fd_out) const {
+  OnIoOperation();
+  // As OpenForRead: O_NONBLOCK so a FIFO never waits for a writer; O_NOCTTY
+  // so a terminal does not become ours. Neither changes what fstat says.
+  int raw;
+  do {
+    raw = ::open(CString(path), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  } while (raw < 0 && errno == EINTR);
+  if (raw < 0) {
+    const int err = errno;
+    if (err != ENOENT && err != ENOTDIR) return StatIfExists(path);
+    Journal(journal_, path, nullptr, err);
+    return std::optional<FileInfo>();
+  }
+  UniqueFd fd(raw);
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) {
+    fd.Close();
+    return StatIfExists(path);
+  }
+  Journal(journal_, path, &st, 0);
+  if (S_ISREG(st.st_mode)) *fd_out = std::move(fd);
+  return std::optional<FileInfo>(FromStat(st));
+}
+
 bool FileAccess::IsReadable(const std::string& path) const {
   // Permissions along the whole path decide; a file journal cannot vouch for them.
   if (journal_) journal_->Taint(Cat("access(", path, ")"));
@@ -241,23 +267,18 @@ absl::StatusOr<std::string> FileAccess::Read(const std::string& path, uint64_t m
 
 namespace {
 
-// CRC-32C of a file's first `limit` bytes (fewer at its end), streamed
+// CRC-32C of an open file's first `limit` bytes (fewer at its end), streamed
 // through a buffer that is not zero-filled: a cold status hashes thousands
-// of small files.
-absl::StatusOr<uint32_t> Crc32cOfFileUpTo(FileJournal* j, const std::string& path, uint64_t limit,
-                                          uint64_t* read_out) {
-  struct stat st;
-  JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(j, path, &st));
-  UniqueFd fd(raw);
-  // A cold status hashes thousands of small sources: those go through a
-  // buffer on the stack (small, as this may run on a host's thread), and
-  // only a larger file gets a larger buffer from the heap.
+// of small files. known_size: what fstat said.
+absl::StatusOr<uint32_t> Crc32cOfOpenFile(FileJournal* j, int fd, const std::string& path,
+                                          uint64_t known_size, uint64_t limit, uint64_t* read_out) {
+  // Small files go through a buffer on the stack (small, as this may run on
+  // a host's thread); only a larger file gets a larger buffer from the heap.
   constexpr size_t kSmall = size_t{16} << 10, kLarge = size_t{64} << 10;
   char small[kSmall];
   std::unique_ptr<char[]> large;
   char* buf = small;
   size_t chunk = kSmall;
-  const uint64_t known_size = static_cast<uint64_t>(st.st_size);
   if (known_size >= kSmall && limit >= kSmall) {
     large = std::make_unique_for_overwrite<char[]>(kLarge);
     buf = large.get();
@@ -267,7 +288,7 @@ absl::StatusOr<uint32_t> Crc32cOfFileUpTo(FileJournal* j, const std::string& pat
   uint64_t off = 0;
   while (off < limit) {
     const size_t want = static_cast<size_t>(std::min<uint64_t>(chunk, limit - off));
-    JLC_ASSIGN_OR_RETURN(size_t n, ReadAt(j, fd.get(), buf, want, off, path, known_size));
+    JLC_ASSIGN_OR_RETURN(size_t n, ReadAt(j, fd, buf, want, off, path, known_size));
     if (n == 0) break;
     crc = Crc32c(buf, n, crc);
     off += n;
@@ -275,6 +296,14 @@ absl::StatusOr<uint32_t> Crc32cOfFileUpTo(FileJournal* j, const std::string& pat
   }
   *read_out = off;
   return crc;
+}
+
+absl::StatusOr<uint32_t> Crc32cOfFileUpTo(FileJournal* j, const std::string& path, uint64_t limit,
+                                          uint64_t* read_out) {
+  struct stat st;
+  JLC_ASSIGN_OR_RETURN(int raw, OpenForRead(j, path, &st));
+  UniqueFd fd(raw);
+  return Crc32cOfOpenFile(j, fd.get(), path, static_cast<uint64_t>(st.st_size), limit, read_out);
 }
 
 }  // namespace
@@ -289,6 +318,14 @@ absl::StatusOr<uint32_t> FileAccess::Crc32cPrefix(const std::string& path, uint6
 absl::StatusOr<uint32_t> FileAccess::Crc32c(const std::string& path, uint64_t* size_out) const {
   uint64_t read = 0;
   JLC_ASSIGN_OR_RETURN(uint32_t crc, Crc32cOfFileUpTo(journal_, path, UINT64_MAX, &read));
+  if (size_out) *size_out = read;
+  return crc;
+}
+
+absl::StatusOr<uint32_t> FileAccess::Crc32c(UniqueFd fd, const std::string& path, uint64_t size,
+                                            uint64_t* size_out) const {
+  uint64_t read = 0;
+  JLC_ASSIGN_OR_RETURN(uint32_t crc, Crc32cOfOpenFile(journal_, fd.get(), path, size, UINT64_MAX, &read));
   if (size_out) *size_out = read;
   return crc;
 }

@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "core/unique_fd.h"
 
 namespace jlcache {
 
@@ -71,6 +72,11 @@ class FileAccess {
   absl::StatusOr<FileInfo> Stat(std::string_view path) const;
   // Like Stat but returns nullopt instead of NotFound.
   absl::StatusOr<std::optional<FileInfo>> StatIfExists(std::string_view path) const;
+  // StatIfExists by opening the file (open, then fstat): what the journal
+  // records is the same, and a regular file's descriptor comes back in *fd,
+  // so a caller about to read the file opens it once. A file that cannot be
+  // opened (permissions, no descriptors left) is stat'ed instead.
+  absl::StatusOr<std::optional<FileInfo>> StatOpening(std::string_view path, UniqueFd* fd) const;
   bool PathExists(const std::string& path) const;  // Julia's ispath
   // access(R_OK). Permissions cannot be journaled: a journal that sees this is tainted.
   bool IsReadable(const std::string& path) const;
@@ -87,6 +93,9 @@ class FileAccess {
                                         size_t suffix_len) const;
   // CRC-32C of a whole file, streamed.
   absl::StatusOr<uint32_t> Crc32c(const std::string& path, uint64_t* size_out = nullptr) const;
+  // The same through a descriptor StatOpening gave, whose fstat said `size`.
+  absl::StatusOr<uint32_t> Crc32c(UniqueFd fd, const std::string& path, uint64_t size,
+                                  uint64_t* size_out = nullptr) const;
   // CRC-32C of the first `len` bytes of a file.
   absl::StatusOr<uint32_t> Crc32cPrefix(const std::string& path, uint64_t len) const;
   // Entry names (not "." or ".."), unsorted.

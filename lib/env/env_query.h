@@ -53,6 +53,11 @@ class EnvQuery {
   absl::StatusOr<std::optional<FileInfo>> Stat(std::string_view path) {
     return stats_.Get(path, [&] { return files_.StatIfExists(path); });
   }
+  // The same by opening the file (FileAccess::StatOpening): when this call
+  // is the query's stat of a regular file, its descriptor comes back in *fd.
+  absl::StatusOr<std::optional<FileInfo>> StatOpening(std::string_view path, UniqueFd* fd) {
+    return stats_.Get(path, [&] { return files_.StatOpening(path, fd); });
+  }
   // The parsed file (through the session's stat-keyed TomlCache), once per query.
   absl::StatusOr<std::shared_ptr<const ParsedToml>> Toml(TomlCache& cache, const std::string& path) {
     return tomls_.Get(path, [&] { return cache.Get(files_, path); });

@@ -124,7 +124,24 @@ absl::StatusOr<std::optional<FileInfo>> StalenessEngine::Stat(Query& q, std::str
   return q.env().Stat(path);
 }
 
-bool StalenessEngine::DepotPathExists(Query& q, const std::string& path, PackageDirs* dirs) {
+absl::StatusOr<std::optional<FileInfo>> StalenessEngine::StatSource(Query& q, std::string_view path,
+                                                                   OpenedSources* opened) {
+  if (opened->WantsOpen()) {
+    UniqueFd fd;
+    auto st = q.env().StatOpening(path, &fd);
+    opened->Keep(path, std::move(fd));
+    return st;
+  }
+  auto st = Stat(q, path);
+  // Decided at the first source found: opened from here on only if it is
+  // hashed, and the content memo cannot answer for it.
+  if (opened->mode() == OpenedSources::Mode::kUndecided && st.ok() && st->has_value() &&
+      (*st)->is_file)
+    opened->Decide(profile_.rules.includes_carry_size_and_hash && !(memo_ && memo_->Lookup(**st)));
+  return st;
+}
+
+bool StalenessEngine::DepotPathExists(Query& q, const std::string& path, IncludeScan* scan) {
   // <depot>/packages/<Name>/<slug>/...: ask for the package directory first.
   for (const std::string& depot : env_->Depots()) {
     if (path.size() <= depot.size() + 1 || path.compare(0, depot.size(), depot) != 0 ||
@@ -135,24 +152,23 @@ bool StalenessEngine::DepotPathExists(Query& q, const std::string& path, Package
       cut = path.find('/', cut + 1);
     if (cut == std::string::npos) break;
     const std::string_view dir = std::string_view(path).substr(0, cut);
-    auto known = std::find_if(dirs->seen.begin(), dirs->seen.end(),
+    auto known = std::find_if(scan->dirs.begin(), scan->dirs.end(),
                               [&](const auto& d) { return d.first == dir; });
-    if (known == dirs->seen.end()) {
+    if (known == scan->dirs.end()) {
       auto st = Stat(q, dir);
       // ENOENT/ENOTDIR: nothing below exists. An error: ask for the path itself.
-      known = dirs->seen.emplace(dirs->seen.end(), std::string(dir), !(st.ok() && !st->has_value()));
+      known = scan->dirs.emplace(scan->dirs.end(), std::string(dir), !(st.ok() && !st->has_value()));
     }
     if (!known->second) return false;
     break;
   }
-  auto st = Stat(q, path);
+  auto st = StatSource(q, path, &scan->opened);
   return st.ok() && st->has_value();
 }
 
 absl::StatusOr<std::vector<std::string>> StalenessEngine::ResolvedIncludePaths(
-    Query& q, const CacheHeader& h, const std::string& cachefile) {
-  PackageDirs dirs;
-  const auto exists = [this, &q, &dirs](const std::string& p) { return DepotPathExists(q, p, &dirs); };
+    Query& q, const CacheHeader& h, const std::string& cachefile, IncludeScan* scan) {
+  const auto exists = [this, &q, scan](const std::string& p) { return DepotPathExists(q, p, scan); };
   if (!profile_.rules.depot_relocation) {
     std::vector<std::string> paths;
     paths.reserve(h.includes.size());
@@ -220,7 +236,7 @@ absl::StatusOr<std::shared_ptr<const CacheHeader>> StalenessEngine::CachedHeader
 }
 
 absl::StatusOr<uint32_t> StalenessEngine::ContentCrc(Query& q, const std::string& path,
-                                                     const FileInfo& info) {
+                                                     const FileInfo& info, OpenedSources* opened) {
   if (info.is_dir) {
     // Julia hashes join(readdir(dir)): names sorted bytewise, no separator.
     JLC_ASSIGN_OR_RETURN(std::vector<std::string> names, q.files().ListDir(path));
@@ -234,7 +250,9 @@ absl::StatusOr<uint32_t> StalenessEngine::ContentCrc(Query& q, const std::string
   }
   int64_t started = NowRealtimeNs();
   uint64_t size = 0;
-  JLC_ASSIGN_OR_RETURN(uint32_t crc, q.files().Crc32c(path, &size));
+  UniqueFd fd = opened ? opened->Take(path) : UniqueFd();
+  JLC_ASSIGN_OR_RETURN(uint32_t crc, fd.valid() ? q.files().Crc32c(std::move(fd), path, info.size, &size)
+                                                : q.files().Crc32c(path, &size));
   if (memo_ && size == info.size) memo_->Insert(info, crc, started);
   return crc;
 }
@@ -298,7 +316,7 @@ std::optional<bool> StalenessEngine::AcceptsCloneTargets(Query& q, const std::st
 std::optional<StalenessReason> StalenessEngine::CheckIncludes(Query& q, const CacheHeader& h,
                                                               const std::vector<std::string>& paths,
                                                               const std::string& cachefile,
-                                                              Undecided* undecided) {
+                                                              IncludeScan* scan, Undecided* undecided) {
   const JuliaRules& rules = profile_.rules;
   // An include that cannot be judged leaves the rest unchecked, undecided.
   auto undecidable = [&](StalenessReason r) -> std::optional<StalenessReason> {
@@ -311,7 +329,7 @@ std::optional<StalenessReason> StalenessEngine::CheckIncludes(Query& q, const Ca
     if (f.starts_with("@depot/"))
       return Reason(ReasonCode::kUnresolvedDepot,
                     Cat("no depot in DEPOT_PATH contains ", f.substr(7)), cachefile);
-    auto st = Stat(q, f);
+    auto st = StatSource(q, f, &scan->opened);
     if (!st.ok()) return undecidable(Reason(ReasonCode::kIoError, std::string(Message(st.status())), cachefile));
     if (!st->has_value()) {
       // A stdlib source moved by the installation is skipped.
@@ -347,7 +365,7 @@ std::optional<StalenessReason> StalenessEngine::CheckIncludes(Query& q, const Ca
                     Cat(f, " changed (size ", inc.fsize ? std::to_string(*inc.fsize) : "?", " -> ",
                         std::to_string(size), ")"),
                     cachefile);
-    auto crc = ContentCrc(q, f, info);
+    auto crc = ContentCrc(q, f, info, &scan->opened);
     if (!crc.ok()) return undecidable(Reason(ReasonCode::kIoError, std::string(Message(crc.status())), cachefile));
     if (!inc.hash || *crc != *inc.hash)
       return Reason(ReasonCode::kFileChanged,
@@ -624,7 +642,8 @@ CandidateResult StalenessEngine::ComputeCandidate(Query& q, const PkgId& expecte
   // matters from here on. The shared header stays as read.
   if (h.includes.empty())
     return fail(Reason(ReasonCode::kCorruptCache, "the cache records no source file", cachefile));
-  absl::StatusOr<std::vector<std::string>> resolved = ResolvedIncludePaths(q, h, cachefile);
+  IncludeScan scan;
+  absl::StatusOr<std::vector<std::string>> resolved = ResolvedIncludePaths(q, h, cachefile, &scan);
   if (!resolved.ok())
     return fail(Reason(ReasonCode::kCorruptCache, std::string(Message(resolved.status())), cachefile));
   const std::vector<std::string>& paths = *resolved;
@@ -633,7 +652,7 @@ CandidateResult StalenessEngine::ComputeCandidate(Query& q, const PkgId& expecte
   // 10. requires.
   if (auto r = CheckRequires(q, h, cachefile, &undecided)) return fail(std::move(*r));
   // 11. Include files.
-  if (auto r = CheckIncludes(q, h, paths, cachefile, &undecided)) return fail(std::move(*r));
+  if (auto r = CheckIncludes(q, h, paths, cachefile, &scan, &undecided)) return fail(std::move(*r));
   // 12, 13. The .ji's and the native library's CRCs.
   if (auto r = CheckChecksums(q, h, pc.info, ocachefile, cachefile, &undecided))
     return fail(std::move(*r));

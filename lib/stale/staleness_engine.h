@@ -18,6 +18,7 @@
 #include "stale/content_hash_memo.h"
 #include "stale/engine_inputs.h"
 #include "stale/io_pool.h"
+#include "stale/opened_sources.h"
 #include "stale/verdict.h"
 
 namespace jlcache {
@@ -84,24 +85,33 @@ class StalenessEngine {
   absl::StatusOr<std::optional<FileInfo>> Stat(Query& q, std::string_view path);
   bool IsFileNow(Query& q, const std::string& path);
   bool SameFile(Query& q, const std::string& a, const std::string& b);  // Julia's samefile
-  // The package directories a candidate's includes were found under, with
-  // whether each exists: its includes share a handful, so each is asked of
-  // the query's stat table once per candidate instead of once per include.
-  struct PackageDirs {
-    std::vector<std::pair<std::string, bool>> seen;
+  // What one candidate's include checks share: the package directories its
+  // includes were found under, with whether each exists (its includes share
+  // a handful, so each is asked of the query's stat table once per candidate
+  // instead of once per include), and the sources opened when first stat'ed.
+  struct IncludeScan {
+    std::vector<std::pair<std::string, bool>> dirs;
+    OpenedSources opened;
   };
+  // The query's stat of a source file, made by opening it when the
+  // candidate's sources are to be hashed (stale/opened_sources.h).
+  absl::StatusOr<std::optional<FileInfo>> StatSource(Query& q, std::string_view path,
+                                                     OpenedSources* opened);
   // Julia's ispath, with one shortcut: a path below a missing directory of a
   // depot is missing, so a depot that lacks a package is asked once, not once
   // per source file.
-  bool DepotPathExists(Query& q, const std::string& path, PackageDirs* dirs);
+  bool DepotPathExists(Query& q, const std::string& path, IncludeScan* scan);
   // The include paths after @depot resolution, parallel to h.includes.
   absl::StatusOr<std::vector<std::string>> ResolvedIncludePaths(Query& q, const CacheHeader& h,
-                                                                const std::string& cachefile);
+                                                                const std::string& cachefile,
+                                                                IncludeScan* scan);
   // Returns the parsed header (memoized by path and stat).
   ParsedCache ReadCache(const FileAccess& files, const std::string& path,
                         const absl::StatusOr<std::optional<FileInfo>>& found);
-  // CRC-32C of a file through the content memo (or of a directory's names).
-  absl::StatusOr<uint32_t> ContentCrc(Query& q, const std::string& path, const FileInfo& info);
+  // CRC-32C of a file through the content memo (or of a directory's names);
+  // read through its descriptor in *opened, when one was kept.
+  absl::StatusOr<uint32_t> ContentCrc(Query& q, const std::string& path, const FileInfo& info,
+                                      OpenedSources* opened = nullptr);
   // Julia's per-candidate checks (stale_cachefile), numbered as in
   // docs/staleness.md. Each returns its definite failure, if any, and adds
   // what it cannot decide to *undecided (checking then goes on).
@@ -123,7 +133,7 @@ class StalenessEngine {
   // paths: the include paths after @depot resolution, parallel to h.includes.
   std::optional<StalenessReason> CheckIncludes(Query& q, const CacheHeader& h,
                                                const std::vector<std::string>& paths,
-                                               const std::string& cachefile,
+                                               const std::string& cachefile, IncludeScan* scan,
                                                Undecided* undecided);  // 11
   std::optional<StalenessReason> CheckChecksums(Query& q, const CacheHeader& h, const FileInfo& info,
                                                 const std::string& ocachefile,

@@ -2,6 +2,9 @@
 // a small stack buffer below 16 KiB and a heap buffer above, and a directory
 // is listed through a fixed 8 KiB getdents64 buffer, so sizes on either side
 // of those must give the same answers as reading everything at once.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <set>
 #include <string>
@@ -11,6 +14,7 @@
 #include "core/file_journal.h"
 #include "gtest/gtest.h"
 #include "support/temp_dir.h"
+#include "support/unprivileged.h"
 
 namespace jlcache {
 namespace {
@@ -70,6 +74,55 @@ TEST(FileIoTest, ListingManyLongNamesTakesSeveralReadsAndMissesNone) {
   EXPECT_TRUE(views[0].second.present);
   EXPECT_TRUE(FileAccess().ListDirIfExists(dir.Join("missing")).ok());
   EXPECT_FALSE(FileAccess().ListDirIfExists(dir.Join("missing"))->has_value());
+}
+
+// StatOpening is a stat that opens: the same answer and the same journal
+// entry as StatIfExists, plus a descriptor only for a regular file.
+TEST(FileIoTest, StatOpeningAnswersAsStatAndKeepsOnlyARegularFileOpen) {
+  test_support::TempDir dir;
+  const std::string file = dir.Join("a.jl"), fifo = dir.Join("fifo"), missing = dir.Join("no.jl");
+  const std::string data = Bytes(70000);
+  test_support::WriteFileOrDie(file, data);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+
+  FileJournal opened_journal, stat_journal;
+  FileAccess opening(&opened_journal), stating(&stat_journal);
+  for (const std::string& p : {file, fifo, dir.path(), missing}) {
+    UniqueFd fd;
+    auto a = opening.StatOpening(p, &fd);  // a FIFO must not wait for a writer
+    auto b = stating.StatIfExists(p);
+    ASSERT_TRUE(a.ok() && b.ok()) << p;
+    ASSERT_EQ(a->has_value(), b->has_value()) << p;
+    if (a->has_value()) {
+      EXPECT_TRUE(SameIdentity(**a, **b)) << p;
+    }
+    EXPECT_EQ(fd.valid(), p == file) << p;
+    if (p == file) {
+      uint64_t size = 0;
+      auto crc = opening.Crc32c(std::move(fd), p, (*a)->size, &size);
+      ASSERT_TRUE(crc.ok());
+      EXPECT_EQ(*crc, Crc32c(data.data(), data.size()));
+      EXPECT_EQ(size, data.size());
+    }
+  }
+  EXPECT_FALSE(opened_journal.tainted());
+  EXPECT_EQ(opened_journal.SortedViews(), stat_journal.SortedViews());
+}
+
+// Run as an unprivileged user (support/unprivileged.h): 1 when the file was
+// found by its stat, with its size, and no descriptor came back.
+TEST(FileIoTest, StatOpeningAnUnreadableFileStatsItInstead) {
+  test_support::TempDir dir;
+  test_support::OpenUp(dir.path());
+  const std::string file = dir.Join("secret.jl");
+  test_support::WriteFileOrDie(file, "x");
+  ASSERT_EQ(::chmod(file.c_str(), 0), 0);
+  EXPECT_EQ(test_support::AsUnprivileged([&] {
+              UniqueFd fd;
+              auto st = FileAccess().StatOpening(file, &fd);
+              return st.ok() && st->has_value() && (*st)->size == 1 && !fd.valid() ? 1 : 0;
+            }),
+            1);
 }
 
 }  // namespace

@@ -1,12 +1,8 @@
 // Bad input gets a clear message and a distinct ErrorKind: broken TOML
 // (file:line:col), missing manifest, declared but not installed, unreadable
 // directory, symlink loop. Permission cases run as an unprivileged user
-// (fork + setresuid(65534)) when the tests run as root, as in CI; as a
-// normal user the permission bits already apply. Never skipped.
-#include <grp.h>
+// (support/unprivileged.h). Never skipped.
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <functional>
 
@@ -16,48 +12,23 @@
 #include "env/environment.h"
 #include "support/depot_builder.h"
 #include "support/temp_dir.h"
+#include "support/unprivileged.h"
 
 namespace jlcache {
 namespace {
 
 using test_support::DepotBuilder;
+using test_support::OpenUp;
 using test_support::ManifestBuilder;
 using test_support::PackageSpec;
 using test_support::Pkg;
 using test_support::ProjectSpec;
 using test_support::TempDir;
 
-constexpr uid_t kNobody = 65534;
-
-// Runs `body` with the permissions of an unprivileged user and returns the
-// ErrorKind it reports (as an int), or -1 when the child failed to run.
+// body's ErrorKind as an int, or -1 (test_support::AsUnprivileged).
 int AsUnprivileged(const std::function<ErrorKind()>& body) {
-  if (::geteuid() != 0) return static_cast<int>(body());
-  int fds[2];
-  if (::pipe(fds) != 0) return -1;
-  pid_t pid = ::fork();
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    ::close(fds[0]);
-    int kind = -1;
-    if (::setgroups(0, nullptr) == 0 && ::setresgid(kNobody, kNobody, kNobody) == 0 &&
-        ::setresuid(kNobody, kNobody, kNobody) == 0)
-      kind = static_cast<int>(body());
-    ssize_t ignored = ::write(fds[1], &kind, sizeof kind);
-    (void)ignored;
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  int kind = -1;
-  ssize_t n = ::read(fds[0], &kind, sizeof kind);
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return n == sizeof kind ? kind : -1;
+  return test_support::AsUnprivileged([&] { return static_cast<int>(body()); });
 }
-
-// The unprivileged user must be able to reach the temp tree.
-void OpenUp(const std::string& path) { ::chmod(path.c_str(), 0755); }
 
 class EnvErrorsTest : public ::testing::Test {
  protected:

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/file_io.h"
 #include "gtest/gtest.h"
+#include "stale/opened_sources.h"
 #include "stale/session.h"
 #include "support/cache_writer.h"
 #include "support/scenario.h"
@@ -687,6 +688,52 @@ TEST(ScenarioB, WarmCheckUsesTheContentMemo) {
   EXPECT_EQ(session->IsStale("Hello")->kind, VerdictKind::kStale);
 }
 
+
+size_t OpenDescriptorCount() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+// A cold check opens each hashed source when it first stats it and hashes it
+// through that descriptor (stale/opened_sources.h), for at most
+// OpenedSources::kMaxOpen sources of a candidate; the rest are stat'ed and
+// opened to hash. An edit is seen on either side of that cap, the answers
+// equal a warm check's, and no descriptor outlives the check.
+TEST(ScenarioB, ColdCheckOfManySourcesSeesEveryEditAndClosesEverything) {
+  Scenario s(HeaderLayout::kB);
+  s.AddPackage("Foo");
+  s.WriteEnvironment();
+  CompileOptions o;
+  const size_t n = OpenedSources::kMaxOpen + 20;
+  for (size_t i = 0; i < n; ++i) {
+    const std::string rel = "data/f" + std::to_string(100 + i) + ".txt";
+    s.WriteSource("Foo", rel, "contents " + std::to_string(100 + i) + "\n");
+    o.include_dependencies.push_back(rel);
+  }
+  s.Compile("Foo", o);
+  auto cold_check = [&] {
+    auto session = s.OpenSession();
+    session->ClearContentMemo();
+    const size_t before = OpenDescriptorCount();
+    Verdict v = *session->IsStale("Foo");
+    EXPECT_EQ(OpenDescriptorCount(), before);
+    return v;
+  };
+  EXPECT_EQ(cold_check().kind, VerdictKind::kFresh);
+  for (size_t i : {size_t{2}, n - 3}) {  // opened at once; stat'ed past the cap
+    const std::string rel = "data/f" + std::to_string(100 + i) + ".txt";
+    s.WriteSource("Foo", rel, "CONTENTS " + std::to_string(100 + i) + "\n");  // same size
+    Verdict v = cold_check();
+    ASSERT_EQ(v.kind, VerdictKind::kStale) << i;
+    ASSERT_FALSE(v.reasons.empty());
+    EXPECT_EQ(ReasonCodeName(v.reasons.front().code), "file_changed");
+    EXPECT_NE(v.reasons.front().detail.find(rel), std::string::npos) << v.reasons.front().detail;
+    EXPECT_EQ(Check(s, "Foo").kind, VerdictKind::kStale) << "a warm check agrees";
+    s.WriteSource("Foo", rel, "contents " + std::to_string(100 + i) + "\n");
+  }
+  EXPECT_EQ(cold_check().kind, VerdictKind::kFresh);
+}
 
 // A blob the probe recorded as refused (rejected_clone_targets) is stale, as
 // Julia's isprecompiled says, not unknown. Found by tests/julia/

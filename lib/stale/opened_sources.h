@@ -1,0 +1,56 @@
+// Descriptors of one candidate's source files, opened when they were first
+// stat'ed so that hashing them does not open each a second time.
+//
+// A cold check hashes every source: stat, then open, fstat and read made two
+// path lookups and two stats per file. Opening at once gives the query the
+// same stat (fstat of what the path named) and the descriptor to read.
+// Whether a candidate's sources are opened is decided at its first source:
+// only when the content memo does not know it (the rest are then most likely
+// unknown too); otherwise each is only stat'ed, as a warm check needs.
+//
+// At most kMaxOpen descriptors are kept; a candidate with more sources has
+// the rest stat'ed. Whatever is not taken is closed with the object.
+// Not thread-safe: one candidate's check runs on one thread.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/unique_fd.h"
+
+namespace jlcache {
+
+class OpenedSources {
+ public:
+  enum class Mode { kUndecided, kStat, kOpen };
+  // ~Tens of descriptors per thread: a host process's own opens must not
+  // run out because a check is running.
+  static constexpr size_t kMaxOpen = 32;
+
+  Mode mode() const { return mode_; }
+  void Decide(bool open) { mode_ = open ? Mode::kOpen : Mode::kStat; }
+  // Whether the next stat should open (room left for its descriptor).
+  bool WantsOpen() const { return mode_ == Mode::kOpen && kept_.size() < kMaxOpen; }
+  void Keep(std::string_view path, UniqueFd fd) {
+    if (fd.valid()) kept_.emplace_back(std::string(path), std::move(fd));
+  }
+  // The descriptor kept for path, if any (it is then no longer kept).
+  UniqueFd Take(std::string_view path) {
+    for (auto it = kept_.begin(); it != kept_.end(); ++it) {
+      if (it->first != path) continue;
+      UniqueFd fd = std::move(it->second);
+      kept_.erase(it);
+      return fd;
+    }
+    return UniqueFd();
+  }
+
+ private:
+  Mode mode_ = Mode::kUndecided;
+  std::vector<std::pair<std::string, UniqueFd>> kept_;
+};
+
+}  // namespace jlcache
