@@ -136,6 +136,9 @@ struct CacheHeader {
   uint32_t pkgimage_crc = 0;   // crc_so
   uint32_t file_crc = 0;       // crc_ji as stored
   bool crc_ok = false;         // crc_ji matches the file's bytes
+  // kWholeFile: the CRC-32C of every byte, trailer included (what a
+  // streamed check of the file computes; a content memo can keep it).
+  std::optional<uint32_t> whole_file_crc;
   uint64_t file_size = 0;
 
   bool has_native_code() const { return !clone_targets.empty(); }

@@ -454,7 +454,9 @@ absl::StatusOr<CacheHeader> Parse(const ParseInput& in, bool* overrun) {
   JLC_RETURN_IF_ERROR(trailer.Seek(bytes.size() - kTrailerSize, "trailer"));
   JLC_ASSIGN_OR_RETURN(h.pkgimage_crc, trailer.U32("crc_so"));
   JLC_ASSIGN_OR_RETURN(h.file_crc, trailer.U32("crc_ji"));
-  h.crc_ok = Crc32c(bytes.data(), bytes.size() - 4) == h.file_crc;
+  const uint32_t before_crc_ji = Crc32c(bytes.data(), bytes.size() - 4);
+  h.crc_ok = before_crc_ji == h.file_crc;
+  h.whole_file_crc = Crc32c(bytes.data() + bytes.size() - 4, 4, before_crc_ji);
 
   absl::flat_hash_set<std::string_view> srcfiles;
   for (const std::string& f : h.srctext_files) srcfiles.insert(f);

@@ -1,15 +1,16 @@
-// Descriptors of one candidate's source files, opened when they were first
-// stat'ed so that hashing them does not open each a second time.
+// Descriptors of one candidate's files, opened when they were first stat'ed
+// so that hashing them does not open each a second time.
 //
-// A cold check hashes every source: stat, then open, fstat and read made two
-// path lookups and two stats per file. Opening at once gives the query the
-// same stat (fstat of what the path named) and the descriptor to read.
-// Whether a candidate's sources are opened is decided at its first source:
-// only when the content memo does not know it (the rest are then most likely
-// unknown too); otherwise each is only stat'ed, as a warm check needs.
+// A cold check hashes every source and the native library: stat, then open,
+// fstat and read made two path lookups and two stats per file. Opening at
+// once gives the query the same stat (fstat of what the path named) and the
+// descriptor to read. The engine opens a candidate's files this way only
+// when the content memo does not know its cache file: then its sources are
+// most likely unknown too. Otherwise each is only stat'ed, as a warm check
+// needs (the memo answers for its contents).
 //
-// At most kMaxOpen descriptors are kept; a candidate with more sources has
-// the rest stat'ed. Whatever is not taken is closed with the object.
+// At most kMaxOpen descriptors are kept; a candidate with more files has the
+// rest stat'ed. Whatever is not taken is closed with the object.
 // Not thread-safe: one candidate's check runs on one thread.
 #pragma once
 
@@ -25,15 +26,13 @@ namespace jlcache {
 
 class OpenedSources {
  public:
-  enum class Mode { kUndecided, kStat, kOpen };
   // ~Tens of descriptors per thread: a host process's own opens must not
   // run out because a check is running.
   static constexpr size_t kMaxOpen = 32;
 
-  Mode mode() const { return mode_; }
-  void Decide(bool open) { mode_ = open ? Mode::kOpen : Mode::kStat; }
-  // Whether the next stat should open (room left for its descriptor).
-  bool WantsOpen() const { return mode_ == Mode::kOpen && kept_.size() < kMaxOpen; }
+  explicit OpenedSources(bool open_when_stating = false) : open_(open_when_stating) {}
+  // Whether the next stat should open (asked for, and room left).
+  bool WantsOpen() const { return open_ && kept_.size() < kMaxOpen; }
   void Keep(std::string_view path, UniqueFd fd) {
     if (fd.valid()) kept_.emplace_back(std::string(path), std::move(fd));
   }
@@ -49,7 +48,7 @@ class OpenedSources {
   }
 
  private:
-  Mode mode_ = Mode::kUndecided;
+  bool open_;
   std::vector<std::pair<std::string, UniqueFd>> kept_;
 };
 

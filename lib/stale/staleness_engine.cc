@@ -126,18 +126,10 @@ absl::StatusOr<std::optional<FileInfo>> StalenessEngine::Stat(Query& q, std::str
 
 absl::StatusOr<std::optional<FileInfo>> StalenessEngine::StatSource(Query& q, std::string_view path,
                                                                    OpenedSources* opened) {
-  if (opened->WantsOpen()) {
-    UniqueFd fd;
-    auto st = q.env().StatOpening(path, &fd);
-    opened->Keep(path, std::move(fd));
-    return st;
-  }
-  auto st = Stat(q, path);
-  // Decided at the first source found: opened from here on only if it is
-  // hashed, and the content memo cannot answer for it.
-  if (opened->mode() == OpenedSources::Mode::kUndecided && st.ok() && st->has_value() &&
-      (*st)->is_file)
-    opened->Decide(profile_.rules.includes_carry_size_and_hash && !(memo_ && memo_->Lookup(**st)));
+  if (!opened || !opened->WantsOpen()) return Stat(q, path);
+  UniqueFd fd;
+  auto st = q.env().StatOpening(path, &fd);
+  opened->Keep(path, std::move(fd));
   return st;
 }
 
@@ -162,7 +154,7 @@ bool StalenessEngine::DepotPathExists(Query& q, const std::string& path, Include
     if (!known->second) return false;
     break;
   }
-  auto st = StatSource(q, path, &scan->opened);
+  auto st = StatSource(q, path, SourcesToOpen(scan));
   return st.ok() && st->has_value();
 }
 
@@ -199,7 +191,7 @@ bool StalenessEngine::SameFile(Query& q, const std::string& a, const std::string
 // found: the query's stat of path.
 StalenessEngine::ParsedCache StalenessEngine::ReadCache(
     const FileAccess& files, const std::string& path,
-    const absl::StatusOr<std::optional<FileInfo>>& found) {
+    const absl::StatusOr<std::optional<FileInfo>>& found, bool whole) {
   ParsedCache out;
   absl::StatusOr<FileInfo> st = !found.ok()        ? absl::StatusOr<FileInfo>(found.status())
                                 : found->has_value() ? absl::StatusOr<FileInfo>(**found)
@@ -214,7 +206,18 @@ StalenessEngine::ParsedCache StalenessEngine::ReadCache(
     auto it = headers_.find(path);
     if (it != headers_.end() && SameIdentity(it->second.info, out.info)) return it->second;
   }
-  auto header = ReadCacheHeaderOnly(files, path);
+  const int64_t started = NowRealtimeNs();
+  absl::StatusOr<CacheHeader> header = Error(ErrorKind::kIo, "not read whole");
+  if (whole) {
+    header = ReadCacheHeaderFile(files, path, kWholeCacheReadMax);
+    // What the read hashed on the way, for the CRC check of a later query.
+    if (header.ok() && header->whole_file_crc && memo_ && header->file_size == out.info.size)
+      memo_->Insert(out.info, *header->whole_file_crc, started);
+  }
+  // Not read whole, or that failed: the header alone decides as before (a
+  // file that grew past the limit; damage past the header, which Julia
+  // finds by its CRC after its other checks, and so must we).
+  if (!header.ok()) header = ReadCacheHeaderOnly(files, path);
   if (!header.ok()) {
     out.error = std::string(Message(header.status()));
     // What the bytes say is kept (keyed by stat); a failure to read them is not.
@@ -329,7 +332,7 @@ std::optional<StalenessReason> StalenessEngine::CheckIncludes(Query& q, const Ca
     if (f.starts_with("@depot/"))
       return Reason(ReasonCode::kUnresolvedDepot,
                     Cat("no depot in DEPOT_PATH contains ", f.substr(7)), cachefile);
-    auto st = StatSource(q, f, &scan->opened);
+    auto st = StatSource(q, f, SourcesToOpen(scan));
     if (!st.ok()) return undecidable(Reason(ReasonCode::kIoError, std::string(Message(st.status())), cachefile));
     if (!st->has_value()) {
       // A stdlib source moved by the installation is skipped.
@@ -411,6 +414,7 @@ std::optional<StalenessReason> StalenessEngine::CheckHeader(const CacheHeader& h
 std::optional<StalenessReason> StalenessEngine::CheckNativeCode(Query& q, const CacheHeader& h,
                                                                 const std::string& ocachefile,
                                                                 const std::string& cachefile,
+                                                                OpenedSources* opened,
                                                                 Undecided* undecided) {
   if (profile_.pkgimages == PkgImagesMode::kNo)
     return Reason(ReasonCode::kPkgimagesDisabled,
@@ -426,7 +430,9 @@ std::optional<StalenessReason> StalenessEngine::CheckNativeCode(Query& q, const 
                             Hex64(XXH64(h.clone_targets.data(), h.clone_targets.size(), 0)),
                             ") is not known; run `jlcache probe`"),
                         cachefile));
-  if (!IsFileNow(q, ocachefile))
+  // isfile; opened when cold, for check 13 to hash.
+  auto st = StatSource(q, ocachefile, opened);
+  if (!(st.ok() && st->has_value() && (*st)->is_file))
     return Reason(ReasonCode::kOcachefileMissing, Cat(ocachefile, " is missing"), cachefile);
   return std::nullopt;
 }
@@ -537,6 +543,7 @@ std::optional<StalenessReason> StalenessEngine::CheckChecksums(Query& q, const C
                                                                const FileInfo& info,
                                                                const std::string& ocachefile,
                                                                const std::string& cachefile,
+                                                               OpenedSources* opened,
                                                                Undecided* undecided) {
   std::optional<bool> crc_ok;
   if (h.extent == HeaderExtent::kWholeFile) {
@@ -554,7 +561,7 @@ std::optional<StalenessReason> StalenessEngine::CheckChecksums(Query& q, const C
   absl::StatusOr<uint32_t> crc = !st.ok()            ? absl::StatusOr<uint32_t>(st.status())
                                  : !st->has_value() ? absl::StatusOr<uint32_t>(
                                                           q.files().Stat(ocachefile).status())
-                                                    : ContentCrc(q, ocachefile, **st);
+                                                    : ContentCrc(q, ocachefile, **st, opened);
   if (!crc.ok()) {
     AddUndecided(undecided, Reason(ReasonCode::kIoError, std::string(Message(crc.status())), cachefile));
   } else if (*crc != h.pkgimage_crc) {
@@ -600,8 +607,16 @@ std::optional<StalenessReason> StalenessEngine::CheckPreferences(Query& q, const
 CandidateResult StalenessEngine::ComputeCandidate(Query& q, const PkgId& expected,
                                                   const std::string& source,
                                                   const std::string& cachefile) {
-  ParsedCache pc = ReadCache(q.files(), cachefile, Stat(q, cachefile));
+  // Cold (the content memo does not know this cache file): its files will
+  // all be read, so a small cache file is read whole at once (its header
+  // and its CRC in one pass) and the sources and native library are opened
+  // when first stat'ed (stale/opened_sources.h).
+  const absl::StatusOr<std::optional<FileInfo>> found = Stat(q, cachefile);
+  const bool cold = found.ok() && found->has_value() && !(memo_ && memo_->Lookup(**found));
+  ParsedCache pc = ReadCache(q.files(), cachefile, found,
+                             cold && (*found)->size <= kWholeCacheReadMax);
   if (!pc.header) return Stale(Reason(ReasonCode::kCorruptCache, pc.error, cachefile));
+  IncludeScan scan{{}, OpenedSources(cold)};
 
   const CacheHeader& h = *pc.header;
   CandidateResult out;
@@ -620,7 +635,8 @@ CandidateResult StalenessEngine::ComputeCandidate(Query& q, const PkgId& expecte
   // 5. Native code.
   const std::string ocachefile = h.has_native_code() ? NativeLibraryPath(cachefile) : "";
   if (!ocachefile.empty())
-    if (auto r = CheckNativeCode(q, h, ocachefile, cachefile, &undecided)) return fail(std::move(*r));
+    if (auto r = CheckNativeCode(q, h, ocachefile, cachefile, &scan.opened, &undecided))
+      return fail(std::move(*r));
 
   // 6. PkgId.
   const WorklistModule& root = h.modules.front();
@@ -642,7 +658,6 @@ CandidateResult StalenessEngine::ComputeCandidate(Query& q, const PkgId& expecte
   // matters from here on. The shared header stays as read.
   if (h.includes.empty())
     return fail(Reason(ReasonCode::kCorruptCache, "the cache records no source file", cachefile));
-  IncludeScan scan;
   absl::StatusOr<std::vector<std::string>> resolved = ResolvedIncludePaths(q, h, cachefile, &scan);
   if (!resolved.ok())
     return fail(Reason(ReasonCode::kCorruptCache, std::string(Message(resolved.status())), cachefile));
@@ -654,7 +669,7 @@ CandidateResult StalenessEngine::ComputeCandidate(Query& q, const PkgId& expecte
   // 11. Include files.
   if (auto r = CheckIncludes(q, h, paths, cachefile, &scan, &undecided)) return fail(std::move(*r));
   // 12, 13. The .ji's and the native library's CRCs.
-  if (auto r = CheckChecksums(q, h, pc.info, ocachefile, cachefile, &undecided))
+  if (auto r = CheckChecksums(q, h, pc.info, ocachefile, cachefile, &scan.opened, &undecided))
     return fail(std::move(*r));
   // 14. Preferences.
   if (auto r = CheckPreferences(q, h, cachefile, &undecided)) return fail(std::move(*r));

@@ -93,10 +93,14 @@ class StalenessEngine {
     std::vector<std::pair<std::string, bool>> dirs;
     OpenedSources opened;
   };
-  // The query's stat of a source file, made by opening it when the
-  // candidate's sources are to be hashed (stale/opened_sources.h).
+  // The query's stat of a file the candidate may hash, made by opening it
+  // when *opened asks for that (stale/opened_sources.h; null: a plain stat).
   absl::StatusOr<std::optional<FileInfo>> StatSource(Query& q, std::string_view path,
                                                      OpenedSources* opened);
+  // Where a candidate's include files are opened: only where they are hashed.
+  OpenedSources* SourcesToOpen(IncludeScan* scan) const {
+    return profile_.rules.includes_carry_size_and_hash ? &scan->opened : nullptr;
+  }
   // Julia's ispath, with one shortcut: a path below a missing directory of a
   // depot is missing, so a depot that lacks a package is asked once, not once
   // per source file.
@@ -105,9 +109,12 @@ class StalenessEngine {
   absl::StatusOr<std::vector<std::string>> ResolvedIncludePaths(Query& q, const CacheHeader& h,
                                                                 const std::string& cachefile,
                                                                 IncludeScan* scan);
-  // Returns the parsed header (memoized by path and stat).
+  // Returns the parsed header (memoized by path and stat). whole: read the
+  // whole file (at most kWholeCacheReadMax), which also checks its CRC and
+  // tells the content memo, instead of its header only.
   ParsedCache ReadCache(const FileAccess& files, const std::string& path,
-                        const absl::StatusOr<std::optional<FileInfo>>& found);
+                        const absl::StatusOr<std::optional<FileInfo>>& found, bool whole = false);
+  static constexpr uint64_t kWholeCacheReadMax = uint64_t{1} << 20;
   // CRC-32C of a file through the content memo (or of a directory's names);
   // read through its descriptor in *opened, when one was kept.
   absl::StatusOr<uint32_t> ContentCrc(Query& q, const std::string& path, const FileInfo& info,
@@ -120,7 +127,7 @@ class StalenessEngine {
   std::optional<StalenessReason> CheckHeader(const CacheHeader& h, const std::string& cachefile,
                                              Undecided* undecided);  // 1-4
   std::optional<StalenessReason> CheckNativeCode(Query& q, const CacheHeader& h, const std::string& ocachefile,
-                                                 const std::string& cachefile,
+                                                 const std::string& cachefile, OpenedSources* opened,
                                                  Undecided* undecided);  // 5
   std::optional<StalenessReason> CheckRequiredModules(
       Query& q, const CacheHeader& h, const std::string& cachefile,
@@ -137,7 +144,7 @@ class StalenessEngine {
                                                Undecided* undecided);  // 11
   std::optional<StalenessReason> CheckChecksums(Query& q, const CacheHeader& h, const FileInfo& info,
                                                 const std::string& ocachefile,
-                                                const std::string& cachefile,
+                                                const std::string& cachefile, OpenedSources* opened,
                                                 Undecided* undecided);  // 12, 13
   std::optional<StalenessReason> CheckPreferences(Query& q, const CacheHeader& h, const std::string& cachefile,
                                                   Undecided* undecided);  // 14

@@ -134,6 +134,7 @@ TEST_P(RoundTripTest, ReaderReturnsWhatWriterWrote) {
   expected.srctext_files = w.header.srctext_files;
   expected.file_crc = w.header.file_crc;
   expected.crc_ok = true;
+  expected.whole_file_crc = Crc32c(w.bytes.data(), w.bytes.size());
   expected.file_size = w.bytes.size();
   EXPECT_TRUE(*out == expected);
   EXPECT_EQ(out->has_native_code(), pkgimage);

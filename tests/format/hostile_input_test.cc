@@ -318,6 +318,7 @@ CacheHeader HeaderPart(CacheHeader h) {
   h.srctext_files.clear();
   for (auto& inc : h.includes) inc.kind = IncludeKind::kInclude;
   h.crc_ok = false;
+  h.whole_file_crc.reset();
   h.extent = HeaderExtent::kHeaderOnly;
   return h;
 }

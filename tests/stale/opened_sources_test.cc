@@ -10,12 +10,10 @@ namespace {
 
 UniqueFd OpenDevNull() { return UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC)); }
 
-TEST(OpenedSourcesTest, OpensOnlyOnceDecidedToAndUpToTheCap) {
-  OpenedSources opened;
-  EXPECT_FALSE(opened.WantsOpen()) << "undecided: stat";
-  opened.Decide(false);
-  EXPECT_FALSE(opened.WantsOpen());
-  opened.Decide(true);
+TEST(OpenedSourcesTest, OpensOnlyWhenAskedToAndUpToTheCap) {
+  EXPECT_FALSE(OpenedSources().WantsOpen()) << "by default: stat";
+  EXPECT_FALSE(OpenedSources(false).WantsOpen());
+  OpenedSources opened(true);
   for (size_t i = 0; i < OpenedSources::kMaxOpen; ++i) {
     ASSERT_TRUE(opened.WantsOpen()) << i;
     opened.Keep("/src/f" + std::to_string(i), OpenDevNull());

@@ -256,6 +256,7 @@ WrittenCache WriteCacheFile(const CacheHeader& in, const CacheBody& body) {
   h.file_crc = Crc32c(o.buf().data(), o.buf().size());
   o.U32(h.file_crc);
   h.crc_ok = true;
+  h.whole_file_crc = Crc32c(o.buf().data() + o.buf().size() - 4, 4, h.file_crc);
   h.file_size = o.pos();
 
   if (h.clone_targets.empty())
