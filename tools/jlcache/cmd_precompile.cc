@@ -32,6 +32,7 @@
 #include "stale/verdict_json.h"
 #include "tools/jlcache/command.h"
 #include "tools/jlcache/common_options.h"
+#include "tools/jlcache/process_end.h"
 #include "tools/jlcache/session_for_cli.h"
 
 namespace jlcache::cli {
@@ -298,6 +299,7 @@ int RunPrecompile(const std::vector<std::string>& args) {
     po.progress = [&view](const PrecompileProgress& p) { view.OnProgress(p); };
     report = PrecompileIfStale(*session, opts->positional, po);
   }
+  KeepUntilExit(std::move(session));
   if (!report.ok()) {
     PrintError("precompile", report.status());
     if (int sig = g_interrupt.load()) return 128 + sig;

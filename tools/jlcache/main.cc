@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "tools/jlcache/command.h"
+#include "tools/jlcache/process_end.h"
 
 namespace jlcache::cli {
 
@@ -43,12 +44,14 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 2, argv + argc);
   for (const auto& c : jlcache::cli::Commands()) {
     if (argv[1] != std::string_view(c.name)) continue;
+    int code;
     try {
-      return c.run(args);
+      code = c.run(args);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "jlcache %s: internal error: %s\n", c.name, e.what());
-      return jlcache::cli::kExitError;
+      code = jlcache::cli::kExitError;
     }
+    return jlcache::cli::EndProcess(code);
   }
   std::fprintf(stderr, "jlcache: unknown command '%s'\n\n", argv[1]);
   PrintUsage(stderr);

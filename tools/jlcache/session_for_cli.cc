@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "core/error.h"
+#include "tools/jlcache/process_end.h"
 
 namespace jlcache::cli {
 namespace {
@@ -43,6 +44,7 @@ absl::StatusOr<CheckedSession> OpenAndCheck(const CommonOptions& options, const 
 absl::StatusOr<std::vector<Verdict>> CheckWithReprobe(const CommonOptions& options,
                                                       const SessionCheck& check) {
   JLC_ASSIGN_OR_RETURN(CheckedSession checked, OpenAndCheck(options, check));
+  KeepUntilExit(std::move(checked.session));
   return std::move(checked.verdicts);
 }
 

@@ -29,7 +29,8 @@ struct CheckedSession {
 // Runs check(session) and, if needed and possible, once more after re-probing.
 absl::StatusOr<CheckedSession> OpenAndCheck(const CommonOptions& options, const SessionCheck& check);
 
-// OpenAndCheck's verdicts.
+// OpenAndCheck's verdicts; the session is kept until the process ends
+// (tools/jlcache/process_end.h).
 absl::StatusOr<std::vector<Verdict>> CheckWithReprobe(const CommonOptions& options,
                                                       const SessionCheck& check);
 
