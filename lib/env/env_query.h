@@ -56,7 +56,17 @@ class EnvQuery {
   // The same by opening the file (FileAccess::StatOpening): when this call
   // is the query's stat of a regular file, its descriptor comes back in *fd.
   absl::StatusOr<std::optional<FileInfo>> StatOpening(std::string_view path, UniqueFd* fd) {
-    return stats_.Get(path, [&] { return files_.StatOpening(path, fd); });
+    std::optional<FileInfo> opened;
+    auto st = stats_.Get(path, [&] {
+      auto mine = files_.StatOpening(path, fd);
+      if (mine.ok() && mine->has_value()) opened = **mine;
+      return mine;
+    });
+    // Another thread's stat of the path was kept: the descriptor is of
+    // what this thread found, which may not be the file the query saw.
+    if (fd->valid() && !(st.ok() && st->has_value() && opened && SameIdentity(**st, *opened)))
+      fd->Close();
+    return st;
   }
   // The parsed file (through the session's stat-keyed TomlCache), once per query.
   absl::StatusOr<std::shared_ptr<const ParsedToml>> Toml(TomlCache& cache, const std::string& path) {

@@ -9,11 +9,15 @@
 // most likely unknown too. Otherwise each is only stat'ed, as a warm check
 // needs (the memo answers for its contents).
 //
-// At most kMaxOpen descriptors are kept; a candidate with more files has the
-// rest stat'ed. Whatever is not taken is closed with the object.
-// Not thread-safe: one candidate's check runs on one thread.
+// At most kMaxOpen descriptors are kept per candidate, and all candidates
+// together hold at most what a shared budget allows (the engine's: a host
+// process's own opens must not run out because a check is running); a file
+// past either limit is stat'ed. Whatever is not taken is closed with the
+// object. Not thread-safe (one candidate's check runs on one thread); the
+// budget is atomic.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -26,29 +30,52 @@ namespace jlcache {
 
 class OpenedSources {
  public:
-  // ~Tens of descriptors per thread: a host process's own opens must not
-  // run out because a check is running.
   static constexpr size_t kMaxOpen = 32;
 
-  explicit OpenedSources(bool open_when_stating = false) : open_(open_when_stating) {}
-  // Whether the next stat should open (asked for, and room left).
-  bool WantsOpen() const { return open_ && kept_.size() < kMaxOpen; }
-  void Keep(std::string_view path, UniqueFd fd) {
-    if (fd.valid()) kept_.emplace_back(std::string(path), std::move(fd));
+  OpenedSources() = default;
+  // budget: descriptors left for all candidates (null: no shared limit).
+  OpenedSources(bool open_when_stating, std::atomic<int>* budget)
+      : open_(open_when_stating), budget_(budget) {}
+  OpenedSources(const OpenedSources&) = delete;
+  OpenedSources& operator=(const OpenedSources&) = delete;
+  ~OpenedSources() {
+    if (budget_) budget_->fetch_add(static_cast<int>(kept_.size()), std::memory_order_relaxed);
   }
-  // The descriptor kept for path, if any (it is then no longer kept).
+
+  // Whether the next stat may open its file: asked to, with room here and
+  // in the budget. True reserves a descriptor; Keep() must follow.
+  bool Reserve() {
+    if (!open_ || kept_.size() >= kMaxOpen) return false;
+    if (budget_ && budget_->fetch_sub(1, std::memory_order_relaxed) <= 0) {
+      budget_->fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    return true;
+  }
+  // After Reserve(): keeps fd for path, or gives the reservation back when
+  // there is none (the file was not a regular file, or not opened).
+  void Keep(std::string_view path, UniqueFd fd) {
+    if (fd.valid()) {
+      kept_.emplace_back(std::string(path), std::move(fd));
+    } else if (budget_) {
+      budget_->fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  // The descriptor kept for path, if any (no longer kept or counted).
   UniqueFd Take(std::string_view path) {
     for (auto it = kept_.begin(); it != kept_.end(); ++it) {
       if (it->first != path) continue;
       UniqueFd fd = std::move(it->second);
       kept_.erase(it);
+      if (budget_) budget_->fetch_add(1, std::memory_order_relaxed);
       return fd;
     }
     return UniqueFd();
   }
 
  private:
-  bool open_;
+  bool open_ = false;
+  std::atomic<int>* budget_ = nullptr;
   std::vector<std::pair<std::string, UniqueFd>> kept_;
 };
 

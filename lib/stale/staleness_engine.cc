@@ -1,5 +1,7 @@
 #include "stale/staleness_engine.h"
 
+#include <sys/resource.h>
+
 #include <xxhash.h>
 
 #include <algorithm>
@@ -41,6 +43,15 @@ std::string DescribeMtime(double t) {
 }
 
 
+// A cold check keeps files open between their stat and their hash: at most
+// 128 at once, and an eighth of the process's descriptor limit.
+int OpenDescriptorBudget() {
+  struct rlimit rl;
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
+  if (rl.rlim_cur == RLIM_INFINITY) return 128;
+  return static_cast<int>(std::min<rlim_t>(128, rl.rlim_cur / 8));
+}
+
 }  // namespace
 
 StalenessEngine::StalenessEngine(const RuntimeProfile& profile, EngineEnvironment* env,
@@ -49,7 +60,8 @@ StalenessEngine::StalenessEngine(const RuntimeProfile& profile, EngineEnvironmen
       env_(env),
       memo_(memo),
       oracles_(std::move(oracles)),
-      pool_(io_threads) {}
+      pool_(io_threads),
+      open_budget_(OpenDescriptorBudget()) {}
 
 // What one query knows of one package: its entry file and its candidates
 // in Julia's order, each checked once, when first needed (by the package
@@ -126,7 +138,7 @@ absl::StatusOr<std::optional<FileInfo>> StalenessEngine::Stat(Query& q, std::str
 
 absl::StatusOr<std::optional<FileInfo>> StalenessEngine::StatSource(Query& q, std::string_view path,
                                                                    OpenedSources* opened) {
-  if (!opened || !opened->WantsOpen()) return Stat(q, path);
+  if (!opened || !opened->Reserve()) return Stat(q, path);
   UniqueFd fd;
   auto st = q.env().StatOpening(path, &fd);
   opened->Keep(path, std::move(fd));
@@ -208,16 +220,15 @@ StalenessEngine::ParsedCache StalenessEngine::ReadCache(
   }
   const int64_t started = NowRealtimeNs();
   absl::StatusOr<CacheHeader> header = Error(ErrorKind::kIo, "not read whole");
-  if (whole) {
-    header = ReadCacheHeaderFile(files, path, kWholeCacheReadMax);
-    // What the read hashed on the way, for the CRC check of a later query.
-    if (header.ok() && header->whole_file_crc && memo_ && header->file_size == out.info.size)
-      memo_->Insert(out.info, *header->whole_file_crc, started);
-  }
+  if (whole) header = ReadCacheHeaderFile(files, path, kWholeCacheReadMax);
   // Not read whole, or that failed: the header alone decides as before (a
   // file that grew past the limit; damage past the header, which Julia
   // finds by its CRC after its other checks, and so must we).
   if (!header.ok()) header = ReadCacheHeaderOnly(files, path);
+  // Read whole (asked to, or small): what it hashed on the way, for the CRC
+  // check of a later query.
+  if (header.ok() && header->whole_file_crc && memo_ && header->file_size == out.info.size)
+    memo_->Insert(out.info, *header->whole_file_crc, started);
   if (!header.ok()) {
     out.error = std::string(Message(header.status()));
     // What the bytes say is kept (keyed by stat); a failure to read them is not.
@@ -226,8 +237,11 @@ StalenessEngine::ParsedCache StalenessEngine::ReadCache(
   } else {
     out.header = std::make_shared<const CacheHeader>(*std::move(header));
   }
-  MutexLock lock(&mu_);
-  headers_[path] = out;
+  {
+    MutexLock lock(&mu_);
+    headers_[path] = out;
+  }
+  out.read_now = true;
   return out;
 }
 
@@ -541,12 +555,13 @@ std::optional<StalenessReason> StalenessEngine::CheckRequires(Query& q, const Ca
 // the content memo), then the native library's.
 std::optional<StalenessReason> StalenessEngine::CheckChecksums(Query& q, const CacheHeader& h,
                                                                const FileInfo& info,
+                                                               bool header_read_now,
                                                                const std::string& ocachefile,
                                                                const std::string& cachefile,
                                                                OpenedSources* opened,
                                                                Undecided* undecided) {
   std::optional<bool> crc_ok;
-  if (h.extent == HeaderExtent::kWholeFile) {
+  if (h.extent == HeaderExtent::kWholeFile && header_read_now) {
     crc_ok = h.crc_ok;
   } else if (auto crc = ContentCrc(q, cachefile, info); crc.ok()) {
     crc_ok = CrcTrailerValid(*crc);
@@ -616,7 +631,7 @@ CandidateResult StalenessEngine::ComputeCandidate(Query& q, const PkgId& expecte
   ParsedCache pc = ReadCache(q.files(), cachefile, found,
                              cold && (*found)->size <= kWholeCacheReadMax);
   if (!pc.header) return Stale(Reason(ReasonCode::kCorruptCache, pc.error, cachefile));
-  IncludeScan scan{{}, OpenedSources(cold)};
+  IncludeScan scan{{}, OpenedSources(cold, &open_budget_)};
 
   const CacheHeader& h = *pc.header;
   CandidateResult out;
@@ -669,7 +684,8 @@ CandidateResult StalenessEngine::ComputeCandidate(Query& q, const PkgId& expecte
   // 11. Include files.
   if (auto r = CheckIncludes(q, h, paths, cachefile, &scan, &undecided)) return fail(std::move(*r));
   // 12, 13. The .ji's and the native library's CRCs.
-  if (auto r = CheckChecksums(q, h, pc.info, ocachefile, cachefile, &scan.opened, &undecided))
+  if (auto r = CheckChecksums(q, h, pc.info, pc.read_now, ocachefile, cachefile, &scan.opened,
+                              &undecided))
     return fail(std::move(*r));
   // 14. Preferences.
   if (auto r = CheckPreferences(q, h, cachefile, &undecided)) return fail(std::move(*r));

@@ -7,6 +7,7 @@
 // Required-module lists are transitive, so one level is complete.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,6 +71,10 @@ class StalenessEngine {
     FileInfo info;
     std::shared_ptr<const CacheHeader> header;  // null when unreadable
     std::string error;                          // why unreadable
+    // Read by this call, not remembered from an earlier one: only then may
+    // a whole-file header's crc_ok stand for check 12 (a remembered one
+    // goes through the content memo and its racy-timestamp rule).
+    bool read_now = false;
   };
   using PackageState = PackageCheckState;
 
@@ -143,7 +148,7 @@ class StalenessEngine {
                                                const std::string& cachefile, IncludeScan* scan,
                                                Undecided* undecided);  // 11
   std::optional<StalenessReason> CheckChecksums(Query& q, const CacheHeader& h, const FileInfo& info,
-                                                const std::string& ocachefile,
+                                                bool header_read_now, const std::string& ocachefile,
                                                 const std::string& cachefile, OpenedSources* opened,
                                                 Undecided* undecided);  // 12, 13
   std::optional<StalenessReason> CheckPreferences(Query& q, const CacheHeader& h, const std::string& cachefile,
@@ -159,6 +164,8 @@ class StalenessEngine {
   ContentHashMemo* memo_;
   JuliaOracles oracles_;
   IoPool pool_;
+  // Descriptors all candidates may hold open at once (OpenedSources).
+  std::atomic<int> open_budget_;
 
   Mutex mu_;
   absl::flat_hash_map<std::string, ParsedCache> headers_ ABSL_GUARDED_BY(mu_);

@@ -735,6 +735,36 @@ TEST(ScenarioB, ColdCheckOfManySourcesSeesEveryEditAndClosesEverything) {
   EXPECT_EQ(cold_check().kind, VerdictKind::kFresh);
 }
 
+// A cache file longer than the header read (8 KiB) and within the whole-read
+// limit (1 MiB) is read whole when the content memo does not know it, and
+// check 12 takes that read's CRC; a header remembered from an earlier call
+// goes through the content memo instead. Damage past the header fails
+// check 12 either way.
+TEST(ScenarioB, DamagePastTheHeaderOfAMidSizeCacheFailsItsChecksumColdAndAgain) {
+  Scenario s(HeaderLayout::kB);
+  s.AddPackage("Foo");
+  s.WriteEnvironment();
+  s.WriteSource("Foo", "src/impl.jl", "# " + std::string(40000, 'x') + "\nf() = 1\n");
+  const std::string ji = s.Compile("Foo").ji_path;
+  std::string bytes = test_support::ReadFileOrDie(ji);
+  ASSERT_GT(bytes.size(), size_t{16} << 10);
+  ASSERT_LT(bytes.size(), size_t{1} << 20);
+  {
+    auto session = s.OpenSession();
+    session->ClearContentMemo();
+    ASSERT_EQ(session->IsStale("Foo")->kind, VerdictKind::kFresh);
+  }
+  bytes[bytes.size() - 100] ^= 0x20;  // in impl.jl's stored text, before the trailer
+  test_support::WriteFileOrDie(ji, bytes);
+  auto session = s.OpenSession();
+  session->ClearContentMemo();
+  for (const char* when : {"read now", "remembered header"}) {
+    Verdict v = *session->IsStale("Foo");
+    EXPECT_EQ(v.kind, VerdictKind::kStale) << when;
+    EXPECT_TRUE(HasCode(v, "checksum_invalid")) << when << ": " << Describe(v);
+  }
+}
+
 // A blob the probe recorded as refused (rejected_clone_targets) is stale, as
 // Julia's isprecompiled says, not unknown. Found by tests/julia/
 // test_callbacks.jl: the engine consulted only accepted_clone_targets.
