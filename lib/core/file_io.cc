@@ -77,14 +77,20 @@ std::string_view FileTypeName(mode_t mode) {
   return "not a regular file";
 }
 
-// open(2), counted and retried on EINTR. A failure is told to the journal as
-// a stat of path failing would be, and left in errno.
-int OpenJournaled(FileJournal* j, const std::string& path, int flags) {
+// open(2), counted and retried on EINTR; a failure is left in errno.
+int OpenCounted(const char* path, int flags) {
   OnIoOperation();
   int fd;
   do {
-    fd = ::open(path.c_str(), flags);
+    fd = ::open(path, flags);
   } while (fd < 0 && errno == EINTR);
+  return fd;
+}
+
+// OpenCounted, with a failure told to the journal as a stat of path
+// failing would be.
+int OpenJournaled(FileJournal* j, const std::string& path, int flags) {
+  const int fd = OpenCounted(path.c_str(), flags);
   if (fd < 0) {
     const int err = errno;
     Journal(j, path, nullptr, err);
@@ -177,13 +183,9 @@ absl::StatusOr<std::optional<FileInfo>> FileAccess::StatIfExists(std::string_vie
 
 absl::StatusOr<std::optional<FileInfo>> FileAccess::StatOpening(std::string_view path,
                                                                 UniqueFd* fd_out) const {
-  OnIoOperation();
   // As OpenForRead: O_NONBLOCK so a FIFO never waits for a writer; O_NOCTTY
   // so a terminal does not become ours. Neither changes what fstat says.
-  int raw;
-  do {
-    raw = ::open(CString(path), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  } while (raw < 0 && errno == EINTR);
+  const int raw = OpenCounted(CString(path), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (raw < 0) {
     const int err = errno;
     if (err != ENOENT && err != ENOTDIR) return StatIfExists(path);

@@ -188,8 +188,8 @@ absl::StatusOr<std::vector<std::string>> StalenessEngine::ResolvedIncludePaths(
   return ResolveDepots(whole, env_->Depots(), exists).paths;
 }
 
-bool StalenessEngine::IsFileNow(Query& q, const std::string& path) {
-  auto st = Stat(q, path);
+bool StalenessEngine::IsFileNow(Query& q, const std::string& path, OpenedSources* opened) {
+  auto st = StatSource(q, path, opened);
   return st.ok() && st->has_value() && (*st)->is_file;
 }
 
@@ -219,12 +219,12 @@ StalenessEngine::ParsedCache StalenessEngine::ReadCache(
     if (it != headers_.end() && SameIdentity(it->second.info, out.info)) return it->second;
   }
   const int64_t started = NowRealtimeNs();
-  absl::StatusOr<CacheHeader> header = Error(ErrorKind::kIo, "not read whole");
-  if (whole) header = ReadCacheHeaderFile(files, path, kWholeCacheReadMax);
-  // Not read whole, or that failed: the header alone decides as before (a
-  // file that grew past the limit; damage past the header, which Julia
-  // finds by its CRC after its other checks, and so must we).
-  if (!header.ok()) header = ReadCacheHeaderOnly(files, path);
+  absl::StatusOr<CacheHeader> header = whole ? ReadCacheHeaderFile(files, path, kWholeCacheReadMax)
+                                             : ReadCacheHeaderOnly(files, path);
+  // A whole read that failed: the header alone decides as before (a file
+  // that grew past the limit; damage past the header, which Julia finds by
+  // its CRC after its other checks, and so must we).
+  if (whole && !header.ok()) header = ReadCacheHeaderOnly(files, path);
   // Read whole (asked to, or small): what it hashed on the way, for the CRC
   // check of a later query.
   if (header.ok() && header->whole_file_crc && memo_ && header->file_size == out.info.size)
@@ -444,9 +444,8 @@ std::optional<StalenessReason> StalenessEngine::CheckNativeCode(Query& q, const 
                             Hex64(XXH64(h.clone_targets.data(), h.clone_targets.size(), 0)),
                             ") is not known; run `jlcache probe`"),
                         cachefile));
-  // isfile; opened when cold, for check 13 to hash.
-  auto st = StatSource(q, ocachefile, opened);
-  if (!(st.ok() && st->has_value() && (*st)->is_file))
+  // Opened when cold, for check 13 to hash.
+  if (!IsFileNow(q, ocachefile, opened))
     return Reason(ReasonCode::kOcachefileMissing, Cat(ocachefile, " is missing"), cachefile);
   return std::nullopt;
 }

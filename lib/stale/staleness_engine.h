@@ -88,7 +88,8 @@ class StalenessEngine {
                                    const std::string& cachefile);
   // stat(2) in the query: one snapshot per path.
   absl::StatusOr<std::optional<FileInfo>> Stat(Query& q, std::string_view path);
-  bool IsFileNow(Query& q, const std::string& path);
+  // Julia's isfile, through StatSource (opened when *opened asks for that).
+  bool IsFileNow(Query& q, const std::string& path, OpenedSources* opened = nullptr);
   bool SameFile(Query& q, const std::string& a, const std::string& b);  // Julia's samefile
   // What one candidate's include checks share: the package directories its
   // includes were found under, with whether each exists (its includes share

@@ -1,6 +1,5 @@
 #include "core/subprocess.h"
 
-#include <dirent.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,20 +15,13 @@
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "support/open_fds.h"
 #include "support/temp_dir.h"
 
 namespace jlcache {
 namespace {
 
-int OpenFdCount() {
-  int n = 0;
-  DIR* d = ::opendir("/proc/self/fd");
-  if (!d) return -1;
-  while (struct dirent* e = ::readdir(d))
-    if (e->d_name[0] != '.') ++n;
-  ::closedir(d);
-  return n - 1;  // the DIR's own descriptor
-}
+using test_support::OpenFdCount;
 
 // Gone: no such process, or a zombie waiting for its new parent to reap it.
 bool Gone(pid_t pid) {

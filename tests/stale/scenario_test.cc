@@ -15,6 +15,7 @@
 #include "stale/opened_sources.h"
 #include "stale/session.h"
 #include "support/cache_writer.h"
+#include "support/open_fds.h"
 #include "support/scenario.h"
 
 namespace jlcache {
@@ -689,12 +690,6 @@ TEST(ScenarioB, WarmCheckUsesTheContentMemo) {
 }
 
 
-size_t OpenDescriptorCount() {
-  size_t n = 0;
-  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
-  return n;
-}
-
 // A cold check opens each hashed source when it first stats it and hashes it
 // through that descriptor (stale/opened_sources.h), for at most
 // OpenedSources::kMaxOpen sources of a candidate; the rest are stat'ed and
@@ -715,9 +710,10 @@ TEST(ScenarioB, ColdCheckOfManySourcesSeesEveryEditAndClosesEverything) {
   auto cold_check = [&] {
     auto session = s.OpenSession();
     session->ClearContentMemo();
-    const size_t before = OpenDescriptorCount();
+    const int before = test_support::OpenFdCount();
+    EXPECT_GE(before, 0);
     Verdict v = *session->IsStale("Foo");
-    EXPECT_EQ(OpenDescriptorCount(), before);
+    EXPECT_EQ(test_support::OpenFdCount(), before);
     return v;
   };
   EXPECT_EQ(cold_check().kind, VerdictKind::kFresh);
